@@ -1,0 +1,1 @@
+"""The ``tradewind`` command line."""

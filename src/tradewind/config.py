@@ -1,0 +1,56 @@
+"""Settings, read from ``TRADEWIND_*`` environment variables (docs/reference/configuration.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRADEWIND_", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        default="sqlite:///var/tradewind.db",
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host:port/db",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the HTTP server binds")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the HTTP server binds")
+    secret_key: str = Field(
+        default="",
+        description="Signs session cookies and CSRF tokens. Empty: one is generated and stored "
+        "beside the SQLite database (demo only; set it in production).",
+    )
+    clock: Literal["system", "manual"] = Field(
+        default="system",
+        description="'manual' lets operators move time forward (demo and tests only)",
+    )
+    log_level: str = Field(default="INFO", description="Python logging level")
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        le=64 * 1_048_576,
+        description="Largest request body accepted; larger ones get 413",
+    )
+    session_ttl_s: int = Field(default=7 * 24 * 3600, ge=60, description="Cookie session lifetime")
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed logins per email within the window before throttling"
+    )
+    login_window_s: int = Field(default=900, ge=1, description="Login throttling window")
+    worker_poll_s: float = Field(default=1.0, gt=0, le=60, description="Timer worker poll period")
+    worker_batch: int = Field(default=100, ge=1, le=10_000, description="Timers run per poll")
+    cookie_secure: bool = Field(default=False, description="Mark cookies Secure (behind HTTPS)")
+    chorus_path: Path = Field(
+        default=Path("../shared/data/chorus/products"),
+        description="Chorus catalog used by the demo seed when present",
+    )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Identity: accounts with roles, credentials (passwords, tokens, sessions), access rules."""

@@ -1,0 +1,1 @@
+"""Shared kernel: the few pure building blocks every bounded context uses (errors, clock, ids)."""

@@ -1,0 +1,140 @@
+"""Schedule, cancel and run timers.
+
+Execution is at-least-once: a handler runs in the same transaction that marks its timer done, so
+its database effects and the "done" mark commit together; a crash in between rolls both back and
+the timer runs again. Handlers must therefore be idempotent (they act through conditional
+updates that do nothing the second time).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from tradewind.db.tables.platform import timers
+from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+RETRY_BASE_S = 5
+TimerHandler = Callable[[UnitOfWork, Mapping[str, Any]], None]
+
+
+def schedule(
+    uow: UnitOfWork, *, kind: str, dedupe_key: str, due_at: datetime, payload: Mapping[str, Any]
+) -> bool:
+    """Add a timer unless one with ``dedupe_key`` exists; returns whether it was added."""
+    conn = uow.conn
+    exists = conn.scalar(select(timers.c.id).where(timers.c.dedupe_key == dedupe_key))
+    if exists is not None:
+        return False
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                insert(timers).values(
+                    kind=kind,
+                    dedupe_key=dedupe_key,
+                    payload=dict(payload),
+                    due_at=due_at,
+                    status="pending",
+                    attempts=0,
+                )
+            )
+    except IntegrityError:
+        return False  # a concurrent request scheduled it first: same effect
+    return True
+
+
+def cancel(uow: UnitOfWork, dedupe_key: str) -> bool:
+    result = uow.conn.execute(
+        update(timers)
+        .where(timers.c.dedupe_key == dedupe_key, timers.c.status == "pending")
+        .values(status="cancelled", done_at=uow.clock.now())
+    )
+    return result.rowcount == 1
+
+
+def reschedule(uow: UnitOfWork, dedupe_key: str, due_at: datetime) -> bool:
+    result = uow.conn.execute(
+        update(timers)
+        .where(timers.c.dedupe_key == dedupe_key, timers.c.status == "pending")
+        .values(due_at=due_at)
+    )
+    return result.rowcount == 1
+
+
+def run_due(
+    uow_factory: UnitOfWorkFactory, handlers: Mapping[str, TimerHandler], *, limit: int = 100
+) -> int:
+    """Run up to ``limit`` due timers; returns how many ran to completion."""
+    now = uow_factory.clock.now()
+    with uow_factory(read_only=True) as uow:
+        due = (
+            uow.conn.execute(
+                select(timers.c.id)
+                .where(timers.c.status == "pending", timers.c.due_at <= now)
+                .order_by(timers.c.due_at, timers.c.id)
+                .limit(limit)
+            )
+            .scalars()
+            .all()
+        )
+    completed = 0
+    for timer_id in due:
+        if _run_one(uow_factory, handlers, timer_id):
+            completed += 1
+    return completed
+
+
+def _run_one(
+    uow_factory: UnitOfWorkFactory, handlers: Mapping[str, TimerHandler], timer_id: int
+) -> bool:
+    try:
+        with uow_factory() as uow:
+            now = uow.clock.now()
+            # The conditional update both claims the row (a concurrent worker now waits or finds
+            # it done) and marks it done; the handler's effects commit with it or not at all.
+            claimed = uow.conn.execute(
+                update(timers)
+                .where(
+                    timers.c.id == timer_id, timers.c.status == "pending", timers.c.due_at <= now
+                )
+                .values(status="done", done_at=now, attempts=timers.c.attempts + 1)
+            )
+            if claimed.rowcount != 1:
+                return False
+            row = uow.conn.execute(select(timers).where(timers.c.id == timer_id)).one()
+            handler = handlers.get(row.kind)
+            if handler is None:
+                raise LookupError(f"no handler for timer kind {row.kind!r}")
+            handler(uow, row.payload)
+            uow.commit()
+            return True
+    except Exception as exc:
+        log.exception("timer %s failed", timer_id)
+        _record_failure(uow_factory, timer_id, exc)
+        return False
+
+
+def _record_failure(uow_factory: UnitOfWorkFactory, timer_id: int, exc: Exception) -> None:
+    with uow_factory() as uow:
+        row = uow.conn.execute(select(timers.c.attempts).where(timers.c.id == timer_id)).one()
+        attempts = row.attempts + 1
+        dead = attempts >= MAX_ATTEMPTS
+        uow.conn.execute(
+            update(timers)
+            .where(timers.c.id == timer_id, timers.c.status == "pending")
+            .values(
+                attempts=attempts,
+                status="dead" if dead else "pending",
+                last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                due_at=uow.clock.now() + timedelta(seconds=RETRY_BASE_S * 2**attempts),
+            )
+        )
+        uow.commit()

@@ -1,0 +1,1 @@
+"""HTTP: the JSON API under /api/v1, server-rendered pages, problem+json errors."""

@@ -1,0 +1,36 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from tradewind import __version__
+from tradewind.bootstrap import Container
+from tradewind.web import pages, problems
+from tradewind.web.middleware import RequestContextMiddleware
+from tradewind.web.routes import addresses, auth, health, ops
+
+
+def create_app(container: Container, *, access_log: bool = True) -> FastAPI:
+    app = FastAPI(
+        title="Tradewind",
+        version=__version__,
+        description="Marketplace engine for cross-border trade. Errors are RFC 9457 "
+        "application/problem+json with a stable `code`.",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.container = container
+    problems.install(app)
+    for router in (health.router, auth.router, addresses.router, ops.router, pages.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=container.settings.max_body_bytes,
+        access_log=access_log,
+    )
+    return app

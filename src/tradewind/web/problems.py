@@ -1,0 +1,145 @@
+"""RFC 9457 problem details, mapped from typed errors by one table.
+
+``STATUS_BY_ERROR`` is the only place that decides which HTTP status a domain error gets. The
+``code`` member is stable and documented (docs/reference/errors.md); ``detail`` is for humans.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from tradewind.kernel import errors as e
+from tradewind.logs import request_id_var
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+# Most specific first: the first class an error is an instance of decides its status.
+STATUS_BY_ERROR: tuple[tuple[type[e.DomainError], int], ...] = (
+    (e.InvalidInput, 422),
+    (e.LimitExceeded, 422),
+    (e.Unauthenticated, 401),
+    (e.Forbidden, 403),
+    (e.NotFound, 404),
+    (e.Conflict, 409),
+    (e.TooManyRequests, 429),
+    (e.DomainError, 400),
+)
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def status_for(error: e.DomainError) -> int:
+    for cls, status in STATUS_BY_ERROR:
+        if isinstance(error, cls):
+            return status
+    raise AssertionError("unreachable: DomainError is in the table")
+
+
+def problem_response(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": f"https://tradewind.dev/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = errors
+    request_id = request_id_var.get()
+    if request_id:
+        body["request_id"] = request_id
+    return Response(json.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _domain_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, e.DomainError)
+    headers = None
+    if isinstance(exc, e.TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after_s)}
+    return problem_response(
+        status_for(exc),
+        exc.code,
+        exc.title,
+        exc.detail,
+        errors=[{"field": f.field, "message": f.message, "code": f.code} for f in exc.errors],
+        headers=headers,
+    )
+
+
+def _validation_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    field_errors = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        field_errors.append(
+            {
+                "field": ".".join(loc) or "body",
+                "message": str(err.get("msg", "invalid")),
+                "code": str(err.get("type", "invalid")),
+            }
+        )
+    malformed = any(f["code"] == "json_invalid" for f in field_errors)
+    return problem_response(
+        400 if malformed else 422,
+        "malformed_json" if malformed else "validation_failed",
+        "Malformed JSON" if malformed else "Validation failed",
+        "the request body is not valid JSON"
+        if malformed
+        else "some fields are missing or invalid; see errors",
+        errors=field_errors,
+    )
+
+
+def _http_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    return problem_response(
+        exc.status_code,
+        code,
+        code.replace("_", " ").capitalize(),
+        str(exc.detail),
+        headers=dict(exc.headers or {}),
+    )
+
+
+def _unexpected(_request: Request, exc: Exception) -> Response:
+    log.error("unhandled error", exc_info=exc)
+    return problem_response(
+        500,
+        "internal_error",
+        "Internal error",
+        "something went wrong on our side; quote the request id if you report it",
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(e.DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,65 @@
+"""A buyer's shipping addresses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from tradewind.identity import service as identity
+from tradewind.web.deps import ContainerDep, PrincipalDep
+from tradewind.web.schemas import PROBLEM_RESPONSES, StrictInput
+
+router = APIRouter(prefix="/api/v1/addresses", tags=["identity"], responses=PROBLEM_RESPONSES)
+
+
+class AddressIn(StrictInput):
+    full_name: str = Field(min_length=1, max_length=100)
+    line1: str = Field(min_length=1, max_length=200)
+    line2: str = Field(default="", max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    postal_code: str = Field(default="", max_length=20)
+    country: str = Field(min_length=2, max_length=2)
+    phone: str = Field(default="", max_length=32)
+
+
+class AddressOut(BaseModel):
+    id: str
+    full_name: str
+    line1: str
+    line2: str
+    city: str
+    postal_code: str
+    country: str
+    phone: str
+    created_at: datetime
+
+
+class AddressList(BaseModel):
+    items: list[AddressOut]
+
+
+def _out(row: dict[str, Any]) -> AddressOut:
+    return AddressOut.model_validate({k: v for k, v in row.items() if k != "account_id"})
+
+
+@router.post("", response_model=AddressOut, status_code=201)
+def add_address(body: AddressIn, principal: PrincipalDep, container: ContainerDep) -> AddressOut:
+    with container.uow() as uow:
+        row = identity.add_address(uow, principal, identity.AddressInput(**body.model_dump()))
+        uow.commit()
+    return _out(row)
+
+
+@router.get("", response_model=AddressList)
+def list_addresses(principal: PrincipalDep, container: ContainerDep) -> AddressList:
+    with container.uow(read_only=True) as uow:
+        return AddressList(items=[_out(r) for r in identity.list_addresses(uow, principal)])
+
+
+@router.get("/{address_id}", response_model=AddressOut)
+def get_address(address_id: str, principal: PrincipalDep, container: ContainerDep) -> AddressOut:
+    with container.uow(read_only=True) as uow:
+        return _out(identity.get_address(uow, principal, address_id))

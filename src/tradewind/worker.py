@@ -1,0 +1,37 @@
+"""The timer worker loop, run by ``tradewind worker`` or in-process by ``tradewind demo``."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from tradewind.bootstrap import Container, sync_manual_clock
+from tradewind.timers.service import run_due
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(container: Container, stop: threading.Event) -> None:
+    poll_s = container.settings.worker_poll_s
+    log.info("timer worker started", extra={"poll_s": poll_s})
+    while not stop.is_set():
+        try:
+            sync_manual_clock(container)
+            ran = run_due(
+                container.uow, container.timer_handlers, limit=container.settings.worker_batch
+            )
+        except Exception:
+            log.exception("timer worker poll failed")
+            ran = 0
+        if ran == 0:
+            stop.wait(poll_s)
+    log.info("timer worker stopped")
+
+
+def start_worker_thread(container: Container) -> tuple[threading.Thread, threading.Event]:
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_worker, args=(container, stop), name="timer-worker", daemon=True
+    )
+    thread.start()
+    return thread, stop
