@@ -1,0 +1,1 @@
+"""Ledger: double-entry, append-only bookkeeping of money movements; pure rules in ``domain``."""

@@ -1,0 +1,517 @@
+"""The double-entry ledger, as pure values: accounts, postings, transactions and their builders.
+
+Sign convention: a posting's ``amount_minor`` is positive for a DEBIT and negative for a CREDIT,
+so a transaction balances when its postings sum to zero, per currency. A balance is the signed
+sum of an account's postings. Asset accounts (``psp:clearing``, ``seller:*:receivable``) carry
+debit (positive) balances; liability and revenue accounts (``order:*:escrow``,
+``seller:*:payable``, ``platform:commission``) carry credit (negative) balances, so the money an
+escrow holds is ``-balance``.
+
+Accounts hold one currency each. An account's identity is ``(name, currency)``; the names of
+platform-wide accounts that exist in every currency embed it (``psp:clearing:USD``) so that a
+name still maps to one currency, and :func:`check_invariants` reports any name seen in two.
+
+Money movements (brief, "Ledger")::
+
+    capture               Dr psp:clearing:B          Cr order:{id}:escrow
+    release               Dr order:{id}:escrow       Cr seller:{id}:payable (amount - commission)
+                                                     Cr platform:commission:B
+    release_with_fx       Dr order:{id}:escrow (B)   Cr platform:fx:B                    [B]
+                          Dr platform:fx:S           Cr seller:{id}:payable, platform:commission:S
+    refund_from_escrow    Dr order:{id}:escrow       Cr psp:clearing:B
+    refund_after_payout   Dr seller:{id}:receivable  Cr psp:clearing:B (clawback)
+    payout                Dr seller:{id}:payable     Cr psp:clearing:S (and Cr receivable, netting)
+    reverse               every posting of a transaction with its sign flipped
+
+Chargebacks (a card network pulling funds back) are NOT modelled here: they are a separate flow
+with its own accounts, distinct from disputes, which are platform claims settled by the refunds
+above. Entries are append-only; a mistake is corrected with :func:`reverse`, never an update.
+
+Errors: a malformed transaction is a programming bug, not user input, so it raises
+:class:`LedgerInvariantError` (a plain ``Exception``; the web layer should answer 500).
+Amounts a user may have typed (zero refunds, wrong currency) raise ``InvalidInput`` subclasses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tradewind.kernel.errors import FieldError, InvalidInput
+from tradewind.money.allocation import split_commission
+from tradewind.money.amount import Money
+from tradewind.money.currency import validate_currency
+
+MAX_IDEMPOTENCY_KEY_LEN = 200
+MAX_KIND_LEN = 50
+MAX_MEMO_LEN = 500
+MAX_POSTINGS = 100
+MAX_ID_LEN = 64
+MAX_ACCOUNT_LEN = 150
+_ID_RE = re.compile(r"[A-Za-z0-9_-]+", re.ASCII)
+_ACCOUNT_RE = re.compile(r"[a-z]+(?::[A-Za-z0-9_-]+)+", re.ASCII)
+_KIND_RE = re.compile(r"[a-z][a-z0-9_]*", re.ASCII)
+_CURRENCY_NAMED_RE = re.compile(r"(?:psp|platform):[a-z]+:([A-Z]{3})", re.ASCII)
+
+AccountKey = tuple[str, str]
+"""``(account name, currency)``: the identity of an account."""
+
+
+class LedgerInvariantError(Exception):
+    """A transaction or a ledger breaks a double-entry rule: a bug in the caller, not bad input."""
+
+
+class UnbalancedTransaction(LedgerInvariantError):
+    """The postings of one currency in a transaction do not sum to zero."""
+
+
+class TxKind(StrEnum):
+    CAPTURE = "capture"
+    RELEASE = "release"
+    RELEASE_FX = "release_fx"
+    REFUND_FROM_ESCROW = "refund_from_escrow"
+    REFUND_AFTER_PAYOUT = "refund_after_payout"
+    REFUND_AFTER_PAYOUT_FX = "refund_after_payout_fx"
+    PAYOUT = "payout"
+    RECEIVABLE_NETTING = "receivable_netting"
+    REVERSAL = "reversal"
+
+
+# --- account names -------------------------------------------------------------------------
+
+
+def psp_clearing(currency: str) -> str:
+    """Money the payment processor holds for us, in ``currency`` (asset)."""
+    return f"psp:clearing:{validate_currency(currency)}"
+
+
+def order_escrow(order_id: str) -> str:
+    """Money captured for one order and not yet released or refunded (liability)."""
+    return f"order:{_id(order_id, 'order_id')}:escrow"
+
+
+def seller_payable(seller_id: str) -> str:
+    """Money released to a seller and not yet paid out (liability)."""
+    return f"seller:{_id(seller_id, 'seller_id')}:payable"
+
+
+def seller_receivable(seller_id: str) -> str:
+    """Money a seller owes back after a refund of released funds (asset; netted at payout)."""
+    return f"seller:{_id(seller_id, 'seller_id')}:receivable"
+
+
+def platform_commission(currency: str) -> str:
+    """Commission the platform earned in ``currency`` (revenue)."""
+    return f"platform:commission:{validate_currency(currency)}"
+
+
+def platform_fx(currency: str) -> str:
+    """The platform's FX position in ``currency``; across currencies it nets to the FX result."""
+    return f"platform:fx:{validate_currency(currency)}"
+
+
+def _id(value: str, name: str) -> str:
+    if not isinstance(value, str) or len(value) > MAX_ID_LEN or not _ID_RE.fullmatch(value):
+        raise LedgerInvariantError(f"{name} must be 1-{MAX_ID_LEN} of [A-Za-z0-9_-]: {value!r}")
+    return value
+
+
+# --- postings and transactions -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """One line of a transaction: ``amount_minor`` > 0 debits ``account``, < 0 credits it."""
+
+    account: str
+    currency: str
+    amount_minor: int
+
+    def __post_init__(self) -> None:
+        Money(self.amount_minor, self.currency)  # validates the type, currency and range
+        if not isinstance(self.account, str) or not _valid_account(self.account):
+            raise LedgerInvariantError(f"malformed account name: {self.account!r}")
+        named = _CURRENCY_NAMED_RE.fullmatch(self.account)
+        if named and named.group(1) != self.currency:
+            raise LedgerInvariantError(
+                f"{self.account} holds {named.group(1)}, not {self.currency}"
+            )
+
+    @property
+    def key(self) -> AccountKey:
+        return (self.account, self.currency)
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
+
+def debit(account: str, amount: Money) -> Posting:
+    return Posting(account, amount.currency, amount.amount_minor)
+
+
+def credit(account: str, amount: Money) -> Posting:
+    return Posting(account, amount.currency, -amount.amount_minor)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerTransaction:
+    """A balanced set of postings, written at most once per ``idempotency_key``."""
+
+    idempotency_key: str
+    kind: str
+    postings: tuple[Posting, ...]
+    memo: str = ""
+
+    def __post_init__(self) -> None:
+        _check_key(self.idempotency_key)
+        _check_kind(self.kind)
+        if not isinstance(self.memo, str) or len(self.memo) > MAX_MEMO_LEN:
+            raise LedgerInvariantError(f"memo must be a str of at most {MAX_MEMO_LEN} characters")
+        _check_postings(self.postings)
+        if breach := unbalanced_currencies(self.postings):
+            raise UnbalancedTransaction(f"{self.idempotency_key}: {breach}")
+
+
+def unbalanced_currencies(postings: Iterable[Posting]) -> str:
+    """``""`` when the postings sum to zero in every currency, else what is off, e.g. ``USD +5``."""
+    totals: dict[str, int] = defaultdict(int)
+    for posting in postings:
+        totals[posting.currency] += posting.amount_minor
+    return ", ".join(f"{cur} {total:+d}" for cur, total in sorted(totals.items()) if total)
+
+
+def _valid_account(name: str) -> bool:
+    return len(name) <= MAX_ACCOUNT_LEN and _ACCOUNT_RE.fullmatch(name) is not None
+
+
+def _check_key(key: str) -> None:
+    if not isinstance(key, str) or not key.strip() or len(key) > MAX_IDEMPOTENCY_KEY_LEN:
+        raise LedgerInvariantError(f"idempotency key must be 1-{MAX_IDEMPOTENCY_KEY_LEN} chars")
+
+
+def _check_kind(kind: str) -> None:
+    if not isinstance(kind, str) or len(kind) > MAX_KIND_LEN or not _KIND_RE.fullmatch(kind):
+        raise LedgerInvariantError(f"kind must be a snake_case word: {kind!r}")
+
+
+def _check_postings(postings: tuple[Posting, ...]) -> None:
+    if not isinstance(postings, tuple) or not all(isinstance(p, Posting) for p in postings):
+        raise LedgerInvariantError("postings must be a tuple of Posting")
+    if not 2 <= len(postings) <= MAX_POSTINGS:
+        raise LedgerInvariantError(f"a transaction has 2..{MAX_POSTINGS} postings")
+    if any(p.amount_minor == 0 for p in postings):
+        raise LedgerInvariantError("a posting of zero moves nothing; leave it out")
+    currency_of: dict[str, str] = {}
+    for posting in postings:
+        if currency_of.setdefault(posting.account, posting.currency) != posting.currency:
+            raise LedgerInvariantError(f"{posting.account} posted in two currencies")
+
+
+def _transaction(key: str, kind: TxKind, memo: str, *postings: Posting) -> LedgerTransaction:
+    """Build a transaction, leaving out zero postings (e.g. a 0% commission)."""
+    kept = tuple(p for p in postings if p.amount_minor != 0)
+    return LedgerTransaction(key, kind.value, kept, memo[:MAX_MEMO_LEN])
+
+
+# --- builders: one per money movement ------------------------------------------------------
+
+
+def capture(order_id: str, amount: Money, idempotency_key: str) -> LedgerTransaction:
+    """The PSP captured the buyer's payment; it is held in the order's escrow."""
+    _positive(amount)
+    return _transaction(
+        idempotency_key,
+        TxKind.CAPTURE,
+        f"capture {amount} for order {order_id}",
+        debit(psp_clearing(amount.currency), amount),
+        credit(order_escrow(order_id), amount),
+    )
+
+
+def release(
+    order_id: str, seller_id: str, amount: Money, commission_rate_bps: int, idempotency_key: str
+) -> LedgerTransaction:
+    """Escrow goes to the seller, minus the platform's commission (split exactly)."""
+    _positive(amount)
+    seller_minor, commission_minor = split_commission(amount.amount_minor, commission_rate_bps)
+    return _transaction(
+        idempotency_key,
+        TxKind.RELEASE,
+        f"release {amount} of order {order_id} to seller {seller_id}",
+        debit(order_escrow(order_id), amount),
+        credit(seller_payable(seller_id), Money(seller_minor, amount.currency)),
+        credit(platform_commission(amount.currency), Money(commission_minor, amount.currency)),
+    )
+
+
+def release_with_fx(
+    order_id: str,
+    seller_id: str,
+    escrow_amount: Money,
+    seller_amount: Money,
+    commission_rate_bps: int,
+    idempotency_key: str,
+) -> LedgerTransaction:
+    """Release when the buyer paid in B but the seller is paid in S.
+
+    The platform buys S with B: the escrow (B) moves to ``platform:fx:B`` and
+    ``platform:fx:S`` funds the seller's payable and the commission in S. Each currency balances
+    on its own; ``platform:fx:B`` grows by what the buyer paid and ``platform:fx:S`` shrinks by
+    what the seller is owed, so their difference, valued at any rate, is the platform's FX
+    result (the spread it charged, plus or minus market moves until it settles). The commission
+    is taken on ``seller_amount`` in S, the seller's own price. ``seller_amount`` comes from the
+    order's FX snapshot; it is never re-converted at today's rate.
+    """
+    _positive(escrow_amount)
+    _positive(seller_amount)
+    _different_currencies(escrow_amount, seller_amount)
+    seller_minor, commission_minor = split_commission(
+        seller_amount.amount_minor, commission_rate_bps
+    )
+    cur = seller_amount.currency
+    return _transaction(
+        idempotency_key,
+        TxKind.RELEASE_FX,
+        f"release {escrow_amount} of order {order_id} as {seller_amount} to seller {seller_id}",
+        debit(order_escrow(order_id), escrow_amount),
+        credit(platform_fx(escrow_amount.currency), escrow_amount),
+        debit(platform_fx(cur), seller_amount),
+        credit(seller_payable(seller_id), Money(seller_minor, cur)),
+        credit(platform_commission(cur), Money(commission_minor, cur)),
+    )
+
+
+def refund_from_escrow(order_id: str, amount: Money, idempotency_key: str) -> LedgerTransaction:
+    """Refund (full or partial) before release: the money goes back out of escrow."""
+    _positive(amount)
+    return _transaction(
+        idempotency_key,
+        TxKind.REFUND_FROM_ESCROW,
+        f"refund {amount} of order {order_id} from escrow",
+        debit(order_escrow(order_id), amount),
+        credit(psp_clearing(amount.currency), amount),
+    )
+
+
+def refund_after_payout(
+    order_id: str, seller_id: str, amount: Money, idempotency_key: str
+) -> LedgerTransaction:
+    """Refund after release (paid out or not): the platform pays the buyer and claws it back.
+
+    The seller owes ``amount`` (``seller:{id}:receivable``), netted against later payouts by
+    :func:`net_payout`. The commission is not given back here; whether it is, is a policy for a
+    separate transaction. For a buyer paying in another currency than the seller is paid in,
+    use :func:`refund_after_payout_with_fx`.
+    """
+    _positive(amount)
+    return _transaction(
+        idempotency_key,
+        TxKind.REFUND_AFTER_PAYOUT,
+        f"refund {amount} of order {order_id}, clawed back from seller {seller_id}",
+        debit(seller_receivable(seller_id), amount),
+        credit(psp_clearing(amount.currency), amount),
+    )
+
+
+def refund_after_payout_with_fx(
+    order_id: str,
+    seller_id: str,
+    refund_amount: Money,
+    seller_amount: Money,
+    idempotency_key: str,
+) -> LedgerTransaction:
+    """:func:`refund_after_payout` across currencies, mirroring :func:`release_with_fx`.
+
+    The buyer gets ``refund_amount`` (B) from ``platform:fx:B``; the seller owes
+    ``seller_amount`` (S, from the order's snapshot) to ``platform:fx:S``.
+    """
+    _positive(refund_amount)
+    _positive(seller_amount)
+    _different_currencies(refund_amount, seller_amount)
+    return _transaction(
+        idempotency_key,
+        TxKind.REFUND_AFTER_PAYOUT_FX,
+        f"refund {refund_amount} of order {order_id}, clawed back from seller {seller_id} "
+        f"as {seller_amount}",
+        debit(platform_fx(refund_amount.currency), refund_amount),
+        credit(psp_clearing(refund_amount.currency), refund_amount),
+        debit(seller_receivable(seller_id), seller_amount),
+        credit(platform_fx(seller_amount.currency), seller_amount),
+    )
+
+
+def payout(
+    seller_id: str, amount: Money, idempotency_key: str, *, netted: Money | None = None
+) -> LedgerTransaction:
+    """Pay ``amount`` out of the seller's payable; optionally also clear ``netted`` receivable.
+
+    With netting the payable is debited by ``amount + netted``: the seller is paid the rest
+    after what they owe back is set off.
+    """
+    _positive(amount)
+    net = netted if netted is not None else Money.zero(amount.currency)
+    if net.is_negative():
+        raise _not_positive(net)
+    return _transaction(
+        idempotency_key,
+        TxKind.PAYOUT,
+        f"pay out {amount} to seller {seller_id}, netting {net} receivable",
+        debit(seller_payable(seller_id), amount + net),
+        credit(seller_receivable(seller_id), net),
+        credit(psp_clearing(amount.currency), amount),
+    )
+
+
+def net_receivable(seller_id: str, amount: Money, idempotency_key: str) -> LedgerTransaction:
+    """Set ``amount`` the seller owes against what the platform owes them, paying nothing."""
+    _positive(amount)
+    return _transaction(
+        idempotency_key,
+        TxKind.RECEIVABLE_NETTING,
+        f"net {amount} receivable against payable of seller {seller_id}",
+        debit(seller_payable(seller_id), amount),
+        credit(seller_receivable(seller_id), amount),
+    )
+
+
+def reverse(transaction: LedgerTransaction, idempotency_key: str, memo: str) -> LedgerTransaction:
+    """The correction for a mistaken transaction: the same postings with signs flipped."""
+    flipped = tuple(Posting(p.account, p.currency, -p.amount_minor) for p in transaction.postings)
+    text = f"reversal of {transaction.idempotency_key}: {memo}"
+    return LedgerTransaction(idempotency_key, TxKind.REVERSAL.value, flipped, text[:MAX_MEMO_LEN])
+
+
+def _positive(amount: Money) -> None:
+    if not isinstance(amount, Money):
+        raise TypeError(f"amount must be Money, not {type(amount).__name__}")
+    if not amount.is_positive():
+        raise _not_positive(amount)
+
+
+def _not_positive(amount: Money) -> InvalidInput:
+    return InvalidInput(
+        f"amount must be positive: {amount}",
+        code="amount_not_positive",
+        errors=[FieldError("amount", "must be more than zero", "amount_not_positive")],
+    )
+
+
+def _different_currencies(first: Money, second: Money) -> None:
+    if first.currency == second.currency:
+        raise InvalidInput(
+            f"both amounts are in {first.currency}; use the single-currency builder",
+            code="same_currency",
+        )
+
+
+# --- payouts -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutPlan:
+    """What to do with a seller's balances: pay ``pay``, set off ``net``; what stays after."""
+
+    pay: Money
+    net: Money
+    payable_left: Money
+    receivable_left: Money
+
+    @property
+    def is_empty(self) -> bool:
+        return self.pay.is_zero() and self.net.is_zero()
+
+
+def net_payout(payable_owed: Money, receivable_owed: Money, minimum_minor: int) -> PayoutPlan:
+    """Decide a payout from what the platform owes a seller and what the seller owes back.
+
+    Both inputs are non-negative amounts owed (``-balance`` of the payable, ``+balance`` of the
+    receivable). The receivable is set off first, as far as the payable covers it; the rest is
+    paid only if it reaches ``minimum_minor`` (bank fees make tiny payouts a loss), otherwise
+    it stays payable for next time.
+    """
+    if payable_owed.is_negative() or receivable_owed.is_negative():
+        raise LedgerInvariantError("payable and receivable owed must not be negative")
+    if isinstance(minimum_minor, bool) or not isinstance(minimum_minor, int) or minimum_minor < 0:
+        raise ValueError(f"minimum_minor must be a non-negative int: {minimum_minor!r}")
+    net = min(payable_owed, receivable_owed)
+    available = payable_owed - net
+    big_enough = available.is_positive() and available.amount_minor >= minimum_minor
+    pay = available if big_enough else Money.zero(available.currency)
+    return PayoutPlan(
+        pay=pay,
+        net=net,
+        payable_left=available - pay,
+        receivable_left=receivable_owed - net,
+    )
+
+
+def settle_payout(
+    seller_id: str, plan: PayoutPlan, idempotency_key: str
+) -> LedgerTransaction | None:
+    """The one transaction that carries out ``plan``, or ``None`` when there is nothing to do."""
+    if plan.pay.is_positive():
+        return payout(seller_id, plan.pay, idempotency_key, netted=plan.net)
+    if plan.net.is_positive():
+        return net_receivable(seller_id, plan.net, idempotency_key)
+    return None
+
+
+# --- reading a ledger ----------------------------------------------------------------------
+
+
+def balances(transactions: Iterable[LedgerTransaction]) -> dict[AccountKey, int]:
+    """Signed balance (debit positive) of every account the transactions touch."""
+    totals: dict[AccountKey, int] = defaultdict(int)
+    for transaction in transactions:
+        for posting in transaction.postings:
+            totals[posting.key] += posting.amount_minor
+    return dict(totals)
+
+
+def check_invariants(transactions: Iterable[LedgerTransaction]) -> list[str]:
+    """Every breach of the ledger's rules, in order, as sentences; ``[]`` when healthy.
+
+    Checks: each transaction is well formed and balances per currency (again: rows read back
+    from storage may not have passed through ``__post_init__``); idempotency keys are unique;
+    each account name keeps one currency; and, replaying in order, no escrow or payable is ever
+    overdrawn (holds less than nothing) and no receivable goes below zero.
+    """
+    breaches: list[str] = []
+    seen_keys: set[str] = set()
+    currency_of: dict[str, str] = {}
+    running: dict[AccountKey, int] = defaultdict(int)
+    for transaction in transactions:
+        key = transaction.idempotency_key
+        try:
+            _check_postings(transaction.postings)
+        except LedgerInvariantError as exc:
+            breaches.append(f"transaction {key} is malformed: {exc}")
+        if off := unbalanced_currencies(transaction.postings):
+            breaches.append(f"transaction {key} does not balance: {off}")
+        if key in seen_keys:
+            breaches.append(f"idempotency key {key} is used by more than one transaction")
+        seen_keys.add(key)
+        for posting in transaction.postings:
+            first = currency_of.setdefault(posting.account, posting.currency)
+            if first != posting.currency:
+                breaches.append(
+                    f"account {posting.account} holds {first} but {key} posts {posting.currency}"
+                )
+            running[posting.key] += posting.amount_minor
+        touched = dict.fromkeys(p.key for p in transaction.postings)
+        breaches.extend(_overdraft(account, running[account], key) for account in touched)
+    return [breach for breach in breaches if breach]
+
+
+def _overdraft(account: AccountKey, balance_minor: int, key: str) -> str:
+    """``""``, or the breach when a credit-normal account turned debit or the reverse."""
+    name, currency = account
+    credit_normal = name.endswith((":escrow", ":payable"))
+    debit_normal = name.endswith(":receivable")
+    if (credit_normal and balance_minor > 0) or (debit_normal and balance_minor < 0):
+        return f"{name} ({currency}) is overdrawn after {key}: balance {balance_minor:+d}"
+    return ""
