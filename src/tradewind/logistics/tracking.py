@@ -1,0 +1,359 @@
+"""Postal tracking: UPU EDI event codes, normalized statuses and a parcel's timeline.
+
+Carriers push events late, twice and out of order. The :class:`Timeline` is therefore a pure
+function of the *set* of events it holds: the same events in any arrival order, with any number
+of duplicates, give the same ordered history and the same status. That is what lets the service
+layer rebuild it from stored rows and lets the postal simulator misbehave on purpose.
+
+Status mapping decisions (aggregator convention; see docs/design/logistics-and-customs.md):
+
+- ``EMA`` (posting/collection) is **InTransit**: the post physically holds the item.
+  **InfoReceived** is reserved for electronic pre-advice (a label exists, nothing scanned); no UPU
+  event in :data:`EVENT_CODES` produces it, and a timeline with no events is **Pending**.
+- ``EME`` (held by import customs) is **Exception**: it usually needs the buyer (duties,
+  documents). ``EDA`` (held at the inward office of exchange) is **InTransit**: it is a routine
+  wait for customs presentation that almost every parcel gets, and alerting on it is noise.
+- ``EDF`` (held at the delivery office) is **Exception**: delivery stopped for a reason the scan
+  does not state (charges due, bad address, addressee's request). Readiness for collection has
+  its own event, ``EDH`` -> **AvailableForPickup**.
+- ``EMH`` is an unsuccessful delivery attempt -> **AttemptFail** (it is not an arrival).
+- ``EDX``/``EXX`` (item terminated / export cancelled) -> **Exception**.
+- **Delivered** (``EMI``) is terminal: no later or late-arriving event moves a parcel back.
+- **Expired** is time-dependent, never stored: :meth:`Timeline.status_at` overlays it when no
+  event happened for ``expiry_days`` (30 by default) and the parcel is not delivered.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Final, NamedTuple
+
+from tradewind.kernel.errors import FieldError, InvalidInput, LimitExceeded
+
+EXPIRY_DAYS: Final = 30
+MAX_EVENTS: Final = 500  # a real parcel has a few dozen; more means a looping carrier feed
+EVENT_ID_MAX_LEN: Final = 200
+LOCATION_MAX_LEN: Final = 200
+DESCRIPTION_MAX_LEN: Final = 500
+
+
+class TrackingStatus(StrEnum):
+    """Normalized statuses, spelled the way tracking aggregators spell them."""
+
+    PENDING = "Pending"
+    INFO_RECEIVED = "InfoReceived"
+    IN_TRANSIT = "InTransit"
+    OUT_FOR_DELIVERY = "OutForDelivery"
+    ATTEMPT_FAIL = "AttemptFail"
+    DELIVERED = "Delivered"
+    AVAILABLE_FOR_PICKUP = "AvailableForPickup"
+    EXCEPTION = "Exception"
+    EXPIRED = "Expired"
+
+
+class EventCode(NamedTuple):
+    """One UPU EDI event code: what it means and the status it maps to."""
+
+    status: TrackingStatus
+    description: str
+
+
+_S = TrackingStatus
+EVENT_CODES: Final[Mapping[str, EventCode]] = MappingProxyType(
+    {
+        "EMA": EventCode(_S.IN_TRANSIT, "Posting/collection"),
+        "EMB": EventCode(_S.IN_TRANSIT, "Arrival at outward office of exchange"),
+        "EXA": EventCode(_S.IN_TRANSIT, "Item presented to export customs"),
+        "EXB": EventCode(_S.IN_TRANSIT, "Item held by export customs"),
+        "EXC": EventCode(_S.IN_TRANSIT, "Item returned from export customs"),
+        "EXD": EventCode(_S.IN_TRANSIT, "Item held at outward office of exchange"),
+        "EMC": EventCode(_S.IN_TRANSIT, "Departure from outward office of exchange"),
+        "EMJ": EventCode(_S.IN_TRANSIT, "Arrival at transit office of exchange"),
+        "EMK": EventCode(_S.IN_TRANSIT, "Departure from transit office of exchange"),
+        "EMD": EventCode(_S.IN_TRANSIT, "Arrival at inward office of exchange"),
+        "EDA": EventCode(_S.IN_TRANSIT, "Held at inward office of exchange"),
+        "EDB": EventCode(_S.IN_TRANSIT, "Item presented to import customs"),
+        "EME": EventCode(_S.EXCEPTION, "Held by import customs"),
+        "EDC": EventCode(_S.IN_TRANSIT, "Item returned from customs"),
+        "EMF": EventCode(_S.IN_TRANSIT, "Departure from inward office of exchange"),
+        "EDD": EventCode(_S.IN_TRANSIT, "Item into sorting centre"),
+        "EDE": EventCode(_S.IN_TRANSIT, "Item out of sorting centre"),
+        "EMG": EventCode(_S.IN_TRANSIT, "Arrival at delivery office"),
+        "EDF": EventCode(_S.EXCEPTION, "Item held at delivery office"),
+        "EDG": EventCode(_S.OUT_FOR_DELIVERY, "Item out for delivery"),
+        "EDH": EventCode(_S.AVAILABLE_FOR_PICKUP, "Item arrived at collection point"),
+        "EMH": EventCode(_S.ATTEMPT_FAIL, "Unsuccessful (attempted) delivery"),
+        "EMI": EventCode(_S.DELIVERED, "Delivered"),
+        "EDX": EventCode(_S.EXCEPTION, "Item terminated (inward)"),
+        "EXX": EventCode(_S.EXCEPTION, "Export cancelled"),
+    }
+)
+del _S
+
+ATTENTION_STATUSES: Final = frozenset({TrackingStatus.EXCEPTION, TrackingStatus.ATTEMPT_FAIL})
+
+
+def status_for_code(code: str) -> TrackingStatus:
+    """Map a UPU event code; unknown codes are refused so a new carrier code is noticed."""
+    entry = EVENT_CODES.get(code)
+    if entry is None:
+        raise InvalidInput(
+            f"unknown UPU event code {code!r}",
+            code="unknown_event_code",
+            errors=[FieldError("code", "not a known UPU EDI event code", "unknown_event_code")],
+        )
+    return entry.status
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingEvent:
+    """One carrier scan. ``event_id`` is the dedupe key (the carrier's id, or :func:`event_id_for`).
+
+    ``occurred_at`` must be timezone-aware; it is normalized to UTC.
+    """
+
+    code: str
+    occurred_at: datetime
+    location: str
+    description: str
+    event_id: str
+
+    def __post_init__(self) -> None:
+        status_for_code(self.code)
+        offset = self.occurred_at.utcoffset()
+        if offset is None:
+            raise InvalidInput(
+                "event time must be timezone-aware",
+                code="naive_datetime",
+                errors=[
+                    FieldError("occurred_at", "timezone-aware time required", "naive_datetime")
+                ],
+            )
+        if offset:
+            object.__setattr__(self, "occurred_at", self.occurred_at.astimezone(UTC))
+        _check_text("event_id", self.event_id, EVENT_ID_MAX_LEN, required=True)
+        _check_text("location", self.location, LOCATION_MAX_LEN, required=False)
+        _check_text("description", self.description, DESCRIPTION_MAX_LEN, required=False)
+
+    @property
+    def status(self) -> TrackingStatus:
+        return status_for_code(self.code)
+
+
+def event_id_for(code: str, occurred_at: datetime, location: str) -> str:
+    """A deterministic dedupe key for carriers that send no event id of their own.
+
+    Same scan, same key, however many times the carrier resends it.
+    """
+    return f"{code}@{occurred_at.astimezone(UTC).isoformat()}@{location.strip()[:100]}"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusTransition:
+    """The derived status changed because ``event`` arrived: what callers act on."""
+
+    previous: TrackingStatus
+    current: TrackingStatus
+    event: TrackingEvent
+
+    @property
+    def needs_attention(self) -> bool:
+        """Notify buyer and seller: the parcel hit a problem (Exception, AttemptFail)."""
+        return self.current in ATTENTION_STATUSES
+
+    @property
+    def starts_auto_confirm(self) -> bool:
+        """Delivered: the service layer starts the buyer's auto-confirm timer."""
+        return self.current is TrackingStatus.DELIVERED
+
+
+class Timeline:
+    """The ordered, de-duplicated history of one shipment and the status it implies.
+
+    ``registered_at`` is when the tracking number was attached to the shipment; it is the start
+    of the expiry clock while no event has arrived (a parcel that is never scanned expires).
+    """
+
+    def __init__(self, registered_at: datetime, events: Iterable[TrackingEvent] = ()) -> None:
+        if registered_at.utcoffset() is None:
+            raise ValueError("registered_at must be timezone-aware")
+        self._registered_at = registered_at.astimezone(UTC)
+        self._events: list[TrackingEvent] = []
+        self._ids: set[str] = set()
+        for event in events:
+            self.add(event)
+
+    @property
+    def events(self) -> tuple[TrackingEvent, ...]:
+        """Events by time; same-instant events by ``event_id`` so the order is reproducible."""
+        return tuple(self._events)
+
+    @property
+    def registered_at(self) -> datetime:
+        return self._registered_at
+
+    def add(self, event: TrackingEvent) -> bool:
+        """Insert ``event``; ``False`` if its ``event_id`` is already known (first one wins)."""
+        if event.event_id in self._ids:
+            return False
+        if len(self._events) >= MAX_EVENTS:
+            raise LimitExceeded(
+                f"a shipment holds at most {MAX_EVENTS} tracking events",
+                code="too_many_tracking_events",
+            )
+        bisect.insort(self._events, event, key=_order_key)
+        self._ids.add(event.event_id)
+        return True
+
+    def record(self, event: TrackingEvent) -> StatusTransition | None:
+        """Like :meth:`add`, but report the status change (if any) the event caused."""
+        before = self.status
+        if not self.add(event):
+            return None
+        after = self.status
+        return None if after is before else StatusTransition(before, after, event)
+
+    @property
+    def status(self) -> TrackingStatus:
+        """Delivered if any delivery scan exists; else the latest event's status; else Pending."""
+        if self.delivered_at is not None:
+            return TrackingStatus.DELIVERED
+        if not self._events:
+            return TrackingStatus.PENDING
+        return self._events[-1].status
+
+    @property
+    def delivered_at(self) -> datetime | None:
+        """Time of the first delivery scan (repeat scans do not move it)."""
+        for event in self._events:
+            if event.status is TrackingStatus.DELIVERED:
+                return event.occurred_at
+        return None
+
+    @property
+    def last_event_at(self) -> datetime | None:
+        return self._events[-1].occurred_at if self._events else None
+
+    def expires_at(self, expiry_days: int = EXPIRY_DAYS) -> datetime | None:
+        """When the parcel expires if nothing else happens; ``None`` once delivered.
+
+        The durable timer for tracking expiry is scheduled at this instant (and rescheduled
+        when a newer event arrives).
+        """
+        if expiry_days <= 0:
+            raise ValueError("expiry_days must be positive")
+        if self.delivered_at is not None:
+            return None
+        last = self.last_event_at
+        start = self._registered_at if last is None else max(last, self._registered_at)
+        return start + timedelta(days=expiry_days)
+
+    def is_expired(self, now: datetime, expiry_days: int = EXPIRY_DAYS) -> bool:
+        """No event for ``expiry_days`` (by event time) and not delivered."""
+        deadline = self.expires_at(expiry_days)
+        return deadline is not None and now >= deadline
+
+    def status_at(self, now: datetime, expiry_days: int = EXPIRY_DAYS) -> TrackingStatus:
+        """:attr:`status`, or Expired when :meth:`is_expired` says so."""
+        if self.is_expired(now, expiry_days):
+            return TrackingStatus.EXPIRED
+        return self.status
+
+
+def _order_key(event: TrackingEvent) -> tuple[datetime, str]:
+    return (event.occurred_at, event.event_id)
+
+
+def _check_text(field: str, value: str, max_len: int, *, required: bool) -> None:
+    if len(value) > max_len or (required and not value.strip()):
+        raise InvalidInput(
+            f"{field} must be {'1' if required else '0'} to {max_len} characters",
+            errors=[FieldError(field, f"1 to {max_len} characters", "length")],
+        )
+
+
+class ScriptStep(NamedTuple):
+    """One scripted scan for the postal-network simulator: code, hours after posting, place."""
+
+    code: str
+    offset_hours: int
+    location: str
+
+
+_CN = "Shenzhen, CN"
+_OUTWARD = "Guangzhou outward office of exchange, CN"
+_TRANSIT = "Frankfurt transit office of exchange, DE"
+_INWARD = "Ben Gurion Airport inward office of exchange, IL"
+_SORTING = "Modiin sorting centre, IL"
+_DELIVERY = "Tel Aviv-Yafo delivery office, IL"
+_PICKUP = "Tel Aviv-Yafo collection point, IL"
+
+_EXPORT: Final = (
+    ScriptStep("EMA", 0, _CN),
+    ScriptStep("EMB", 10, _OUTWARD),
+    ScriptStep("EXA", 14, _OUTWARD),
+    ScriptStep("EXC", 20, _OUTWARD),
+    ScriptStep("EMC", 30, _OUTWARD),
+    ScriptStep("EMJ", 50, _TRANSIT),
+    ScriptStep("EMK", 56, _TRANSIT),
+    ScriptStep("EMD", 80, _INWARD),
+)
+_TO_DELIVERY_OFFICE: Final = (
+    ScriptStep("EMF", 110, _INWARD),
+    ScriptStep("EDD", 116, _SORTING),
+    ScriptStep("EDE", 120, _SORTING),
+    ScriptStep("EMG", 130, _DELIVERY),
+    ScriptStep("EDG", 150, _DELIVERY),
+)
+
+SCENARIOS: Final[Mapping[str, tuple[ScriptStep, ...]]] = MappingProxyType(
+    {
+        # CN -> IL, every leg, ends Delivered after 156 h.
+        "happy_path": (
+            *_EXPORT,
+            ScriptStep("EDB", 84, _INWARD),
+            ScriptStep("EDC", 100, _INWARD),
+            *_TO_DELIVERY_OFFICE,
+            ScriptStep("EMI", 156, _DELIVERY),
+        ),
+        # Customs holds the item (Exception) for four days, then releases it (InTransit again).
+        "held_by_customs": (
+            *_EXPORT,
+            ScriptStep("EDB", 84, _INWARD),
+            ScriptStep("EME", 90, _INWARD),
+            ScriptStep("EDC", 186, _INWARD),
+            *(step._replace(offset_hours=step.offset_hours + 96) for step in _TO_DELIVERY_OFFICE),
+            ScriptStep("EMI", 252, _DELIVERY),
+        ),
+        # Nobody home (AttemptFail), parked at a collection point, collected two days later.
+        "failed_delivery_then_pickup": (
+            *_EXPORT,
+            ScriptStep("EDB", 84, _INWARD),
+            ScriptStep("EDC", 100, _INWARD),
+            *_TO_DELIVERY_OFFICE,
+            ScriptStep("EMH", 156, _DELIVERY),
+            ScriptStep("EDH", 160, _PICKUP),
+            ScriptStep("EMI", 208, _PICKUP),
+        ),
+        # Never collected: after 14 days at the collection point the item is terminated
+        # (returned to sender); ends Exception.
+        "returned_to_sender": (
+            *_EXPORT,
+            ScriptStep("EDB", 84, _INWARD),
+            ScriptStep("EDC", 100, _INWARD),
+            *_TO_DELIVERY_OFFICE,
+            ScriptStep("EMH", 156, _DELIVERY),
+            ScriptStep("EDH", 160, _PICKUP),
+            ScriptStep("EDX", 160 + 14 * 24, _PICKUP),
+        ),
+        # Scanned out of the origin country, then nothing: Expired 30 days after the last scan.
+        "lost_in_transit": _EXPORT[:5],
+        # Never scanned at all: Expired 30 days after the tracking number was registered.
+        "silent": (),
+    }
+)
