@@ -6,9 +6,11 @@ Everything else receives these; nothing reaches for globals.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.engine import make_url
@@ -16,7 +18,7 @@ from sqlalchemy.engine import make_url
 from tradewind.config import Settings
 from tradewind.db.engine import make_engine
 from tradewind.db.tables.platform import clock_offsets
-from tradewind.db.uow import UnitOfWorkFactory
+from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
 from tradewind.kernel.clock import Clock, ManualClock, SystemClock
 from tradewind.timers.service import TimerHandler
 
@@ -47,8 +49,13 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
 
 
 def _timer_handlers() -> dict[str, TimerHandler]:
-    # Each bounded context registers its handlers here as it gains timers.
-    return {}
+    """Every durable timer kind and the use case that runs it."""
+    from tradewind.ordering import checkout
+
+    def payment_timeout(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
+        checkout.expire_unpaid(uow, str(payload["checkout_id"]))
+
+    return {checkout.PAYMENT_TIMEOUT_KIND: payment_timeout}
 
 
 def _secret_key(settings: Settings) -> str:

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     login_window_s: int = Field(default=900, ge=1, description="Login throttling window")
     worker_poll_s: float = Field(default=1.0, gt=0, le=60, description="Timer worker poll period")
     worker_batch: int = Field(default=100, ge=1, le=10_000, description="Timers run per poll")
+    payment_timeout_s: int = Field(
+        default=1800,
+        ge=60,
+        le=7 * 24 * 3600,
+        description="Unpaid checkouts are cancelled and their stock returned after this",
+    )
     cookie_secure: bool = Field(default=False, description="Mark cookies Secure (behind HTTPS)")
     chorus_path: Path = Field(
         default=Path("../shared/data/chorus/products"),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import signal
 import threading
+import time
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -106,6 +110,87 @@ def demo(
         uvicorn.run(create_app(container), host=host, port=port, log_config=None, access_log=False)
     finally:
         stop.set()
+
+
+import_app = typer.Typer(help="Bulk imports.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("chorus")
+def import_chorus_command(
+    products: Annotated[
+        Path, typer.Argument(help="Folder of Chorus *.json.zip files", exists=True, file_okay=False)
+    ],
+    report: Annotated[Path | None, typer.Option(help="Write every invalid EAN to this CSV")] = None,
+) -> None:
+    """Import the Chorus catalog with demo sellers and offers (idempotent)."""
+    from tradewind.catalog.chorus_import import import_chorus
+    from tradewind.seed import seed_fx
+
+    container = _container()
+    upgrade(container.engine)
+    seed_fx(container)
+    started = time.perf_counter()
+
+    def progress(r: Any) -> None:
+        typer.echo(
+            f"  {r.products_seen:>6} read, {r.products_created:>6} products and "
+            f"{r.offers_created:>6} offers created",
+            err=True,
+        )
+
+    result = import_chorus(container.uow, products, progress=progress)
+    typer.echo(f"products read: {result.products_seen}")
+    typer.echo(f"products created: {result.products_created}")
+    typer.echo(f"offers created: {result.offers_created}")
+    typer.echo(f"invalid EANs: {len(result.invalid_eans)} (kept the product without them)")
+    for source_id, ean in result.invalid_eans[:10]:
+        typer.echo(f"  product {source_id}: {ean!r}")
+    typer.echo(f"rejected products: {len(result.rejected)}")
+    for source_id, why in result.rejected[:10]:
+        typer.echo(f"  product {source_id}: {why}")
+    if report is not None:
+        with report.open("w", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["product_id", "problem", "value"])
+            writer.writerows((p, "invalid_ean", e) for p, e in result.invalid_eans)
+            writer.writerows((p, "rejected", w) for p, w in result.rejected)
+    typer.echo(f"took {time.perf_counter() - started:.1f} s")
+
+
+bench_app = typer.Typer(help="Benchmarks against real server processes.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+
+def _print_result(result: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    for key, value in result.items():
+        typer.echo(f"{key:>18}: {value}")
+
+
+@bench_app.command("checkout")
+def bench_checkout_command(
+    db: Annotated[
+        str | None, typer.Option(help="Database URL (default: a temp SQLite file)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout")] = False,
+    duration: Annotated[float, typer.Option(min=1, max=120, help="Seconds per phase")] = 10,
+    concurrency: Annotated[int, typer.Option(min=1, max=1000, help="Connections")] = 64,
+    buyers: Annotated[int, typer.Option(min=1, max=5000, help="Distinct buyers")] = 200,
+    workers: Annotated[int, typer.Option(min=1, max=16, help="Server processes")] = 2,
+) -> None:
+    """Full checkouts over HTTP: orders/s vs the same server's /healthz rate, and oversell."""
+    from tradewind.bench.checkout import bench_checkout
+
+    configure_logging("WARNING")
+    _print_result(
+        bench_checkout(
+            db, duration_s=duration, concurrency=concurrency, buyers=buyers, workers=workers
+        ),
+        as_json,
+    )
 
 
 @app.command("create-operator")

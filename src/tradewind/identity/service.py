@@ -19,7 +19,10 @@ from tradewind.db.tables.identity import (
     web_sessions,
 )
 from tradewind.db.uow import UnitOfWork
-from tradewind.identity._passwords import hash_password, verify_password
+
+# hash_password is re-exported for bulk fixtures (benchmarks) that share one hash.
+from tradewind.identity._passwords import hash_password as hash_password
+from tradewind.identity._passwords import verify_password
 from tradewind.identity.domain import (
     Principal,
     Role,
@@ -32,6 +35,7 @@ from tradewind.kernel.errors import (
     FieldError,
     InvalidInput,
     LimitExceeded,
+    NotFound,
     TooManyRequests,
     Unauthenticated,
 )
@@ -39,6 +43,7 @@ from tradewind.kernel.ids import new_id
 from tradewind.money.currency import currency_for_country, validate_country
 
 TOKEN_PREFIX = "tw_"
+DEMO_SELLER_PASSWORD = "tradewind-demo"
 MAX_ADDRESSES_PER_ACCOUNT = 20
 
 
@@ -53,7 +58,8 @@ class NewAccount:
     locale: str = "en"
 
 
-def _digest(secret: str) -> str:
+def digest_secret(secret: str) -> str:
+    """How tokens and session secrets are stored: only their SHA-256, never the secret."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -86,6 +92,13 @@ def register_account(uow: UnitOfWork, new: NewAccount) -> str:
     except IntegrityError as exc:
         raise Conflict("an account with this email already exists", code="email_taken") from exc
     return account_id
+
+
+def account_id_for_email(uow: UnitOfWork, email: str) -> str | None:
+    found: str | None = uow.conn.scalar(
+        select(accounts.c.id).where(accounts.c.email == email.strip().lower())
+    )
+    return found
 
 
 def _principal(row: Any, csrf_token: str | None = None) -> Principal:
@@ -130,11 +143,18 @@ def authenticate(
     return _principal(row)
 
 
+def principal_for_account(uow: UnitOfWork, account_id: str) -> Principal:
+    row = uow.conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+    if row is None:
+        raise NotFound("account not found")
+    return _principal(row)
+
+
 def create_api_token(uow: UnitOfWork, account_id: str, name: str = "api") -> str:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     uow.conn.execute(
         insert(api_tokens).values(
-            token_hash=_digest(token),
+            token_hash=digest_secret(token),
             account_id=account_id,
             name=name[:100],
             created_at=uow.clock.now(),
@@ -148,7 +168,7 @@ def principal_from_token(uow: UnitOfWork, token: str) -> Principal:
     row = uow.conn.execute(
         select(accounts, api_tokens.c.expires_at)
         .join(api_tokens, api_tokens.c.account_id == accounts.c.id)
-        .where(api_tokens.c.token_hash == _digest(token))
+        .where(api_tokens.c.token_hash == digest_secret(token))
     ).first()
     if row is None or (row.expires_at is not None and row.expires_at <= uow.clock.now()):
         raise Unauthenticated("API token is not valid", code="bad_token")
@@ -160,7 +180,7 @@ def create_session(uow: UnitOfWork, account_id: str, ttl_s: int) -> str:
     now = uow.clock.now()
     uow.conn.execute(
         insert(web_sessions).values(
-            session_hash=_digest(secret),
+            session_hash=digest_secret(secret),
             account_id=account_id,
             csrf_token=secrets.token_urlsafe(32),
             created_at=now,
@@ -174,7 +194,7 @@ def principal_from_session(uow: UnitOfWork, secret: str) -> Principal | None:
     row = uow.conn.execute(
         select(accounts, web_sessions.c.csrf_token, web_sessions.c.expires_at)
         .join(web_sessions, web_sessions.c.account_id == accounts.c.id)
-        .where(web_sessions.c.session_hash == _digest(secret))
+        .where(web_sessions.c.session_hash == digest_secret(secret))
     ).first()
     if row is None or row.expires_at <= uow.clock.now():
         return None
@@ -182,7 +202,9 @@ def principal_from_session(uow: UnitOfWork, secret: str) -> Principal | None:
 
 
 def end_session(uow: UnitOfWork, secret: str) -> None:
-    uow.conn.execute(delete(web_sessions).where(web_sessions.c.session_hash == _digest(secret)))
+    uow.conn.execute(
+        delete(web_sessions).where(web_sessions.c.session_hash == digest_secret(secret))
+    )
 
 
 @dataclass(frozen=True, slots=True)

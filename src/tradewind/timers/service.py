@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 
+from tradewind.db.sql import insert_ignoring_conflicts
 from tradewind.db.tables.platform import timers
 from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -30,25 +30,19 @@ def schedule(
     uow: UnitOfWork, *, kind: str, dedupe_key: str, due_at: datetime, payload: Mapping[str, Any]
 ) -> bool:
     """Add a timer unless one with ``dedupe_key`` exists; returns whether it was added."""
-    conn = uow.conn
-    exists = conn.scalar(select(timers.c.id).where(timers.c.dedupe_key == dedupe_key))
-    if exists is not None:
-        return False
-    try:
-        with conn.begin_nested():
-            conn.execute(
-                insert(timers).values(
-                    kind=kind,
-                    dedupe_key=dedupe_key,
-                    payload=dict(payload),
-                    due_at=due_at,
-                    status="pending",
-                    attempts=0,
-                )
-            )
-    except IntegrityError:
-        return False  # a concurrent request scheduled it first: same effect
-    return True
+    added = insert_ignoring_conflicts(
+        uow.conn,
+        timers,
+        {
+            "kind": kind,
+            "dedupe_key": dedupe_key,
+            "payload": dict(payload),
+            "due_at": due_at,
+            "status": "pending",
+            "attempts": 0,
+        },
+    )
+    return added == 1
 
 
 def cancel(uow: UnitOfWork, dedupe_key: str) -> bool:

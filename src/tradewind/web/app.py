@@ -11,7 +11,7 @@ from tradewind import __version__
 from tradewind.bootstrap import Container
 from tradewind.web import pages, problems
 from tradewind.web.middleware import RequestContextMiddleware
-from tradewind.web.routes import addresses, auth, health, ops
+from tradewind.web.routes import addresses, auth, catalog, fx, health, ops, ordering
 
 
 def create_app(container: Container, *, access_log: bool = True) -> FastAPI:
@@ -25,7 +25,17 @@ def create_app(container: Container, *, access_log: bool = True) -> FastAPI:
     )
     app.state.container = container
     problems.install(app)
-    for router in (health.router, auth.router, addresses.router, ops.router, pages.router):
+    routers = (
+        health.router,
+        auth.router,
+        addresses.router,
+        catalog.router,
+        ordering.router,
+        fx.router,
+        ops.router,
+        pages.router,
+    )
+    for router in routers:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_middleware(

@@ -1,0 +1,1 @@
+"""Benchmarks that start real server processes and drive them over HTTP from another process."""

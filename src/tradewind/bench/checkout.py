@@ -1,0 +1,162 @@
+"""``tradewind bench checkout``: full checkouts over real HTTP against a real server process.
+
+Prints orders/s, p50/p99 latency, the same server's /healthz requests/s in the same run, their
+ratio, and ``oversold`` (units sold beyond the stock that existed; must be 0).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy import func, select
+
+from tradewind.bench.fixtures import bulk_buyers
+from tradewind.bench.harness import bench_database, run_load, server_process
+from tradewind.catalog import service as catalog
+from tradewind.catalog.domain import gtin_check_digit
+from tradewind.db.tables.catalog import offers, sellers
+from tradewind.db.tables.ordering import order_lines, orders
+from tradewind.db.uow import UnitOfWorkFactory
+from tradewind.identity import service as identity
+from tradewind.identity.domain import Role
+
+SHIP_TO = {
+    "full_name": "Bench Buyer",
+    "line1": "1 Load St",
+    "city": "Tel Aviv",
+    "postal_code": "6100000",
+    "country": "US",
+}
+
+
+def _seed_offers(uow_factory: UnitOfWorkFactory, count: int, stock: int) -> list[str]:
+    # A run id keeps repeated runs against one PostgreSQL database from colliding.
+    run_id_digits = f"{secrets.randbelow(10**6):06d}"
+    run_id = run_id_digits
+    with uow_factory() as uow:
+        account_id = identity.register_account(
+            uow,
+            identity.NewAccount(
+                email=f"bench.seller.{run_id}@bench.test",
+                password="bench-seller-password",  # noqa: S106 - throwaway bench DB
+                display_name="Bench Seller",
+                role=Role.SELLER,
+                country="US",
+            ),
+        )
+        principal = identity.principal_for_account(uow, account_id)
+        shop = catalog.apply_as_seller(
+            uow,
+            principal,
+            catalog.SellerApplication(
+                name="Bench Shop", ship_from={"line1": "1 Dock", "city": "Austin"}
+            ),
+        )
+        uow.conn.execute(sellers.update().where(sellers.c.id == shop["id"]).values(status="active"))
+        offer_ids = []
+        for i in range(count):
+            body = f"5{run_id_digits}{i:05d}"
+            product = catalog.create_product(
+                uow,
+                principal,
+                catalog.NewProduct(
+                    title=f"Bench item {i}",
+                    brand="Bench",
+                    weight_g=200,
+                    origin_country="US",
+                    gtin=body + str(gtin_check_digit(body)),
+                ),
+            )
+            offer = catalog.create_offer(
+                uow,
+                principal,
+                catalog.NewOffer(product_id=product["id"], price_minor=1999, stock=stock),
+            )
+            offer_ids.append(offer["id"])
+        uow.commit()
+    return offer_ids
+
+
+def _stock_audit(
+    uow_factory: UnitOfWorkFactory, offer_ids: list[str], stock: int
+) -> tuple[int, bool]:
+    """(units sold beyond the initial stock, whether remaining + sold == initial everywhere)."""
+    with uow_factory(read_only=True) as uow:
+        sold = dict(
+            uow.conn.execute(
+                select(order_lines.c.offer_id, func.sum(order_lines.c.quantity)).group_by(
+                    order_lines.c.offer_id
+                )
+            )
+            .tuples()
+            .all()
+        )
+        remaining = dict(
+            uow.conn.execute(select(offers.c.id, offers.c.stock).where(offers.c.id.in_(offer_ids)))
+            .tuples()
+            .all()
+        )
+    oversold = sum(max(0, int(sold.get(o, 0)) - stock) for o in offer_ids)
+    conserved = all(remaining[o] + int(sold.get(o, 0)) == stock for o in offer_ids)
+    return oversold, conserved
+
+
+def bench_checkout(
+    db_url: str | None, *, duration_s: float, concurrency: int, buyers: int, workers: int
+) -> dict[str, Any]:
+    offer_count, stock = 20, 100_000
+    with bench_database(db_url) as (url, container):
+        offer_ids = _seed_offers(container.uow, offer_count, stock)
+        headers = bulk_buyers(container.uow, buyers, prefix=f"bench{secrets.token_hex(3)}")
+        with server_process(url, workers=workers) as base_url:
+            health = run_load(
+                {
+                    "base_url": base_url,
+                    "duration_s": duration_s,
+                    "concurrency": concurrency,
+                    "requests": [{"method": "GET", "path": "/healthz"}],
+                }
+            )
+            requests = [
+                {
+                    "method": "POST",
+                    "path": "/api/v1/checkouts",
+                    "headers": {**h, "Idempotency-Key": "bench-{i}"},
+                    "json": {
+                        "ship_to": SHIP_TO,
+                        "lines": [{"offer_id": offer_ids[n % offer_count], "quantity": 1}],
+                    },
+                }
+                for n, h in enumerate(headers)
+            ]
+            load = run_load(
+                {
+                    "base_url": base_url,
+                    "duration_s": duration_s,
+                    "concurrency": concurrency,
+                    "requests": requests,
+                }
+            )
+        with container.uow(read_only=True) as uow:
+            created = int(uow.conn.scalar(select(func.count()).select_from(orders)) or 0)
+        oversold, conserved = _stock_audit(container.uow, offer_ids, stock)
+    ok = load["statuses"].get("201", 0)
+    orders_per_s = ok / load["elapsed_s"] if load["elapsed_s"] else 0.0
+    return {
+        "database": "postgresql" if url.startswith("postgresql") else "sqlite",
+        "server_workers": workers,
+        "concurrency": concurrency,
+        "duration_s": duration_s,
+        "orders_per_s": round(orders_per_s, 1),
+        "p50_ms": load["p50_ms"],
+        "p99_ms": load["p99_ms"],
+        "healthz_per_s": health["per_s"],
+        "ratio": round(orders_per_s / health["per_s"], 4) if health["per_s"] else 0.0,
+        "orders_created": created,
+        "checkouts_201": ok,
+        "non_201": {k: v for k, v in load["statuses"].items() if k != "201"},
+        "errors": load["errors"],
+        "oversold": oversold,
+        "stock_conserved": conserved,
+    }

@@ -1,0 +1,114 @@
+"""Shared benchmark plumbing: a throwaway database, a real server process, the load generator."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tradewind.bootstrap import Container, build
+from tradewind.config import Settings
+from tradewind.db.migrate import upgrade
+
+BENCH_SECRET = "bench-secret-key"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def bench_database(db_url: str | None) -> Iterator[tuple[str, Container]]:
+    """A migrated database: a fresh SQLite file in a temp dir unless ``db_url`` names one."""
+    with tempfile.TemporaryDirectory(prefix="tradewind-bench-") as folder:
+        url = db_url or f"sqlite:///{Path(folder) / 'bench.db'}"
+        container = build(Settings(database_url=url, secret_key=BENCH_SECRET))
+        upgrade(container.engine)
+        try:
+            yield url, container
+        finally:
+            container.engine.dispose()
+
+
+@contextmanager
+def server_process(
+    db_url: str, *, workers: int = 2, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    port = free_port()
+    environment = {
+        **os.environ,
+        "TRADEWIND_DATABASE_URL": db_url,
+        "TRADEWIND_SECRET_KEY": BENCH_SECRET,
+        "TRADEWIND_LOG_LEVEL": "WARNING",
+        **(env or {}),
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tradewind",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base_url, proc)
+        yield base_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_healthy(base_url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=1) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("server did not become healthy")
+
+
+def run_load(spec: dict[str, Any]) -> dict[str, Any]:
+    """Run the load generator as its own process and return its JSON summary."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        json.dump(spec, fh)
+        path = fh.name
+    try:
+        out = subprocess.run(
+            [sys.executable, "-m", "tradewind.bench.loadgen", path],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=600,
+        )
+    finally:
+        Path(path).unlink(missing_ok=True)
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result

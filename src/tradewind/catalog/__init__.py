@@ -1,0 +1,1 @@
+"""Catalog: sellers (shops), master products and offers (one seller's listing of a product)."""

@@ -1,0 +1,190 @@
+"""Pure catalog rules: GTIN check digits, HS codes, categories, seller and offer states."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tradewind.kernel.errors import FieldError, IllegalTransition, InvalidInput
+
+GTIN_LENGTHS = frozenset({8, 12, 13, 14})
+MAX_TITLE_LEN = 500
+MAX_PRICE_MINOR = 10**12  # a hard ceiling: no listing costs more than 10^10 major units
+MAX_STOCK = 1_000_000
+MAX_HANDLING_DAYS = 30
+_HS_RE = re.compile(r"^\d{6}$")
+
+
+class SellerStatus(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+_SELLER_TRANSITIONS = {
+    (SellerStatus.PENDING, "approve"): SellerStatus.ACTIVE,
+    (SellerStatus.ACTIVE, "suspend"): SellerStatus.SUSPENDED,
+    (SellerStatus.PENDING, "suspend"): SellerStatus.SUSPENDED,
+    (SellerStatus.SUSPENDED, "reinstate"): SellerStatus.ACTIVE,
+}
+
+
+def seller_transition(current: SellerStatus, action: str) -> SellerStatus:
+    target = _SELLER_TRANSITIONS.get((current, action))
+    if target is None:
+        raise IllegalTransition(f"a {current.value} seller cannot be {action}d")
+    return target
+
+
+class OfferStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+
+
+class Condition(StrEnum):
+    NEW = "new"
+    REFURBISHED = "refurbished"
+    USED = "used"
+
+
+def gtin_check_digit(body: str) -> int:
+    """GS1 mod-10 check digit for the digits before it (weights 3,1,3,... from the right)."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10
+
+
+def is_valid_gtin(code: str) -> bool:
+    return (
+        code.isdigit()
+        and len(code) in GTIN_LENGTHS
+        and gtin_check_digit(code[:-1]) == int(code[-1])
+    )
+
+
+def normalize_gtin(raw: str) -> str:
+    """Validate a GTIN-8/12/13/14 and return it as GTIN-14 (the form that compares equal)."""
+    code = raw.strip().replace(" ", "").replace("-", "")
+    if not is_valid_gtin(code):
+        raise InvalidInput(
+            f"{raw!r} is not a valid GTIN (8, 12, 13 or 14 digits with a GS1 check digit)",
+            errors=[FieldError("gtin", "bad length or check digit", "invalid_gtin")],
+        )
+    return code.zfill(14)
+
+
+def validate_hs_code(raw: str) -> str:
+    if not _HS_RE.match(raw):
+        raise InvalidInput(
+            "HS code must be 6 digits",
+            errors=[FieldError("hs_code", "must be 6 digits", "invalid_hs_code")],
+        )
+    return raw
+
+
+def validate_price(price_minor: int) -> int:
+    if not 0 < price_minor <= MAX_PRICE_MINOR:
+        raise InvalidInput(
+            "price must be positive and at most 10^12 minor units",
+            errors=[FieldError("price_minor", "out of range", "invalid_price")],
+        )
+    return price_minor
+
+
+def validate_stock(stock: int) -> int:
+    if not 0 <= stock <= MAX_STOCK:
+        raise InvalidInput(
+            f"stock must be 0 to {MAX_STOCK}",
+            errors=[FieldError("stock", "out of range", "invalid_stock")],
+        )
+    return stock
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryRule:
+    category: str
+    hs_code: str
+    keywords: tuple[str, ...]
+
+
+# First match wins, so specific rules come before general ones. HS codes are the usual WCO
+# subheadings for each kind of good; sellers can override per product.
+CATEGORY_RULES: tuple[CategoryRule, ...] = (
+    CategoryRule(
+        "Printer supplies",
+        "844399",
+        ("toner", "ink cartridge", "drum", "fuser", "maintenance kit", "transfer kit", "ink"),
+    ),
+    CategoryRule(
+        "Laptops",
+        "847130",
+        (
+            "notebook",
+            "laptop",
+            "chromebook",
+            "netbook",
+            "ultrabook",
+            "2-in-1",
+            "mobile workstation",
+        ),
+    ),
+    CategoryRule("Tablets", "847130", ("tablet", "ipad")),
+    CategoryRule("Processors", "854231", ("processor", " cpu")),
+    CategoryRule(
+        "Motherboards", "847330", ("motherboard", "desktop board", "server board", "mainboard")
+    ),
+    CategoryRule("Memory", "847330", ("memory module", "ddr", "dimm", "so-dimm", "ram ")),
+    CategoryRule(
+        "Storage",
+        "847170",
+        (
+            "ssd",
+            "hdd",
+            "hard drive",
+            "hard disk",
+            "nas",
+            "flash drive",
+            "usb flash",
+            "memory card",
+            "microsd",
+            "sd card",
+        ),
+    ),
+    CategoryRule("Graphics cards", "847330", ("graphics card", "geforce", "radeon", "quadro")),
+    CategoryRule(
+        "Desktops",
+        "847150",
+        ("desktop", "workstation", "all-in-one", " pc", "mini pc", "barebone", "server"),
+    ),
+    CategoryRule("Monitors", "852852", ("monitor", "display")),
+    CategoryRule("TVs", "852872", ("tv", "television")),
+    CategoryRule("Printers", "844332", ("printer", "multifunction", "scanner", "copier")),
+    CategoryRule("Phones", "851713", ("smartphone", "mobile phone", "phone", "dect")),
+    CategoryRule("Headphones", "851830", ("headphone", "headset", "earphone", "earbud")),
+    CategoryRule("Speakers", "851822", ("speaker", "soundbar", "subwoofer")),
+    CategoryRule("Cameras", "852589", ("camera", "camcorder", "webcam", "lens")),
+    CategoryRule(
+        "Networking",
+        "851762",
+        ("router", "switch", "access point", "network", "modem", "wireless lan", "ethernet"),
+    ),
+    CategoryRule("Cables and adapters", "854442", ("cable", "adapter", "connector", "hub")),
+    CategoryRule(
+        "Batteries and power",
+        "850760",
+        ("battery", "power bank", "ups ", "power supply", "charger"),
+    ),
+    CategoryRule("Keyboards and mice", "847160", ("keyboard", "mouse", "mice", "trackball")),
+    CategoryRule("Bags and cases", "420212", ("bag", "case", "sleeve", "backpack")),
+    CategoryRule("Coffee machines", "851671", ("coffee", "espresso")),
+)
+DEFAULT_CATEGORY = CategoryRule("Other electronics", "854370", ())
+
+
+def categorize(title: str, product_type: str | None = None) -> CategoryRule:
+    """Guess a category and HS code from a product's title and type (import-time default)."""
+    haystack = f" {(product_type or '')} {title} ".lower()
+    for rule in CATEGORY_RULES:
+        if any(keyword in haystack for keyword in rule.keywords):
+            return rule
+    return DEFAULT_CATEGORY

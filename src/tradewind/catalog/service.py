@@ -1,0 +1,375 @@
+"""Catalog use cases: seller onboarding, master products, offers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from tradewind.catalog.domain import (
+    MAX_HANDLING_DAYS,
+    MAX_TITLE_LEN,
+    Condition,
+    OfferStatus,
+    SellerStatus,
+    categorize,
+    normalize_gtin,
+    seller_transition,
+    validate_hs_code,
+    validate_price,
+    validate_stock,
+)
+from tradewind.db.tables.catalog import offers, products, sellers
+from tradewind.db.uow import UnitOfWork
+from tradewind.identity.domain import Principal, Role, require_role
+from tradewind.kernel.errors import Conflict, FieldError, InvalidInput, NotFound
+from tradewind.kernel.ids import new_id
+from tradewind.money.currency import currency_for_country, validate_country, validate_currency
+
+MAX_SHIPPING_SERVICES = 5
+
+
+def _row(result: Any) -> dict[str, Any]:
+    return dict(result._mapping)
+
+
+# --- sellers ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SellerApplication:
+    name: str
+    ship_from: dict[str, str]
+    handling_days: int = 2
+    country: str | None = None
+    currency: str | None = None
+
+
+def apply_as_seller(
+    uow: UnitOfWork, principal: Principal, app: SellerApplication
+) -> dict[str, Any]:
+    """A seller account opens its shop; it stays pending until an operator approves it."""
+    require_role(principal, Role.SELLER)
+    country = validate_country(app.country or principal.country)
+    currency = validate_currency(app.currency or currency_for_country(country))
+    if not 0 <= app.handling_days <= MAX_HANDLING_DAYS:
+        raise InvalidInput(
+            f"handling time must be 0 to {MAX_HANDLING_DAYS} days",
+            errors=[FieldError("handling_days", "out of range")],
+        )
+    values = {
+        "id": new_id("slr"),
+        "account_id": principal.account_id,
+        "name": app.name.strip(),
+        "country": country,
+        "currency": currency,
+        "status": SellerStatus.PENDING.value,
+        "ship_from": {**app.ship_from, "country": country},
+        "handling_days": app.handling_days,
+        "commission_bps": None,
+        "rating_sum": 0,
+        "rating_count": 0,
+        "created_at": uow.clock.now(),
+        "approved_at": None,
+    }
+    try:
+        with uow.conn.begin_nested():
+            uow.conn.execute(insert(sellers).values(**values))
+    except IntegrityError as exc:
+        raise Conflict("this account already has a shop", code="seller_exists") from exc
+    return values
+
+
+def seller_of(uow: UnitOfWork, principal: Principal) -> dict[str, Any]:
+    """The shop of a seller principal (404 when it has not applied yet)."""
+    row = uow.conn.execute(
+        select(sellers).where(sellers.c.account_id == principal.account_id)
+    ).first()
+    if row is None:
+        raise NotFound("you have no shop yet; apply first", code="no_shop")
+    return _row(row)
+
+
+def get_seller(uow: UnitOfWork, seller_id: str) -> dict[str, Any]:
+    row = uow.conn.execute(select(sellers).where(sellers.c.id == seller_id)).first()
+    if row is None:
+        raise NotFound("seller not found")
+    return _row(row)
+
+
+def change_seller_status(
+    uow: UnitOfWork, principal: Principal, seller_id: str, action: str
+) -> dict[str, Any]:
+    require_role(principal, Role.OPERATOR)
+    current = get_seller(uow, seller_id)
+    target = seller_transition(SellerStatus(current["status"]), action)
+    now = uow.clock.now()
+    values: dict[str, Any] = {"status": target.value}
+    if target is SellerStatus.ACTIVE and current["approved_at"] is None:
+        values["approved_at"] = now
+    # Conditional on the status we read: a concurrent operator action makes this a 409.
+    changed = uow.conn.execute(
+        update(sellers)
+        .where(sellers.c.id == seller_id, sellers.c.status == current["status"])
+        .values(**values)
+    ).rowcount
+    if changed != 1:
+        raise Conflict("the seller changed meanwhile; reload and retry", code="stale_state")
+    return {**current, **values}
+
+
+def list_sellers(
+    uow: UnitOfWork, principal: Principal, *, status: str | None, limit: int, after: str | None
+) -> list[dict[str, Any]]:
+    require_role(principal, Role.OPERATOR)
+    query = select(sellers).order_by(sellers.c.id).limit(limit)
+    if status:
+        query = query.where(sellers.c.status == status)
+    if after:
+        query = query.where(sellers.c.id > after)
+    return [_row(r) for r in uow.conn.execute(query)]
+
+
+def _active_seller(uow: UnitOfWork, principal: Principal) -> dict[str, Any]:
+    require_role(principal, Role.SELLER)
+    seller = seller_of(uow, principal)
+    if seller["status"] != SellerStatus.ACTIVE.value:
+        raise Conflict(
+            f"your shop is {seller['status']}; an operator must approve it first",
+            code="seller_not_active",
+        )
+    return seller
+
+
+# --- products --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewProduct:
+    title: str
+    brand: str
+    weight_g: int
+    origin_country: str
+    gtin: str | None = None
+    model: str = ""
+    description: str = ""
+    attributes: dict[str, str] = field(default_factory=dict)
+    category: str | None = None
+    hs_code: str | None = None
+    length_mm: int = 0
+    width_mm: int = 0
+    height_mm: int = 0
+    image_url: str | None = None
+
+
+def product_values(
+    data: NewProduct, *, created_by: str | None, now: Any, source_ref: str | None = None
+) -> dict[str, Any]:
+    """Validated column values for a product (shared by the API and the bulk importer)."""
+    title = data.title.strip()
+    if not 1 <= len(title) <= MAX_TITLE_LEN:
+        raise InvalidInput(
+            "title must be 1 to 500 characters", errors=[FieldError("title", "length out of range")]
+        )
+    if data.weight_g <= 0:
+        raise InvalidInput("weight must be positive", errors=[FieldError("weight_g", "> 0")])
+    guess = categorize(title, data.attributes.get("product_type"))
+    return {
+        "id": new_id("prd"),
+        "source_ref": source_ref,
+        "gtin": normalize_gtin(data.gtin) if data.gtin else None,
+        "brand": data.brand.strip()[:100],
+        "title": title,
+        "model": data.model.strip()[:200],
+        "description": data.description,
+        "attributes": dict(data.attributes),
+        "category": (data.category or guess.category)[:100],
+        "hs_code": validate_hs_code(data.hs_code or guess.hs_code),
+        "origin_country": validate_country(data.origin_country),
+        "weight_g": data.weight_g,
+        "length_mm": data.length_mm,
+        "width_mm": data.width_mm,
+        "height_mm": data.height_mm,
+        "image_url": data.image_url,
+        "created_by": created_by,
+        "created_at": now,
+    }
+
+
+def create_product(uow: UnitOfWork, principal: Principal, data: NewProduct) -> dict[str, Any]:
+    if principal.role is Role.SELLER:
+        _active_seller(uow, principal)
+    else:
+        require_role(principal, Role.OPERATOR)
+    values = product_values(data, created_by=principal.account_id, now=uow.clock.now())
+    if values["gtin"] is not None:
+        existing = uow.conn.scalar(select(products.c.id).where(products.c.gtin == values["gtin"]))
+        if existing is not None:
+            raise Conflict(
+                f"a product with this GTIN exists ({existing}); add an offer to it",
+                code="product_exists",
+            )
+    uow.conn.execute(insert(products).values(**values))
+    return values
+
+
+def get_product(uow: UnitOfWork, product_id: str) -> dict[str, Any]:
+    row = uow.conn.execute(select(products).where(products.c.id == product_id)).first()
+    if row is None:
+        raise NotFound("product not found")
+    return _row(row)
+
+
+def list_products(
+    uow: UnitOfWork, *, brand: str | None, category: str | None, limit: int, after: str | None
+) -> list[dict[str, Any]]:
+    query = select(products).order_by(products.c.id).limit(limit)
+    if brand:
+        query = query.where(func.lower(products.c.brand) == brand.lower())
+    if category:
+        query = query.where(products.c.category == category)
+    if after:
+        query = query.where(products.c.id > after)
+    return [_row(r) for r in uow.conn.execute(query)]
+
+
+# --- offers ----------------------------------------------------------------------------------
+
+OFFER_COLUMNS = (
+    offers,
+    sellers.c.name.label("seller_name"),
+    sellers.c.country.label("ship_from_country"),
+    sellers.c.rating_sum,
+    sellers.c.rating_count,
+    sellers.c.handling_days,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NewOffer:
+    product_id: str
+    price_minor: int
+    stock: int
+    condition: Condition = Condition.NEW
+    shipping_services: tuple[str, ...] = ("registered_small_packet",)
+
+
+def create_offer(uow: UnitOfWork, principal: Principal, data: NewOffer) -> dict[str, Any]:
+    seller = _active_seller(uow, principal)
+    get_product(uow, data.product_id)
+    if not 1 <= len(data.shipping_services) <= MAX_SHIPPING_SERVICES:
+        raise InvalidInput(
+            f"list 1 to {MAX_SHIPPING_SERVICES} shipping services",
+            errors=[FieldError("shipping_services", "count out of range")],
+        )
+    now = uow.clock.now()
+    values = {
+        "id": new_id("ofr"),
+        "product_id": data.product_id,
+        "seller_id": seller["id"],
+        "price_minor": validate_price(data.price_minor),
+        "currency": seller["currency"],
+        "stock": validate_stock(data.stock),
+        "condition": data.condition.value,
+        "status": OfferStatus.ACTIVE.value,
+        "shipping_services": list(data.shipping_services),
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    try:
+        with uow.conn.begin_nested():
+            uow.conn.execute(insert(offers).values(**values))
+    except IntegrityError as exc:
+        raise Conflict(
+            "you already offer this product in this condition; update that offer",
+            code="offer_exists",
+        ) from exc
+    return values
+
+
+@dataclass(frozen=True, slots=True)
+class OfferChange:
+    version: int
+    price_minor: int | None = None
+    stock: int | None = None
+    status: OfferStatus | None = None
+
+
+def update_offer(
+    uow: UnitOfWork, principal: Principal, offer_id: str, change: OfferChange
+) -> dict[str, Any]:
+    """Change price, stock or status under optimistic concurrency (the caller's ``version``).
+
+    Stock set here is what is still available to sell; units already reserved by checkouts
+    are not in it, which is why a stale version must be refused rather than overwritten.
+    """
+    seller = seller_of(uow, principal)
+    values: dict[str, Any] = {"version": change.version + 1, "updated_at": uow.clock.now()}
+    if change.price_minor is not None:
+        values["price_minor"] = validate_price(change.price_minor)
+    if change.stock is not None:
+        values["stock"] = validate_stock(change.stock)
+    if change.status is not None:
+        values["status"] = change.status.value
+    changed = uow.conn.execute(
+        update(offers)
+        .where(
+            offers.c.id == offer_id,
+            offers.c.seller_id == seller["id"],
+            offers.c.version == change.version,
+        )
+        .values(**values)
+    ).rowcount
+    if changed != 1:
+        owner = uow.conn.scalar(select(offers.c.seller_id).where(offers.c.id == offer_id))
+        if owner != seller["id"]:
+            raise NotFound("offer not found")
+        raise Conflict(
+            "the offer changed since you read it (stock moves with every sale); "
+            "reload it and retry with the new version",
+            code="version_mismatch",
+        )
+    return get_offer(uow, offer_id)
+
+
+def get_offer(uow: UnitOfWork, offer_id: str) -> dict[str, Any]:
+    row = uow.conn.execute(
+        select(*OFFER_COLUMNS)
+        .join(sellers, sellers.c.id == offers.c.seller_id)
+        .where(offers.c.id == offer_id)
+    ).first()
+    if row is None:
+        raise NotFound("offer not found")
+    return _row(row)
+
+
+def list_offers(
+    uow: UnitOfWork,
+    *,
+    product_id: str | None = None,
+    seller_id: str | None = None,
+    active_only: bool = True,
+    limit: int = 100,
+    after: str | None = None,
+) -> list[dict[str, Any]]:
+    query = (
+        select(*OFFER_COLUMNS)
+        .join(sellers, sellers.c.id == offers.c.seller_id)
+        .order_by(offers.c.id)
+        .limit(limit)
+    )
+    if product_id:
+        query = query.where(offers.c.product_id == product_id)
+    if seller_id:
+        query = query.where(offers.c.seller_id == seller_id)
+    if active_only:
+        query = query.where(
+            offers.c.status == OfferStatus.ACTIVE.value,
+            sellers.c.status == SellerStatus.ACTIVE.value,
+        )
+    if after:
+        query = query.where(offers.c.id > after)
+    return [_row(r) for r in uow.conn.execute(query)]

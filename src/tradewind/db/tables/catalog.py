@@ -1,0 +1,87 @@
+"""Sellers (shops), master products and offers. Offer stock is owned by the inventory rules."""
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from tradewind.db.tables.base import ID_LEN, metadata
+from tradewind.db.types import UtcDateTime
+
+sellers = Table(
+    "sellers",
+    metadata,
+    Column("id", String(ID_LEN), primary_key=True),
+    Column("account_id", String(ID_LEN), ForeignKey("accounts.id"), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("ship_from", JSON, nullable=False),
+    Column("handling_days", Integer, nullable=False),
+    Column("commission_bps", Integer, nullable=True),
+    Column("rating_sum", Integer, nullable=False, server_default="0"),
+    Column("rating_count", Integer, nullable=False, server_default="0"),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("approved_at", UtcDateTime(), nullable=True),
+    CheckConstraint("status IN ('pending', 'active', 'suspended')", name="status"),
+    CheckConstraint("handling_days BETWEEN 0 AND 30", name="handling_days"),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", String(ID_LEN), primary_key=True),
+    # Where an imported product came from ("chorus:3920564"): re-imports find it and skip it.
+    Column("source_ref", String(100), nullable=True, unique=True),
+    Column("gtin", String(14), nullable=True, index=True),
+    Column("brand", String(100), nullable=False),
+    Column("title", String(500), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("attributes", JSON, nullable=False),
+    Column("category", String(100), nullable=False, index=True),
+    Column("hs_code", String(6), nullable=False),
+    Column("origin_country", String(2), nullable=False),
+    Column("weight_g", Integer, nullable=False),
+    Column("length_mm", Integer, nullable=False),
+    Column("width_mm", Integer, nullable=False),
+    Column("height_mm", Integer, nullable=False),
+    Column("image_url", String(500), nullable=True),
+    Column("created_by", String(ID_LEN), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    CheckConstraint("weight_g > 0", name="weight_positive"),
+)
+
+offers = Table(
+    "offers",
+    metadata,
+    Column("id", String(ID_LEN), primary_key=True),
+    Column("product_id", String(ID_LEN), ForeignKey("products.id"), nullable=False),
+    Column("seller_id", String(ID_LEN), ForeignKey("sellers.id"), nullable=False),
+    Column("price_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    # Units a checkout can still reserve. Decremented only by a conditional UPDATE
+    # (stock >= wanted) and guarded by the CHECK, so it can never go negative.
+    Column("stock", Integer, nullable=False),
+    Column("condition", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("shipping_services", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    CheckConstraint("stock >= 0", name="stock_not_negative"),
+    CheckConstraint("price_minor > 0", name="price_positive"),
+    CheckConstraint("status IN ('active', 'paused')", name="status"),
+    UniqueConstraint("seller_id", "product_id", "condition", name="uq_offers_seller_product"),
+    Index("ix_offers_product_id", "product_id"),
+)

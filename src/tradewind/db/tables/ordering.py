@@ -1,0 +1,100 @@
+"""Carts, checkouts (one payment), orders (one per seller), their lines and history."""
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+
+from tradewind.db.tables.base import ID_LEN, metadata
+from tradewind.db.types import UtcDateTime
+
+cart_lines = Table(
+    "cart_lines",
+    metadata,
+    Column("buyer_id", String(ID_LEN), ForeignKey("accounts.id"), primary_key=True),
+    Column("offer_id", String(ID_LEN), ForeignKey("offers.id"), primary_key=True),
+    Column("quantity", Integer, nullable=False),
+    Column("added_at", UtcDateTime(), nullable=False),
+)
+
+checkouts = Table(
+    "checkouts",
+    metadata,
+    Column("id", String(ID_LEN), primary_key=True),
+    Column("buyer_id", String(ID_LEN), ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("status", String(24), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+    Column("ship_to", JSON, nullable=False),
+    Column("payment_due_at", UtcDateTime(), nullable=False),
+    Column("payment_ref", String(100), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("paid_at", UtcDateTime(), nullable=True),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", String(ID_LEN), primary_key=True),
+    Column("checkout_id", String(ID_LEN), ForeignKey("checkouts.id"), nullable=False, index=True),
+    Column("buyer_id", String(ID_LEN), ForeignKey("accounts.id"), nullable=False),
+    Column("seller_id", String(ID_LEN), ForeignKey("sellers.id"), nullable=False),
+    Column("seller_account_id", String(ID_LEN), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("version", Integer, nullable=False),
+    # What the buyer pays, in the buyer's currency.
+    Column("currency", String(3), nullable=False),
+    Column("items_minor", BigInteger, nullable=False),
+    Column("shipping_minor", BigInteger, nullable=False),
+    Column("duty_minor", BigInteger, nullable=False),
+    Column("vat_minor", BigInteger, nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+    # What the goods cost in the seller's currency (before commission).
+    Column("seller_currency", String(3), nullable=False),
+    Column("seller_items_minor", BigInteger, nullable=False),
+    # The FX quote snapshot: historic amounts are never re-converted.
+    Column("fx", JSON, nullable=False),
+    Column("shipping_service", String(40), nullable=False),
+    Column("ship_by_at", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_orders_buyer_id_id", "buyer_id", "id"),
+    Index("ix_orders_seller_id_id", "seller_id", "id"),
+    Index("ix_orders_status", "status"),
+)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", String(ID_LEN), ForeignKey("orders.id"), nullable=False, index=True),
+    Column("offer_id", String(ID_LEN), ForeignKey("offers.id"), nullable=False),
+    Column("product_id", String(ID_LEN), nullable=False),
+    Column("title", String(500), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_price_minor", BigInteger, nullable=False),
+    Column("line_total_minor", BigInteger, nullable=False),
+    Column("seller_unit_price_minor", BigInteger, nullable=False),
+    Column("hs_code", String(6), nullable=False),
+    Column("origin_country", String(2), nullable=False),
+)
+
+order_events = Table(
+    "order_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", String(ID_LEN), ForeignKey("orders.id"), nullable=False, index=True),
+    Column("event", String(40), nullable=False),
+    Column("from_status", String(24), nullable=True),
+    Column("to_status", String(24), nullable=False),
+    Column("actor_id", String(ID_LEN), nullable=True),
+    Column("note", Text, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+)

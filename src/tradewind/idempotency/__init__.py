@@ -1,0 +1,1 @@
+"""Idempotency records: the same key with the same request returns the first result."""

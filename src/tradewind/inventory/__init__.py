@@ -1,0 +1,1 @@
+"""Inventory: reserving and returning offer stock with conditional atomic updates."""

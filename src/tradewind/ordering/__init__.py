@@ -1,0 +1,1 @@
+"""Ordering: carts across sellers, checkout (one payment, one order per seller), orders."""

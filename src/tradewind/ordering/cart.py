@@ -1,0 +1,153 @@
+"""The buyer's cart: lines from many sellers, shown in the buyer's currency."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from tradewind.catalog.domain import OfferStatus, SellerStatus
+from tradewind.db.tables.catalog import offers, products, sellers
+from tradewind.db.tables.ordering import cart_lines
+from tradewind.db.uow import UnitOfWork
+from tradewind.identity.domain import Principal, Role, require_role
+from tradewind.kernel.errors import LimitExceeded, NotFound, OutOfStock
+from tradewind.money.service import quotes_for
+from tradewind.ordering.domain import MAX_CART_LINES, MAX_LINE_QUANTITY
+from tradewind.ordering.pricing import unit_price_for_buyer
+
+CART_COLUMNS = (
+    cart_lines.c.offer_id,
+    cart_lines.c.quantity,
+    offers.c.price_minor,
+    offers.c.currency,
+    offers.c.stock,
+    offers.c.status.label("offer_status"),
+    offers.c.product_id,
+    products.c.title,
+    sellers.c.id.label("seller_id"),
+    sellers.c.name.label("seller_name"),
+    sellers.c.country.label("ship_from_country"),
+    sellers.c.status.label("seller_status"),
+)
+
+
+def view_cart(uow: UnitOfWork, principal: Principal) -> dict[str, Any]:
+    require_role(principal, Role.BUYER)
+    rows = uow.conn.execute(
+        select(*CART_COLUMNS)
+        .join(offers, offers.c.id == cart_lines.c.offer_id)
+        .join(products, products.c.id == offers.c.product_id)
+        .join(sellers, sellers.c.id == offers.c.seller_id)
+        .where(cart_lines.c.buyer_id == principal.account_id)
+        .order_by(cart_lines.c.added_at, cart_lines.c.offer_id)
+    ).all()
+    now = uow.clock.now()
+    quotes = quotes_for(uow, {(r.currency, principal.currency) for r in rows}, now)
+    lines = []
+    for r in rows:
+        unit = unit_price_for_buyer(
+            r.price_minor, r.currency, quotes[(r.currency, principal.currency)]
+        )
+        purchasable = (
+            r.offer_status == OfferStatus.ACTIVE.value
+            and r.seller_status == SellerStatus.ACTIVE.value
+        )
+        lines.append(
+            {
+                "offer_id": r.offer_id,
+                "product_id": r.product_id,
+                "title": r.title,
+                "seller_id": r.seller_id,
+                "seller_name": r.seller_name,
+                "ship_from_country": r.ship_from_country,
+                "quantity": r.quantity,
+                "seller_unit_price_minor": r.price_minor,
+                "seller_currency": r.currency,
+                "unit_price_minor": unit,
+                "line_total_minor": unit * r.quantity,
+                "available": purchasable and r.stock >= r.quantity,
+            }
+        )
+    return {
+        "currency": principal.currency,
+        "lines": lines,
+        "total_minor": sum(line["line_total_minor"] for line in lines),
+        "sellers": len({line["seller_id"] for line in lines}),
+    }
+
+
+def set_line(uow: UnitOfWork, principal: Principal, offer_id: str, quantity: int) -> None:
+    """Put ``quantity`` units of an offer in the cart (0 removes the line)."""
+    require_role(principal, Role.BUYER)
+    if quantity == 0:
+        uow.conn.execute(
+            delete(cart_lines).where(
+                cart_lines.c.buyer_id == principal.account_id, cart_lines.c.offer_id == offer_id
+            )
+        )
+        return
+    if not 1 <= quantity <= MAX_LINE_QUANTITY:
+        raise LimitExceeded(f"quantity must be 0 to {MAX_LINE_QUANTITY}", code="quantity_limit")
+    offer = uow.conn.execute(
+        select(offers.c.stock, offers.c.status, sellers.c.status.label("seller_status"))
+        .join(sellers, sellers.c.id == offers.c.seller_id)
+        .where(offers.c.id == offer_id)
+    ).first()
+    if offer is None or offer.status != "active" or offer.seller_status != "active":
+        raise NotFound("offer not found or not on sale")
+    if offer.stock < quantity:
+        raise OutOfStock(f"only {offer.stock} units available", code="insufficient_stock")
+    changed = uow.conn.execute(
+        update(cart_lines)
+        .where(cart_lines.c.buyer_id == principal.account_id, cart_lines.c.offer_id == offer_id)
+        .values(quantity=quantity)
+    ).rowcount
+    if changed:
+        return
+    count = (
+        uow.conn.scalar(
+            select(func.count())
+            .select_from(cart_lines)
+            .where(cart_lines.c.buyer_id == principal.account_id)
+        )
+        or 0
+    )
+    if count >= MAX_CART_LINES:
+        raise LimitExceeded(f"at most {MAX_CART_LINES} lines per cart", code="too_many_lines")
+    try:
+        with uow.conn.begin_nested():
+            uow.conn.execute(
+                insert(cart_lines).values(
+                    buyer_id=principal.account_id,
+                    offer_id=offer_id,
+                    quantity=quantity,
+                    added_at=uow.clock.now(),
+                )
+            )
+    except IntegrityError:  # a concurrent request added the line first: set its quantity
+        uow.conn.execute(
+            update(cart_lines)
+            .where(cart_lines.c.buyer_id == principal.account_id, cart_lines.c.offer_id == offer_id)
+            .values(quantity=quantity)
+        )
+
+
+def cart_requests(uow: UnitOfWork, principal: Principal) -> list[tuple[str, int]]:
+    return [
+        (r.offer_id, r.quantity)
+        for r in uow.conn.execute(
+            select(cart_lines.c.offer_id, cart_lines.c.quantity)
+            .where(cart_lines.c.buyer_id == principal.account_id)
+            .order_by(cart_lines.c.added_at, cart_lines.c.offer_id)
+        )
+    ]
+
+
+def remove_lines(uow: UnitOfWork, principal: Principal, offer_ids: list[str]) -> None:
+    uow.conn.execute(
+        delete(cart_lines).where(
+            cart_lines.c.buyer_id == principal.account_id, cart_lines.c.offer_id.in_(offer_ids)
+        )
+    )

@@ -1,0 +1,132 @@
+"""Orders: reading them (with access control) and moving them through the state machine.
+
+Every transition is one conditional UPDATE on (id, status): whoever changes the row first wins,
+and a late or duplicate request sees zero rows changed and gets IllegalTransition, so no
+transition (and no side effect hanging off it, such as returning stock) ever happens twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from tradewind.db.tables.ordering import checkouts, order_events, order_lines, orders
+from tradewind.db.uow import UnitOfWork
+from tradewind.identity.domain import Principal, Role, ensure_visible
+from tradewind.inventory.service import give_back
+from tradewind.kernel.errors import Conflict, IllegalTransition, NotFound
+from tradewind.ordering.domain import (
+    STOCK_RETURNING,
+    OrderEvent,
+    OrderStatus,
+    next_status,
+)
+
+
+def _load(uow: UnitOfWork, order_id: str) -> dict[str, Any]:
+    row = uow.conn.execute(select(orders).where(orders.c.id == order_id)).first()
+    if row is None:
+        raise NotFound("order not found")
+    return dict(row._mapping)
+
+
+def get_order(uow: UnitOfWork, principal: Principal, order_id: str) -> dict[str, Any]:
+    order = _load(uow, order_id) if _exists(uow, order_id) else {}
+    ensure_visible(principal, [order.get("buyer_id"), order.get("seller_account_id")], "order")
+    order["lines"] = [
+        dict(r._mapping)
+        for r in uow.conn.execute(
+            select(order_lines).where(order_lines.c.order_id == order_id).order_by(order_lines.c.id)
+        )
+    ]
+    order["ship_to"] = uow.conn.scalar(
+        select(checkouts.c.ship_to).where(checkouts.c.id == order["checkout_id"])
+    )
+    return order
+
+
+def _exists(uow: UnitOfWork, order_id: str) -> bool:
+    return uow.conn.scalar(select(orders.c.id).where(orders.c.id == order_id)) is not None
+
+
+def list_orders(
+    uow: UnitOfWork, principal: Principal, *, status: str | None, limit: int, after: str | None
+) -> list[dict[str, Any]]:
+    query = select(orders).order_by(orders.c.id).limit(limit)
+    if principal.role is Role.BUYER:
+        query = query.where(orders.c.buyer_id == principal.account_id)
+    elif principal.role is Role.SELLER:
+        query = query.where(orders.c.seller_account_id == principal.account_id)
+    if status:
+        query = query.where(orders.c.status == status)
+    if after:
+        query = query.where(orders.c.id > after)
+    return [dict(r._mapping) for r in uow.conn.execute(query)]
+
+
+def order_history(uow: UnitOfWork, principal: Principal, order_id: str) -> list[dict[str, Any]]:
+    get_order(uow, principal, order_id)
+    return [
+        dict(r._mapping)
+        for r in uow.conn.execute(
+            select(order_events)
+            .where(order_events.c.order_id == order_id)
+            .order_by(order_events.c.id)
+        )
+    ]
+
+
+def apply_event(
+    uow: UnitOfWork,
+    order_id: str,
+    event: OrderEvent,
+    *,
+    actor_id: str | None,
+    note: str = "",
+    expected: OrderStatus | None = None,
+) -> OrderStatus:
+    """Move an order by ``event``; raises IllegalTransition if its current state forbids it.
+
+    ``expected`` narrows the legal source state (e.g. a timer that only cancels unpaid orders).
+    Side effects owned by the state machine run here, inside the same transaction: entering a
+    stock-returning state gives the reserved units back.
+    """
+    current = OrderStatus(_load(uow, order_id)["status"])
+    if expected is not None and current is not expected:
+        raise IllegalTransition(f"order is {current.value}, not {expected.value}")
+    target = next_status(current, event)  # raises when illegal from the state we just read
+    now = uow.clock.now()
+    changed = uow.conn.execute(
+        update(orders)
+        .where(orders.c.id == order_id, orders.c.status == current.value)
+        .values(status=target.value, version=orders.c.version + 1, updated_at=now)
+    ).rowcount
+    if changed != 1:  # somebody moved it between our read and our write: re-judge from truth
+        next_status(OrderStatus(_load(uow, order_id)["status"]), event)
+        raise Conflict("the order changed meanwhile; reload and retry", code="stale_state")
+    uow.conn.execute(
+        insert(order_events).values(
+            order_id=order_id,
+            event=event.value,
+            from_status=current.value,
+            to_status=target.value,
+            actor_id=actor_id,
+            note=note[:2000],
+            at=now,
+        )
+    )
+    if target in STOCK_RETURNING:  # never shipped: the units go back on sale, exactly once
+        _return_stock(uow, order_id)
+    return target
+
+
+def _return_stock(uow: UnitOfWork, order_id: str) -> None:
+    quantities: dict[str, int] = {}
+    for line in uow.conn.execute(
+        select(order_lines.c.offer_id, order_lines.c.quantity).where(
+            order_lines.c.order_id == order_id
+        )
+    ):
+        quantities[line.offer_id] = quantities.get(line.offer_id, 0) + line.quantity
+    give_back(uow, quantities)

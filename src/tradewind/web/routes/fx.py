@@ -1,0 +1,68 @@
+"""FX rates set by operators."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import AwareDatetime, BaseModel, Field
+
+from tradewind.identity.domain import Role, require_role
+from tradewind.money import service as fx
+from tradewind.web.deps import ContainerDep, PrincipalDep
+from tradewind.web.pagination import Page, PageParams, page_params
+from tradewind.web.schemas import PROBLEM_RESPONSES, StrictInput
+
+router = APIRouter(prefix="/api/v1/fx-rates", tags=["money"], responses=PROBLEM_RESPONSES)
+
+
+class FxIn(StrictInput):
+    base: str = Field(min_length=3, max_length=3)
+    quote: str = Field(min_length=3, max_length=3)
+    rate: str = Field(max_length=40, description="Decimal string: quote units per 1 base unit")
+    spread_bps: int = Field(default=0, ge=0, le=2000)
+    source: str = Field(default="operator", max_length=100)
+    valid_from: AwareDatetime | None = None
+
+
+class FxOut(BaseModel):
+    id: str
+    base: str
+    quote: str
+    rate: str
+    spread_bps: int
+    source: str
+    valid_from: datetime
+    created_at: datetime
+
+
+@router.post("", response_model=FxOut, status_code=201)
+def set_rate(body: FxIn, principal: PrincipalDep, container: ContainerDep) -> FxOut:
+    """Operators publish a rate; it applies from `valid_from` (default: now) to new orders."""
+    require_role(principal, Role.OPERATOR)
+    with container.uow() as uow:
+        row = fx.record_quote(
+            uow,
+            principal.account_id,
+            base=body.base,
+            quote=body.quote,
+            rate=body.rate,
+            spread_bps=body.spread_bps,
+            source=body.source,
+            valid_from=body.valid_from,
+        )
+        uow.commit()
+    return FxOut.model_validate(row)
+
+
+@router.get("", response_model=Page[FxOut])
+def list_rates(
+    container: ContainerDep, paging: Annotated[PageParams, Depends(page_params)]
+) -> Page[FxOut]:
+    with container.uow(read_only=True) as uow:
+        rows = fx.list_quotes(uow, limit=paging.limit, after=paging.after)
+    return Page[FxOut](
+        items=[FxOut.model_validate(r) for r in rows],
+        next_cursor=rows[-1]["id"] if len(rows) == paging.limit else None,
+    )

@@ -1,0 +1,269 @@
+"""Cart, checkout and orders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from tradewind.identity import service as identity
+from tradewind.kernel.errors import FieldError, InvalidInput
+from tradewind.money.currency import validate_country
+from tradewind.ordering import cart as carts
+from tradewind.ordering import checkout as checkouts
+from tradewind.ordering import orders
+from tradewind.ordering.domain import LineRequest, OrderEvent, OrderStatus
+from tradewind.web.deps import ContainerDep, PrincipalDep
+from tradewind.web.idempotency import run_idempotent
+from tradewind.web.pagination import Page, PageParams, page_params
+from tradewind.web.schemas import PROBLEM_RESPONSES, StrictInput
+
+router = APIRouter(prefix="/api/v1", tags=["ordering"], responses=PROBLEM_RESPONSES)
+
+
+class CartLineOut(BaseModel):
+    offer_id: str
+    product_id: str
+    title: str
+    seller_id: str
+    seller_name: str
+    ship_from_country: str
+    quantity: int
+    seller_unit_price_minor: int
+    seller_currency: str
+    unit_price_minor: int
+    line_total_minor: int
+    available: bool
+
+
+class CartOut(BaseModel):
+    currency: str
+    lines: list[CartLineOut]
+    total_minor: int
+    sellers: int
+
+
+class CartLineIn(StrictInput):
+    quantity: int = Field(ge=0, le=99, description="0 removes the line")
+
+
+@router.get("/cart", response_model=CartOut)
+def get_cart(principal: PrincipalDep, container: ContainerDep) -> CartOut:
+    with container.uow(read_only=True) as uow:
+        return CartOut.model_validate(carts.view_cart(uow, principal))
+
+
+@router.put("/cart/lines/{offer_id}", response_model=CartOut)
+def set_cart_line(
+    offer_id: str, body: CartLineIn, principal: PrincipalDep, container: ContainerDep
+) -> CartOut:
+    """Set a line's quantity (idempotent by nature: PUT the same quantity twice, same cart)."""
+    with container.uow() as uow:
+        carts.set_line(uow, principal, offer_id, body.quantity)
+        result = CartOut.model_validate(carts.view_cart(uow, principal))
+        uow.commit()
+    return result
+
+
+class ShipTo(StrictInput):
+    full_name: str = Field(min_length=1, max_length=100)
+    line1: str = Field(min_length=1, max_length=200)
+    line2: str = Field(default="", max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    postal_code: str = Field(default="", max_length=20)
+    country: str = Field(min_length=2, max_length=2)
+    phone: str = Field(default="", max_length=32)
+
+
+class LineIn(StrictInput):
+    offer_id: str = Field(max_length=64)
+    quantity: int = Field(ge=1, le=99)
+
+
+class CheckoutIn(StrictInput):
+    address_id: str | None = Field(default=None, max_length=64)
+    ship_to: ShipTo | None = None
+    lines: list[LineIn] | None = Field(
+        default=None, min_length=1, max_length=50, description="Buy these now; omit to buy the cart"
+    )
+    shipping: dict[str, str] = Field(
+        default_factory=dict, max_length=20, description="seller id -> shipping service code"
+    )
+
+
+class OrderSummary(BaseModel):
+    id: str
+    seller_id: str
+    status: str
+    currency: str
+    items_minor: int
+    shipping_minor: int
+    duty_minor: int
+    vat_minor: int
+    total_minor: int
+    seller_currency: str
+    seller_items_minor: int
+    shipping_service: str
+
+
+class CheckoutOut(BaseModel):
+    id: str
+    status: str
+    currency: str
+    total_minor: int
+    payment_due_at: datetime
+    created_at: datetime
+    orders: list[OrderSummary]
+
+
+@router.post("/checkouts", response_model=CheckoutOut, status_code=201)
+def place_checkout(
+    body: CheckoutIn, request: Request, principal: PrincipalDep, container: ContainerDep
+) -> Response:
+    """One payment for the cart (or `lines`), split into one order per seller; stock is held
+    until payment or the payment timeout. Requires an Idempotency-Key."""
+
+    def work(uow: Any) -> CheckoutOut:
+        ship_to = _ship_to(uow, principal, body)
+        lines = (
+            None
+            if body.lines is None
+            else [LineRequest(x.offer_id, x.quantity) for x in body.lines]
+        )
+        result = checkouts.place_checkout(
+            uow,
+            principal,
+            checkouts.CheckoutRequest(ship_to=ship_to, lines=lines, shipping=body.shipping),
+            payment_timeout_s=container.settings.payment_timeout_s,
+        )
+        return CheckoutOut.model_validate(result)
+
+    return run_idempotent(request, container, principal, body, work, required=True)
+
+
+def _ship_to(uow: Any, principal: Any, body: CheckoutIn) -> dict[str, str]:
+    if (body.address_id is None) == (body.ship_to is None):
+        raise InvalidInput(
+            "give exactly one of address_id and ship_to",
+            errors=[FieldError("address_id", "exactly one of address_id, ship_to")],
+        )
+    if body.ship_to is not None:
+        validate_country(body.ship_to.country)
+        return body.ship_to.model_dump()
+    address = identity.get_address(uow, principal, body.address_id or "")
+    keys = ("full_name", "line1", "line2", "city", "postal_code", "country", "phone")
+    return {k: address[k] for k in keys}
+
+
+@router.get("/checkouts/{checkout_id}", response_model=CheckoutOut)
+def get_checkout(checkout_id: str, principal: PrincipalDep, container: ContainerDep) -> CheckoutOut:
+    with container.uow(read_only=True) as uow:
+        return CheckoutOut.model_validate(checkouts.get_checkout(uow, principal, checkout_id))
+
+
+class OrderLineOut(BaseModel):
+    offer_id: str
+    product_id: str
+    title: str
+    quantity: int
+    unit_price_minor: int
+    line_total_minor: int
+    seller_unit_price_minor: int
+    hs_code: str
+    origin_country: str
+
+
+class OrderOut(OrderSummary):
+    checkout_id: str
+    buyer_id: str
+    fx: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class OrderDetail(OrderOut):
+    lines: list[OrderLineOut]
+    ship_to: dict[str, Any]
+
+
+class OrderEventOut(BaseModel):
+    event: str
+    from_status: str | None
+    to_status: str
+    actor_id: str | None
+    note: str
+    at: datetime
+
+
+def _order_out(row: dict[str, Any]) -> OrderOut:
+    return OrderOut.model_validate({k: row[k] for k in OrderOut.model_fields})
+
+
+@router.get("/orders", response_model=Page[OrderOut])
+def list_orders(
+    principal: PrincipalDep,
+    container: ContainerDep,
+    paging: Annotated[PageParams, Depends(page_params)],
+    status: Annotated[OrderStatus | None, Query()] = None,
+) -> Page[OrderOut]:
+    """Buyers see their orders, sellers their shop's, operators all."""
+    with container.uow(read_only=True) as uow:
+        rows = orders.list_orders(
+            uow,
+            principal,
+            status=status.value if status else None,
+            limit=paging.limit,
+            after=paging.after,
+        )
+    return Page[OrderOut](
+        items=[_order_out(r) for r in rows],
+        next_cursor=rows[-1]["id"] if len(rows) == paging.limit else None,
+    )
+
+
+@router.get("/orders/{order_id}", response_model=OrderDetail)
+def get_order(order_id: str, principal: PrincipalDep, container: ContainerDep) -> OrderDetail:
+    with container.uow(read_only=True) as uow:
+        row = orders.get_order(uow, principal, order_id)
+    return OrderDetail.model_validate({k: row[k] for k in OrderDetail.model_fields})
+
+
+@router.get("/orders/{order_id}/events", response_model=list[OrderEventOut])
+def order_events(
+    order_id: str, principal: PrincipalDep, container: ContainerDep
+) -> list[OrderEventOut]:
+    with container.uow(read_only=True) as uow:
+        rows = orders.order_history(uow, principal, order_id)
+    return [OrderEventOut.model_validate(r) for r in rows]
+
+
+class CancelIn(StrictInput):
+    reason: str = Field(default="", max_length=500)
+
+
+class TransitionOut(BaseModel):
+    id: str
+    status: str
+
+
+@router.post("/orders/{order_id}/cancel", response_model=TransitionOut)
+def cancel_order(
+    order_id: str, body: CancelIn, principal: PrincipalDep, container: ContainerDep
+) -> TransitionOut:
+    """The buyer cancels an unpaid order, or the seller accepts cancelling an unshipped one."""
+    with container.uow() as uow:
+        order = orders.get_order(uow, principal, order_id)
+        event = (
+            OrderEvent.ACCEPT_CANCELLATION
+            if order["seller_account_id"] == principal.account_id
+            else OrderEvent.BUYER_CANCEL
+        )
+        status = orders.apply_event(
+            uow, order_id, event, actor_id=principal.account_id, note=body.reason
+        )
+        uow.commit()
+    return TransitionOut(id=order_id, status=status.value)

@@ -1,0 +1,113 @@
+"""Builds a small marketplace through the real API: an operator, active sellers, offers, FX."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from fastapi.testclient import TestClient
+
+from tests.support.api import register
+from tradewind.bootstrap import Container
+from tradewind.identity import service as identity
+from tradewind.identity.domain import Role
+from tradewind.money.service import record_quote
+
+_gtin_counter = itertools.count(1)
+
+
+def next_gtin() -> str:
+    from tradewind.catalog.domain import gtin_check_digit
+
+    body = f"400{next(_gtin_counter):09d}"
+    return body + str(gtin_check_digit(body))
+
+
+def operator_headers(client: TestClient, container: Container) -> dict[str, str]:
+    with container.uow() as uow:
+        account_id = identity.register_account(
+            uow,
+            identity.NewAccount(
+                email="ops@example.com",
+                password="operator-password",
+                display_name="Ops",
+                role=Role.OPERATOR,
+                country="IL",
+            ),
+        )
+        token = identity.create_api_token(uow, account_id)
+        uow.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def add_fx(container: Container, base: str, quote: str, rate: str, spread_bps: int = 0) -> None:
+    with container.uow() as uow:
+        record_quote(
+            uow, None, base=base, quote=quote, rate=rate, spread_bps=spread_bps, source="test"
+        )
+        uow.commit()
+
+
+@dataclass
+class Shop:
+    headers: dict[str, str]
+    seller_id: str
+    currency: str
+
+
+def open_shop(
+    client: TestClient, ops: dict[str, str], email: str, country: str, currency: str | None = None
+) -> Shop:
+    headers = register(client, email, role="seller", country=country, currency=currency)
+    applied = client.post(
+        "/api/v1/sellers",
+        headers=headers,
+        json={"name": f"Shop {email}", "ship_from": {"line1": "1 Road", "city": "City"}},
+    )
+    assert applied.status_code == 201, applied.text
+    seller_id = applied.json()["id"]
+    approved = client.post(
+        f"/api/v1/sellers/{seller_id}/status", headers=ops, json={"action": "approve"}
+    )
+    assert approved.status_code == 200, approved.text
+    return Shop(headers, seller_id, applied.json()["currency"])
+
+
+def list_product(
+    client: TestClient,
+    shop: Shop,
+    *,
+    price_minor: int,
+    stock: int,
+    title: str = "USB-C cable 1 m",
+    weight_g: int = 120,
+) -> tuple[str, str]:
+    product = client.post(
+        "/api/v1/products",
+        headers=shop.headers,
+        json={
+            "title": title,
+            "brand": "Acme",
+            "gtin": next_gtin(),
+            "origin_country": "CN",
+            "weight_g": weight_g,
+            "hs_code": "854442",
+        },
+    )
+    assert product.status_code == 201, product.text
+    offer = client.post(
+        "/api/v1/offers",
+        headers=shop.headers,
+        json={"product_id": product.json()["id"], "price_minor": price_minor, "stock": stock},
+    )
+    assert offer.status_code == 201, offer.text
+    return product.json()["id"], offer.json()["id"]
+
+
+SHIP_TO = {
+    "full_name": "Noa Levi",
+    "line1": "1 Herzl St",
+    "city": "Tel Aviv",
+    "postal_code": "6100000",
+    "country": "IL",
+}
