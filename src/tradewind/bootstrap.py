@@ -5,6 +5,7 @@ Everything else receives these; nothing reaches for globals.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.engine import make_url
 
@@ -19,8 +21,13 @@ from tradewind.config import Settings
 from tradewind.db.engine import make_engine
 from tradewind.db.tables.platform import clock_offsets
 from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
+from tradewind.escrow.domain import EscrowPolicy
 from tradewind.kernel.clock import Clock, ManualClock, SystemClock
+from tradewind.payments.ports import WebhookSender
+from tradewind.payments.sandbox import SandboxProvider
 from tradewind.timers.service import TimerHandler
+
+WEBHOOK_PATH = "/api/v1/webhooks/sandbox-psp"
 
 
 @dataclass
@@ -30,32 +37,83 @@ class Container:
     clock: Clock
     uow: UnitOfWorkFactory
     secret_key: str
+    policy: EscrowPolicy
+    payments: SandboxProvider
+    psp_secret: str
+    webhook_sender: WebhookSender
     timer_handlers: dict[str, TimerHandler] = field(default_factory=dict)
 
 
-def build(settings: Settings, *, clock: Clock | None = None) -> Container:
+def build(
+    settings: Settings, *, clock: Clock | None = None, webhook_sender: WebhookSender | None = None
+) -> Container:
     engine = make_engine(settings.database_url)
     if clock is None:
         clock = ManualClock() if settings.clock == "manual" else SystemClock()
+    secret_key = _secret_key(settings)
+    base_url = settings.public_base_url or f"http://{settings.host}:{settings.port}"
     container = Container(
         settings=settings,
         engine=engine,
         clock=clock,
         uow=UnitOfWorkFactory(engine, clock),
-        secret_key=_secret_key(settings),
+        secret_key=secret_key,
+        policy=escrow_policy(settings),
+        payments=SandboxProvider(webhook_url=base_url.rstrip("/") + WEBHOOK_PATH),
+        psp_secret=settings.psp_webhook_secret
+        or hashlib.sha256(f"psp:{secret_key}".encode()).hexdigest(),
+        webhook_sender=webhook_sender or http_webhook_sender,
     )
-    container.timer_handlers.update(_timer_handlers())
+    container.timer_handlers.update(_timer_handlers(container))
     return container
 
 
-def _timer_handlers() -> dict[str, TimerHandler]:
+def escrow_policy(settings: Settings) -> EscrowPolicy:
+    return EscrowPolicy(
+        auto_confirm_days={
+            "express": settings.auto_confirm_express_days,
+            "surface": settings.auto_confirm_surface_days,
+            "virtual": 3,
+        },
+        after_sales_days=settings.after_sales_days,
+        seller_response_days=settings.seller_response_days,
+        default_commission_bps=settings.commission_bps,
+        commission_bps_by_category=dict(settings.commission_by_category),
+    )
+
+
+def http_webhook_sender(url: str, body: bytes, headers: dict[str, str]) -> int:
+    return httpx.post(url, content=body, headers=headers, timeout=10).status_code
+
+
+def _timer_handlers(container: Container) -> dict[str, TimerHandler]:
     """Every durable timer kind and the use case that runs it."""
+    from tradewind.escrow import disputes, payouts
+    from tradewind.escrow import service as escrow
     from tradewind.ordering import checkout
+
+    policy = container.policy
 
     def payment_timeout(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
         checkout.expire_unpaid(uow, str(payload["checkout_id"]))
 
-    return {checkout.PAYMENT_TIMEOUT_KIND: payment_timeout}
+    def auto_confirm(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
+        escrow.auto_confirm(uow, policy, payload)
+
+    def ship_by(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
+        escrow.ship_by_deadline(uow, container.payments, payload)
+
+    def payout_batch(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
+        payouts.payout_batch(uow, container.settings.payout_minimum, payload)
+
+    return {
+        checkout.PAYMENT_TIMEOUT_KIND: payment_timeout,
+        checkout.SHIP_BY_KIND: ship_by,
+        escrow.AUTO_CONFIRM_KIND: auto_confirm,
+        escrow.FINALIZE_KIND: escrow.finalize,
+        disputes.SELLER_DEADLINE_KIND: disputes.seller_deadline,
+        payouts.PAYOUT_BATCH_KIND: payout_batch,
+    }
 
 
 def _secret_key(settings: Settings) -> str:

@@ -47,6 +47,33 @@ class Settings(BaseSettings):
         le=7 * 24 * 3600,
         description="Unpaid checkouts are cancelled and their stock returned after this",
     )
+    public_base_url: str = Field(
+        default="",
+        description="Where webhooks reach this server (default http://HOST:PORT)",
+    )
+    psp_webhook_secret: str = Field(
+        default="", description="Signs sandbox payment webhooks (default: derived from the key)"
+    )
+    commission_bps: int = Field(
+        default=800, ge=0, le=5000, description="Platform commission in basis points (8% = 800)"
+    )
+    commission_by_category: dict[str, int] = Field(
+        default_factory=dict,
+        description='JSON map of category to basis points, e.g. {"Laptops": 500}',
+    )
+    auto_confirm_express_days: int = Field(
+        default=10, ge=1, le=120, description="Protection after shipment, express"
+    )
+    auto_confirm_surface_days: int = Field(
+        default=30, ge=1, le=120, description="Protection after shipment, surface mail"
+    )
+    after_sales_days: int = Field(
+        default=15, ge=0, le=365, description="After completion, until the order is final"
+    )
+    seller_response_days: int = Field(
+        default=5, ge=1, le=60, description="A seller's time to answer a dispute"
+    )
+    payout_minimum: str = Field(default="10", description="Smallest payout, in major units")
     cookie_secure: bool = Field(default=False, description="Mark cookies Secure (behind HTTPS)")
     chorus_path: Path = Field(
         default=Path("../shared/data/chorus/products"),

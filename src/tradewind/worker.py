@@ -6,6 +6,7 @@ import logging
 import threading
 
 from tradewind.bootstrap import Container, sync_manual_clock
+from tradewind.payments.sandbox import dispatch_webhooks
 from tradewind.timers.service import run_due
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,7 @@ def run_worker(container: Container, stop: threading.Event) -> None:
             ran = run_due(
                 container.uow, container.timer_handlers, limit=container.settings.worker_batch
             )
+            ran += dispatch_webhooks(container.uow, container.webhook_sender, container.psp_secret)
         except Exception:
             log.exception("timer worker poll failed")
             ran = 0

@@ -88,14 +88,12 @@ def _stock_audit(
                 select(order_lines.c.offer_id, func.sum(order_lines.c.quantity)).group_by(
                     order_lines.c.offer_id
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         remaining = dict(
-            uow.conn.execute(select(offers.c.id, offers.c.stock).where(offers.c.id.in_(offer_ids)))
-            .tuples()
-            .all()
+            uow.conn.execute(
+                select(offers.c.id, offers.c.stock).where(offers.c.id.in_(offer_ids))
+            ).all()
         )
     oversold = sum(max(0, int(sold.get(o, 0)) - stock) for o in offer_ids)
     conserved = all(remaining[o] + int(sold.get(o, 0)) == stock for o in offer_ids)

@@ -269,9 +269,7 @@ def _import_batch(
         existing = dict(
             uow.conn.execute(
                 select(products.c.source_ref, products.c.id).where(products.c.source_ref.in_(refs))
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         new_products, new_offers = [], []
         for raw, ref in zip(batch, refs, strict=True):

@@ -158,6 +158,26 @@ def import_chorus_command(
     typer.echo(f"took {time.perf_counter() - started:.1f} s")
 
 
+ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
+
+
+@ledger_app.command("check")
+def ledger_check() -> None:
+    """Verify every ledger invariant; exits 1 and lists each breach if any fails."""
+    from tradewind.ledger.checks import check_ledger
+
+    container = _container()
+    with container.uow(read_only=True) as uow:
+        breaches = check_ledger(uow)
+    if breaches:
+        for breach in breaches:
+            typer.echo(f"BREACH: {breach}", err=True)
+        typer.echo(f"ledger check failed: {len(breaches)} breach(es)", err=True)
+        raise typer.Exit(1)
+    typer.echo("ledger check passed: every invariant holds")
+
+
 bench_app = typer.Typer(help="Benchmarks against real server processes.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 

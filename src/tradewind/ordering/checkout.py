@@ -36,6 +36,8 @@ from tradewind.timers.service import cancel as cancel_timer
 from tradewind.timers.service import schedule
 
 PAYMENT_TIMEOUT_KIND = "checkout.payment_timeout"
+SHIP_BY_KIND = "order.ship_by"
+SHIP_BY_GRACE_DAYS = 3  # beyond the shop's stated handling time
 
 OFFER_FOR_CHECKOUT = (
     offers.c.id,
@@ -140,6 +142,7 @@ def place_checkout(
                 "total_minor": items_minor,
                 "seller_currency": first.currency,
                 "seller_items_minor": seller_items_minor,
+                "seller_shipping_minor": 0,
                 "fx": fx_snapshot(quote),
                 "shipping_service": service,
                 "ship_by_at": None,
@@ -310,11 +313,20 @@ def mark_paid(uow: UnitOfWork, checkout_id: str, payment_ref: str) -> bool:
         raise Conflict(
             f"checkout is {status}; the payment must be refunded", code="checkout_not_payable"
         )
-    for order_id in (
-        uow.conn.execute(select(orders.c.id).where(orders.c.checkout_id == checkout_id))
-        .scalars()
-        .all()
+    for order_id, handling_days in uow.conn.execute(
+        select(orders.c.id, sellers.c.handling_days)
+        .join(sellers, sellers.c.id == orders.c.seller_id)
+        .where(orders.c.checkout_id == checkout_id)
     ):
         apply_event(uow, order_id, OrderEvent.PAY, actor_id=None, note=f"payment {payment_ref}")
+        ship_by = now + timedelta(days=handling_days + SHIP_BY_GRACE_DAYS)
+        uow.conn.execute(orders.update().where(orders.c.id == order_id).values(ship_by_at=ship_by))
+        schedule(
+            uow,
+            kind=SHIP_BY_KIND,
+            dedupe_key=f"{SHIP_BY_KIND}:{order_id}",
+            due_at=ship_by,
+            payload={"order_id": order_id},
+        )
     cancel_timer(uow, _timer_key(checkout_id))
     return True

@@ -11,7 +11,19 @@ from tradewind import __version__
 from tradewind.bootstrap import Container
 from tradewind.web import pages, problems
 from tradewind.web.middleware import RequestContextMiddleware
-from tradewind.web.routes import addresses, auth, catalog, fx, health, ops, ordering
+from tradewind.web.routes import (
+    addresses,
+    auth,
+    catalog,
+    escrow,
+    fx,
+    health,
+    ledger,
+    ops,
+    ordering,
+    payments,
+    sandbox_psp,
+)
 
 
 def create_app(container: Container, *, access_log: bool = True) -> FastAPI:
@@ -31,6 +43,10 @@ def create_app(container: Container, *, access_log: bool = True) -> FastAPI:
         addresses.router,
         catalog.router,
         ordering.router,
+        payments.router,
+        escrow.router,
+        ledger.router,
+        sandbox_psp.router,
         fx.router,
         ops.router,
         pages.router,

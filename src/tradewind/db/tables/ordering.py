@@ -59,6 +59,7 @@ orders = Table(
     # What the goods cost in the seller's currency (before commission).
     Column("seller_currency", String(3), nullable=False),
     Column("seller_items_minor", BigInteger, nullable=False),
+    Column("seller_shipping_minor", BigInteger, nullable=False, server_default="0"),
     # The FX quote snapshot: historic amounts are never re-converted.
     Column("fx", JSON, nullable=False),
     Column("shipping_service", String(40), nullable=False),

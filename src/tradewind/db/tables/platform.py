@@ -43,6 +43,7 @@ idempotency_records = Table(
     Column("response_body", LargeBinary, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Index("uq_idempotency_principal_key", "principal_id", "key", unique=True),
+    Index("ix_idempotency_records_created_at", "created_at"),
 )
 
 clock_offsets = Table(

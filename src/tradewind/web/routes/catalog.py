@@ -248,7 +248,7 @@ class OfferIn(StrictInput):
     product_id: str = Field(max_length=64)
     price_minor: int = Field(ge=1, le=10**12, description="In the shop's currency's minor unit")
     stock: int = Field(ge=0, le=1_000_000)
-    condition: Condition = Condition.NEW
+    condition: Condition = Field(default=Condition.NEW, strict=False)
     shipping_services: list[str] = Field(
         default=["registered_small_packet"], min_length=1, max_length=5
     )
@@ -258,7 +258,7 @@ class OfferPatch(StrictInput):
     version: int = Field(ge=1, description="The version you read; stale versions get 409")
     price_minor: int | None = Field(default=None, ge=1, le=10**12)
     stock: int | None = Field(default=None, ge=0, le=1_000_000)
-    status: OfferStatus | None = None
+    status: OfferStatus | None = Field(default=None, strict=False)
 
 
 @router.post("/offers", response_model=OfferOut, status_code=201)

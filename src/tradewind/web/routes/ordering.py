@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from tradewind.escrow import service as escrow
 from tradewind.identity import service as identity
 from tradewind.kernel.errors import FieldError, InvalidInput
 from tradewind.money.currency import validate_country
@@ -254,16 +255,26 @@ class TransitionOut(BaseModel):
 def cancel_order(
     order_id: str, body: CancelIn, principal: PrincipalDep, container: ContainerDep
 ) -> TransitionOut:
-    """The buyer cancels an unpaid order, or the seller accepts cancelling an unshipped one."""
+    """The buyer cancels an unpaid order, or the seller accepts cancelling an unshipped one
+    (which refunds the buyer from escrow in full)."""
     with container.uow() as uow:
         order = orders.get_order(uow, principal, order_id)
-        event = (
-            OrderEvent.ACCEPT_CANCELLATION
-            if order["seller_account_id"] == principal.account_id
-            else OrderEvent.BUYER_CANCEL
-        )
-        status = orders.apply_event(
-            uow, order_id, event, actor_id=principal.account_id, note=body.reason
-        )
+        if order["seller_account_id"] == principal.account_id:
+            status = escrow.cancel_paid_order(
+                uow,
+                container.payments,
+                order_id,
+                OrderEvent.ACCEPT_CANCELLATION,
+                actor_id=principal.account_id,
+                note=body.reason,
+            )
+        else:
+            status = orders.apply_event(
+                uow,
+                order_id,
+                OrderEvent.BUYER_CANCEL,
+                actor_id=principal.account_id,
+                note=body.reason,
+            )
         uow.commit()
     return TransitionOut(id=order_id, status=status.value)

@@ -1,0 +1,64 @@
+"""Disputes and payouts: the buyer-protection side of escrow."""
+
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text
+
+from tradewind.db.tables.base import ID_LEN, metadata
+from tradewind.db.types import UtcDateTime
+
+disputes = Table(
+    "disputes",
+    metadata,
+    Column("id", String(ID_LEN), primary_key=True),
+    # One dispute per order, ever: a resolved dispute is not reopened, a new claim is a new
+    # conversation with support.
+    Column("order_id", String(ID_LEN), nullable=False, unique=True),
+    Column("buyer_id", String(ID_LEN), nullable=False, index=True),
+    Column("seller_account_id", String(ID_LEN), nullable=False, index=True),
+    Column("reason", String(40), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("resolution", String(24), nullable=True),
+    Column("refund_minor", BigInteger, nullable=True),
+    Column("seller_response_due_at", UtcDateTime(), nullable=False),
+    Column("protection_left_s", Integer, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("resolved_at", UtcDateTime(), nullable=True),
+    Column("resolved_by", String(ID_LEN), nullable=True),
+)
+
+dispute_messages = Table(
+    "dispute_messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dispute_id", String(ID_LEN), nullable=False, index=True),
+    Column("author_id", String(ID_LEN), nullable=True),
+    Column("author_role", String(16), nullable=False),
+    Column("action", String(24), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+)
+
+payouts = Table(
+    "payouts",
+    metadata,
+    Column("id", String(ID_LEN), primary_key=True),
+    Column("seller_id", String(ID_LEN), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("netted_minor", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("batch_key", String(100), nullable=False, unique=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_payouts_seller_id_id", "seller_id", "id"),
+)
+
+escrow_terms = Table(
+    "escrow_terms",
+    metadata,
+    # Per order: when the buyer-protection timer ends, and whether the one extension was used.
+    Column("order_id", String(ID_LEN), primary_key=True),
+    Column("shipping_kind", String(16), nullable=False),
+    Column("shipped_at", UtcDateTime(), nullable=True),
+    Column("auto_confirm_at", UtcDateTime(), nullable=True),
+    Column("extended", Integer, nullable=False),
+    Column("released_at", UtcDateTime(), nullable=True),
+)

@@ -1,0 +1,74 @@
+"""Shipments, their tracking events, the postal simulator's parcels, and customs rule edits."""
+
+from sqlalchemy import JSON, Column, Index, Integer, String, Table, Text, UniqueConstraint
+
+from tradewind.db.tables.base import ID_LEN, metadata
+from tradewind.db.types import UtcDateTime
+
+shipments = Table(
+    "shipments",
+    metadata,
+    Column("id", String(ID_LEN), primary_key=True),
+    Column("order_id", String(ID_LEN), nullable=False, unique=True),
+    Column("carrier", String(40), nullable=False),
+    # S10 numbers are reused after 12 months: never a key on their own (see the index below).
+    Column("tracking_number", String(13), nullable=False),
+    Column("service_code", String(40), nullable=False),
+    Column("shipping_kind", String(16), nullable=False),
+    Column("origin_country", String(2), nullable=False),
+    Column("destination_country", String(2), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("declaration", JSON, nullable=False),
+    Column("shipped_at", UtcDateTime(), nullable=False),
+    Column("last_event_at", UtcDateTime(), nullable=True),
+    Column("delivered_at", UtcDateTime(), nullable=True),
+    Index("ix_shipments_tracking_number_shipped_at", "tracking_number", "shipped_at"),
+)
+
+tracking_events = Table(
+    "tracking_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("shipment_id", String(ID_LEN), nullable=False),
+    Column("event_id", String(100), nullable=False),
+    Column("code", String(8), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+    Column("location", String(100), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("shipment_id", "event_id", name="uq_tracking_events_shipment_event"),
+    Index("ix_tracking_events_shipment_occurred", "shipment_id", "occurred_at"),
+)
+
+postal_sim_parcels = Table(
+    "postal_sim_parcels",
+    metadata,
+    # The simulated postal network's own state (it stands in for carriers we cannot reach).
+    Column("tracking_number", String(13), primary_key=True),
+    Column("shipment_id", String(ID_LEN), nullable=False),
+    Column("scenario", String(40), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("steps_emitted", Integer, nullable=False),
+    Column("webhook_url", String(500), nullable=False),
+)
+
+postal_sim_serials = Table(
+    "postal_sim_serials",
+    metadata,
+    Column("prefix", String(4), primary_key=True),
+    Column("next_serial", Integer, nullable=False),
+)
+
+customs_rules = Table(
+    "customs_rules",
+    metadata,
+    Column("id", String(ID_LEN), primary_key=True),
+    Column("destination", String(2), nullable=False),
+    Column("effective_from", String(10), nullable=False),
+    Column("effective_to", String(10), nullable=True),
+    Column("rule", JSON, nullable=False),
+    Column("created_by", String(ID_LEN), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_customs_rules_destination_from", "destination", "effective_from"),
+)

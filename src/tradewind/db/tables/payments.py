@@ -1,0 +1,106 @@
+"""Payments as Tradewind sees them, and the sandbox processor's own state.
+
+Tradewind's tables never hold card data. The ``sandbox_psp_*`` tables belong to the built-in
+sandbox processor, which stands in for an external company; they keep only a card's last four
+digits, as a real processor's dashboard would show.
+"""
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+
+from tradewind.db.tables.base import ID_LEN, metadata
+from tradewind.db.types import UtcDateTime
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", String(ID_LEN), primary_key=True),
+    Column("checkout_id", String(ID_LEN), nullable=False, unique=True),
+    Column("buyer_id", String(ID_LEN), nullable=False, index=True),
+    Column("provider", String(32), nullable=False),
+    Column("provider_payment_id", String(100), nullable=False, unique=True),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("captured_minor", BigInteger, nullable=False),
+    Column("refunded_minor", BigInteger, nullable=False),
+    Column("redirect_url", String(500), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+refunds = Table(
+    "refunds",
+    metadata,
+    Column("id", String(ID_LEN), primary_key=True),
+    Column("payment_id", String(ID_LEN), nullable=False, index=True),
+    Column("order_id", String(ID_LEN), nullable=False, index=True),
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("after_release", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    # The provider's event id: a duplicate delivery hits this key and changes nothing.
+    Column("event_id", String(100), primary_key=True),
+    Column("provider", String(32), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+)
+
+sandbox_psp_payments = Table(
+    "sandbox_psp_payments",
+    metadata,
+    Column("id", String(ID_LEN), primary_key=True),
+    Column("merchant_reference", String(100), nullable=False, index=True),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("card_last4", String(4), nullable=True),
+    Column("captured_minor", BigInteger, nullable=False),
+    Column("refunded_minor", BigInteger, nullable=False),
+    Column("return_url", String(500), nullable=False),
+    Column("webhook_url", String(500), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+sandbox_psp_requests = Table(
+    "sandbox_psp_requests",
+    metadata,
+    # The processor's own idempotency: a retried capture or refund returns the first result.
+    Column("idempotency_key", String(200), primary_key=True),
+    Column("result", JSON, nullable=False),
+)
+
+sandbox_psp_events = Table(
+    "sandbox_psp_events",
+    metadata,
+    Column("id", String(ID_LEN), primary_key=True),
+    Column("payment_id", String(ID_LEN), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    # Outbox state: delivered at least `deliveries_wanted` times (2 for a deliberate duplicate),
+    # next attempt at `due_at` (jittered, so events can arrive out of order).
+    Column("due_at", UtcDateTime(), nullable=False),
+    Column("deliveries_wanted", Integer, nullable=False),
+    Column("deliveries_done", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Index("ix_sandbox_psp_events_payment", "payment_id"),
+    Index("ix_sandbox_psp_events_due", "deliveries_done", "due_at"),
+)

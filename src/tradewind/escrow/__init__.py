@@ -1,0 +1,1 @@
+"""Escrow: buyer protection timers, release to sellers, refunds, disputes and payouts."""

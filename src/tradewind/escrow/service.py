@@ -1,0 +1,364 @@
+"""Escrow use cases: start protection at shipment, release on receipt or timeout, refunds.
+
+Money moves only through ledger transactions with deterministic idempotency keys
+(``release:{order}``, ``refund:{order}:{n}``), and every state change is a conditional order
+transition, so a repeated confirmation, a re-run timer or a duplicate request moves nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from tradewind.db.tables.catalog import products, sellers
+from tradewind.db.tables.escrow import escrow_terms
+from tradewind.db.tables.ordering import order_lines, orders
+from tradewind.db.tables.payments import refunds
+from tradewind.db.uow import UnitOfWork
+from tradewind.escrow.domain import EscrowPolicy
+from tradewind.identity.domain import Principal, Role, ensure_visible, require_role
+from tradewind.kernel.errors import Conflict, InvalidInput, NotFound
+from tradewind.ledger import domain as ledger
+from tradewind.ledger.service import balance, post
+from tradewind.money.allocation import allocate
+from tradewind.money.amount import Money
+from tradewind.ordering.domain import OrderEvent, OrderStatus
+from tradewind.ordering.orders import apply_event
+from tradewind.payments.ports import PaymentProvider
+from tradewind.payments.service import refund_to_buyer
+from tradewind.timers.service import cancel, reschedule, schedule
+
+AUTO_CONFIRM_KIND = "escrow.auto_confirm"
+FINALIZE_KIND = "escrow.finalize"
+
+
+def auto_confirm_key(order_id: str) -> str:
+    return f"{AUTO_CONFIRM_KIND}:{order_id}"
+
+
+def _order(uow: UnitOfWork, order_id: str) -> dict[str, Any]:
+    row = uow.conn.execute(select(orders).where(orders.c.id == order_id)).first()
+    if row is None:
+        raise NotFound("order not found")
+    return dict(row._mapping)
+
+
+def start_protection(
+    uow: UnitOfWork, policy: EscrowPolicy, order_id: str, *, kind: str, shipped_at: datetime
+) -> datetime:
+    """Called when the order ships: the buyer-protection countdown starts."""
+    deadline = policy.auto_confirm_at(shipped_at, kind)
+    uow.conn.execute(
+        insert(escrow_terms).values(
+            order_id=order_id,
+            shipping_kind=kind,
+            shipped_at=shipped_at,
+            auto_confirm_at=deadline,
+            extended=0,
+            released_at=None,
+        )
+    )
+    schedule(
+        uow,
+        kind=AUTO_CONFIRM_KIND,
+        dedupe_key=auto_confirm_key(order_id),
+        due_at=deadline,
+        payload={"order_id": order_id},
+    )
+    return deadline
+
+
+def restart_countdown_on_delivery(
+    uow: UnitOfWork, policy: EscrowPolicy, order_id: str, delivered_at: datetime
+) -> None:
+    """Delivered: the buyer gets the express period from delivery if that is sooner."""
+    terms = protection_terms(uow, order_id)
+    deadline = min(
+        terms["auto_confirm_at"], delivered_at + timedelta(days=policy.auto_confirm_days["express"])
+    )
+    if deadline != terms["auto_confirm_at"]:
+        _move_deadline(uow, order_id, deadline)
+
+
+def protection_terms(uow: UnitOfWork, order_id: str) -> dict[str, Any]:
+    row = uow.conn.execute(select(escrow_terms).where(escrow_terms.c.order_id == order_id)).first()
+    if row is None:
+        raise Conflict("this order has not shipped yet", code="not_shipped")
+    return dict(row._mapping)
+
+
+def _move_deadline(uow: UnitOfWork, order_id: str, deadline: datetime) -> None:
+    uow.conn.execute(
+        update(escrow_terms)
+        .where(escrow_terms.c.order_id == order_id)
+        .values(auto_confirm_at=deadline)
+    )
+    if not reschedule(uow, auto_confirm_key(order_id), deadline):
+        schedule(
+            uow,
+            kind=AUTO_CONFIRM_KIND,
+            dedupe_key=f"{auto_confirm_key(order_id)}:{int(deadline.timestamp())}",
+            due_at=deadline,
+            payload={"order_id": order_id},
+        )
+
+
+def extend_protection(
+    uow: UnitOfWork, policy: EscrowPolicy, principal: Principal, order_id: str
+) -> datetime:
+    require_role(principal, Role.BUYER)
+    order = _order(uow, order_id)
+    ensure_visible(principal, [order["buyer_id"]], "order")
+    if order["status"] != OrderStatus.AWAITING_RECEIPT.value:
+        raise Conflict(f"order is {order['status']}", code="illegal_transition")
+    terms = protection_terms(uow, order_id)
+    deadline = policy.extended_deadline(
+        uow.clock.now(), terms["auto_confirm_at"], bool(terms["extended"])
+    )
+    claimed = uow.conn.execute(
+        update(escrow_terms)
+        .where(escrow_terms.c.order_id == order_id, escrow_terms.c.extended == 0)
+        .values(extended=1)
+    ).rowcount
+    if claimed != 1:
+        raise Conflict("protection was already extended once", code="already_extended")
+    _move_deadline(uow, order_id, deadline)
+    return deadline
+
+
+def confirm_receipt(
+    uow: UnitOfWork, policy: EscrowPolicy, principal: Principal, order_id: str
+) -> OrderStatus:
+    require_role(principal, Role.BUYER)
+    order = _order(uow, order_id)
+    ensure_visible(principal, [order["buyer_id"]], "order")
+    status = apply_event(
+        uow,
+        order_id,
+        OrderEvent.CONFIRM_RECEIPT,
+        actor_id=principal.account_id,
+        note="buyer confirmed receipt",
+    )
+    cancel(uow, auto_confirm_key(order_id))
+    release_to_seller(uow, policy, order_id)
+    return status
+
+
+def auto_confirm(uow: UnitOfWork, policy: EscrowPolicy, payload: Mapping[str, Any]) -> None:
+    """Timer: protection ran out without a dispute. Idempotent: a second run finds the order
+    already completed (or in dispute) and does nothing."""
+    order_id = str(payload["order_id"])
+    order = _order(uow, order_id)
+    if order["status"] != OrderStatus.AWAITING_RECEIPT.value:
+        return
+    terms = protection_terms(uow, order_id)
+    if terms["auto_confirm_at"] > uow.clock.now():
+        return  # extended after this timer was scheduled; the moved timer will fire
+    apply_event(
+        uow,
+        order_id,
+        OrderEvent.AUTO_CONFIRM,
+        actor_id=None,
+        note="buyer protection period ended",
+        expected=OrderStatus.AWAITING_RECEIPT,
+    )
+    release_to_seller(uow, policy, order_id)
+
+
+def finalize(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
+    order_id = str(payload["order_id"])
+    if _order(uow, order_id)["status"] == OrderStatus.COMPLETED.value:
+        apply_event(
+            uow,
+            order_id,
+            OrderEvent.FINALIZE,
+            actor_id=None,
+            note="after-sales window closed",
+            expected=OrderStatus.COMPLETED,
+        )
+
+
+def commission_bps(uow: UnitOfWork, policy: EscrowPolicy, order: Mapping[str, Any]) -> int:
+    override = uow.conn.scalar(
+        select(sellers.c.commission_bps).where(sellers.c.id == order["seller_id"])
+    )
+    category = uow.conn.scalar(
+        select(products.c.category)
+        .join(order_lines, order_lines.c.product_id == products.c.id)
+        .where(order_lines.c.order_id == order["id"])
+        .order_by(order_lines.c.id)
+        .limit(1)
+    )
+    return policy.commission_bps(override, category)
+
+
+def escrow_held(uow: UnitOfWork, order_id: str) -> int:
+    """What the order's escrow account holds now (credit balance, shown positive)."""
+    return -balance(uow, ledger.order_escrow(order_id))
+
+
+def release_to_seller(uow: UnitOfWork, policy: EscrowPolicy, order_id: str) -> int:
+    """Move what escrow still holds to the seller (minus commission); returns amount released."""
+    order = _order(uow, order_id)
+    held = escrow_held(uow, order_id)
+    now = uow.clock.now()
+    if held > 0:
+        rate = commission_bps(uow, policy, order)
+        key = f"release:{order_id}"
+        if order["currency"] == order["seller_currency"]:
+            tx = ledger.release(
+                order_id, order["seller_id"], Money(held, order["currency"]), rate, key
+            )
+        else:
+            seller_total = order["seller_items_minor"] + order["seller_shipping_minor"]
+            seller_share = allocate(seller_total, [held, order["total_minor"] - held])[0]
+            tx = ledger.release_with_fx(
+                order_id,
+                order["seller_id"],
+                Money(held, order["currency"]),
+                Money(seller_share, order["seller_currency"]),
+                rate,
+                key,
+            )
+        post(uow, tx, order_id=order_id, seller_id=order["seller_id"])
+    uow.conn.execute(
+        update(escrow_terms)
+        .where(escrow_terms.c.order_id == order_id, escrow_terms.c.released_at.is_(None))
+        .values(released_at=now)
+    )
+    schedule(
+        uow,
+        kind=FINALIZE_KIND,
+        dedupe_key=f"{FINALIZE_KIND}:{order_id}",
+        due_at=now + timedelta(days=policy.after_sales_days),
+        payload={"order_id": order_id},
+    )
+    return held
+
+
+def refund_from_escrow(
+    uow: UnitOfWork, provider: PaymentProvider, order_id: str, amount_minor: int, *, reason: str
+) -> None:
+    """Give the buyer ``amount_minor`` back out of escrow (before release)."""
+    order = _order(uow, order_id)
+    held = escrow_held(uow, order_id)
+    if not 0 < amount_minor <= held:
+        raise InvalidInput(
+            f"refund must be 1 to {held} (what escrow holds)", code="invalid_refund_amount"
+        )
+    key = f"refund:{order_id}:{_refund_count(uow, order_id)}"
+    refund_to_buyer(
+        uow,
+        provider,
+        order_id,
+        amount_minor,
+        reason=reason,
+        after_release=False,
+        idempotency_key=key,
+    )
+    post(
+        uow,
+        ledger.refund_from_escrow(order_id, Money(amount_minor, order["currency"]), key),
+        order_id=order_id,
+    )
+
+
+def cancel_paid_order(
+    uow: UnitOfWork,
+    provider: PaymentProvider,
+    order_id: str,
+    event: OrderEvent,
+    *,
+    actor_id: str | None,
+    note: str,
+) -> OrderStatus:
+    """A paid, unshipped order is cancelled (seller accepted, or missed the ship-by date):
+    the stock goes back (the state machine does that) and escrow refunds the buyer in full."""
+    status = apply_event(uow, order_id, event, actor_id=actor_id, note=note)
+    held = escrow_held(uow, order_id)
+    if held > 0:
+        refund_from_escrow(uow, provider, order_id, held, reason=note or event.value)
+    return status
+
+
+def ship_by_deadline(
+    uow: UnitOfWork, provider: PaymentProvider, payload: Mapping[str, Any]
+) -> None:
+    """Timer: the seller did not ship in time. Idempotent: shipped or cancelled orders stay."""
+    order_id = str(payload["order_id"])
+    if _order(uow, order_id)["status"] == OrderStatus.AWAITING_SHIPMENT.value:
+        cancel_paid_order(
+            uow,
+            provider,
+            order_id,
+            OrderEvent.MISS_SHIP_BY,
+            actor_id=None,
+            note="the seller did not ship by the deadline",
+        )
+
+
+def refund_after_release(
+    uow: UnitOfWork,
+    provider: PaymentProvider,
+    principal: Principal,
+    order_id: str,
+    amount_minor: int,
+    *,
+    reason: str,
+) -> None:
+    """After-sales refund (operators): the buyer is paid back and the seller owes it (clawback
+    into the seller's receivable, netted against the next payout)."""
+    require_role(principal, Role.OPERATOR)
+    order = _order(uow, order_id)
+    if order["status"] not in (OrderStatus.COMPLETED.value, OrderStatus.FINALIZED.value):
+        raise Conflict(
+            "only released orders take after-sales refunds; use a dispute before",
+            code="not_released",
+        )
+    already = int(
+        uow.conn.scalar(
+            select(func.coalesce(func.sum(refunds.c.amount_minor), 0)).where(
+                refunds.c.order_id == order_id
+            )
+        )
+        or 0
+    )
+    if not 0 < amount_minor <= order["total_minor"] - already:
+        raise InvalidInput("refund exceeds what the buyer paid", code="invalid_refund_amount")
+    key = f"refund:{order_id}:{_refund_count(uow, order_id)}"
+    refund_to_buyer(
+        uow,
+        provider,
+        order_id,
+        amount_minor,
+        reason=reason,
+        after_release=True,
+        idempotency_key=key,
+    )
+    if order["currency"] == order["seller_currency"]:
+        tx = ledger.refund_after_payout(
+            order_id, order["seller_id"], Money(amount_minor, order["currency"]), key
+        )
+    else:
+        seller_total = order["seller_items_minor"] + order["seller_shipping_minor"]
+        seller_part = allocate(seller_total, [amount_minor, order["total_minor"] - amount_minor])[0]
+        tx = ledger.refund_after_payout_with_fx(
+            order_id,
+            order["seller_id"],
+            Money(amount_minor, order["currency"]),
+            Money(seller_part, order["seller_currency"]),
+            key,
+        )
+    post(uow, tx, order_id=order_id, seller_id=order["seller_id"])
+
+
+def _refund_count(uow: UnitOfWork, order_id: str) -> int:
+    return int(
+        uow.conn.scalar(
+            select(func.count()).select_from(refunds).where(refunds.c.order_id == order_id)
+        )
+        or 0
+    )

@@ -1,0 +1,121 @@
+"""Shipping an order: an S10 number (entered and validated, or issued by the simulated post),
+the customs declaration copied from the order, and the start of buyer protection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from tradewind.db.tables.catalog import sellers
+from tradewind.db.tables.logistics import postal_sim_serials, shipments
+from tradewind.db.tables.ordering import checkouts, order_lines, orders
+from tradewind.db.uow import UnitOfWork
+from tradewind.escrow.domain import EscrowPolicy
+from tradewind.escrow.service import start_protection
+from tradewind.identity.domain import Principal, Role, ensure_visible, require_role
+from tradewind.kernel.errors import NotFound
+from tradewind.kernel.ids import new_id
+from tradewind.logistics.s10 import issue_s10, parse_s10
+from tradewind.logistics.shipping import SERVICES, ServiceKind
+from tradewind.ordering.domain import OrderEvent
+from tradewind.ordering.orders import apply_event
+
+SIMULATED_CARRIER = "postal-sim"
+
+
+def shipping_kind(service_code: str) -> str:
+    service = SERVICES.get(service_code)
+    return "express" if service is not None and service.kind is ServiceKind.EXPRESS else "surface"
+
+
+def _next_serial(uow: UnitOfWork, prefix: str) -> int:
+    """The simulated origin post's serial counter (conditional increment, no check-then-act)."""
+    changed = uow.conn.execute(
+        update(postal_sim_serials)
+        .where(postal_sim_serials.c.prefix == prefix)
+        .values(next_serial=postal_sim_serials.c.next_serial + 1)
+    ).rowcount
+    if not changed:
+        uow.conn.execute(insert(postal_sim_serials).values(prefix=prefix, next_serial=2))
+        return 1
+    issued: int = uow.conn.execute(
+        select(postal_sim_serials.c.next_serial).where(postal_sim_serials.c.prefix == prefix)
+    ).scalar_one()
+    return issued - 1
+
+
+def ship_order(
+    uow: UnitOfWork,
+    policy: EscrowPolicy,
+    principal: Principal,
+    order_id: str,
+    tracking_number: str | None,
+) -> dict[str, Any]:
+    require_role(principal, Role.SELLER)
+    order = uow.conn.execute(select(orders).where(orders.c.id == order_id)).first()
+    ensure_visible(principal, [order.seller_account_id] if order else [], "order")
+    if order is None:
+        raise NotFound("order not found")
+    origin = uow.conn.scalar(select(sellers.c.country).where(sellers.c.id == order.seller_id))
+    if tracking_number:
+        number = parse_s10(tracking_number)
+    else:
+        service = SERVICES.get(order.shipping_service)
+        indicator = service.s10_service if service is not None else "RR"
+        number = issue_s10(indicator, _next_serial(uow, indicator + str(origin)), str(origin))
+    now = uow.clock.now()
+    apply_event(
+        uow, order_id, OrderEvent.SHIP, actor_id=principal.account_id, note=f"shipped {number}"
+    )
+    ship_to: dict[str, str] = uow.conn.execute(
+        select(checkouts.c.ship_to).where(checkouts.c.id == order.checkout_id)
+    ).scalar_one()
+    lines = uow.conn.execute(
+        select(order_lines).where(order_lines.c.order_id == order_id).order_by(order_lines.c.id)
+    ).all()
+    declaration = {  # CN22/CN23 data
+        "category": "sale_of_goods",
+        "currency": order.currency,
+        "items": [
+            {
+                "description": line.title[:100],
+                "quantity": line.quantity,
+                "value_minor": line.line_total_minor,
+                "hs_code": line.hs_code,
+                "origin_country": line.origin_country,
+            }
+            for line in lines
+        ],
+        "total_value_minor": order.items_minor,
+    }
+    kind = shipping_kind(order.shipping_service)
+    values = {
+        "id": new_id("shp"),
+        "order_id": order_id,
+        "carrier": SIMULATED_CARRIER,
+        "tracking_number": str(number),
+        "service_code": order.shipping_service,
+        "shipping_kind": kind,
+        "origin_country": origin,
+        "destination_country": ship_to["country"],
+        "status": "InfoReceived",
+        "declaration": declaration,
+        "shipped_at": now,
+        "last_event_at": None,
+        "delivered_at": None,
+    }
+    uow.conn.execute(insert(shipments).values(**values))
+    values["auto_confirm_at"] = start_protection(uow, policy, order_id, kind=kind, shipped_at=now)
+    return values
+
+
+def shipment_for_order(uow: UnitOfWork, principal: Principal, order_id: str) -> dict[str, Any]:
+    order = uow.conn.execute(
+        select(orders.c.buyer_id, orders.c.seller_account_id).where(orders.c.id == order_id)
+    ).first()
+    ensure_visible(principal, [order.buyer_id, order.seller_account_id] if order else [], "order")
+    row = uow.conn.execute(select(shipments).where(shipments.c.order_id == order_id)).first()
+    if row is None:
+        raise NotFound("this order has not shipped", code="not_shipped")
+    return dict(row._mapping)

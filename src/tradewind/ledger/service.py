@@ -1,0 +1,208 @@
+"""Posting transactions to the ledger, reading balances, and checking every invariant.
+
+``post`` is idempotent by the transaction's key: posting the same key twice writes nothing the
+second time, so a retried command, a duplicate webhook or a re-run timer never moves money twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from tradewind.db.sql import insert_ignoring_conflicts
+from tradewind.db.tables.ledger import ledger_accounts, ledger_entries, ledger_transactions
+from tradewind.db.uow import UnitOfWork
+from tradewind.ledger.domain import LedgerInvariantError, LedgerTransaction, Posting
+
+
+def post(
+    uow: UnitOfWork,
+    tx: LedgerTransaction,
+    *,
+    order_id: str | None = None,
+    seller_id: str | None = None,
+) -> bool:
+    """Write ``tx`` unless its idempotency key was used; returns whether it was written."""
+    now = uow.clock.now()
+    written = insert_ignoring_conflicts(
+        uow.conn,
+        ledger_transactions,
+        {
+            "idempotency_key": tx.idempotency_key,
+            "kind": tx.kind,
+            "memo": tx.memo,
+            "order_id": order_id,
+            "seller_id": seller_id,
+            "created_at": now,
+        },
+    )
+    if not written:
+        return False
+    tx_id = uow.conn.scalar(
+        select(ledger_transactions.c.id).where(
+            ledger_transactions.c.idempotency_key == tx.idempotency_key
+        )
+    )
+    _ensure_accounts(uow, tx.postings, now)
+    uow.conn.execute(
+        insert(ledger_entries),
+        [
+            {
+                "transaction_id": tx_id,
+                "account": p.account,
+                "currency": p.currency,
+                "amount_minor": p.amount_minor,
+                "created_at": now,
+            }
+            for p in tx.postings
+        ],
+    )
+    return True
+
+
+def _ensure_accounts(uow: UnitOfWork, postings: Iterable[Posting], now: datetime) -> None:
+    wanted = {p.account: p.currency for p in postings}
+    insert_ignoring_conflicts(
+        uow.conn,
+        ledger_accounts,
+        [
+            {"name": name, "currency": currency, "created_at": now}
+            for name, currency in wanted.items()
+        ],
+    )
+    known = dict(
+        uow.conn.execute(
+            select(ledger_accounts.c.name, ledger_accounts.c.currency).where(
+                ledger_accounts.c.name.in_(list(wanted))
+            )
+        ).all()
+    )
+    for name, currency in wanted.items():
+        if known.get(name) != currency:
+            raise LedgerInvariantError(
+                f"account {name} holds {known.get(name)}; a {currency} posting is a bug"
+            )
+
+
+def balance(uow: UnitOfWork, account: str, *, as_of: datetime | None = None) -> int:
+    """Signed balance (debits positive) of one account, optionally as of an instant."""
+    query = select(func.coalesce(func.sum(ledger_entries.c.amount_minor), 0)).where(
+        ledger_entries.c.account == account
+    )
+    if as_of is not None:
+        query = query.where(ledger_entries.c.created_at <= as_of)
+    return int(uow.conn.scalar(query) or 0)
+
+
+def balances(
+    uow: UnitOfWork, accounts: Iterable[str], *, as_of: datetime | None = None
+) -> dict[str, int]:
+    names = list(accounts)
+    query = (
+        select(ledger_entries.c.account, func.sum(ledger_entries.c.amount_minor))
+        .where(ledger_entries.c.account.in_(names))
+        .group_by(ledger_entries.c.account)
+    )
+    if as_of is not None:
+        query = query.where(ledger_entries.c.created_at <= as_of)
+    found = {a: int(v) for a, v in uow.conn.execute(query).all()}
+    return {name: found.get(name, 0) for name in names}
+
+
+def account_currency(uow: UnitOfWork, account: str) -> str | None:
+    found: str | None = uow.conn.scalar(
+        select(ledger_accounts.c.currency).where(ledger_accounts.c.name == account)
+    )
+    return found
+
+
+def accounts_like(uow: UnitOfWork, prefix: str) -> list[dict[str, Any]]:
+    """Every account under a prefix (e.g. ``seller:slr_1:``) with currency and balance."""
+    rows = uow.conn.execute(
+        select(
+            ledger_accounts.c.name,
+            ledger_accounts.c.currency,
+            func.coalesce(func.sum(ledger_entries.c.amount_minor), 0).label("balance"),
+        )
+        .select_from(
+            ledger_accounts.outerjoin(
+                ledger_entries, ledger_entries.c.account == ledger_accounts.c.name
+            )
+        )
+        .where(ledger_accounts.c.name.like(f"{prefix}%"))
+        .group_by(ledger_accounts.c.name, ledger_accounts.c.currency)
+        .order_by(ledger_accounts.c.name)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+def transactions(
+    uow: UnitOfWork,
+    *,
+    order_id: str | None = None,
+    seller_id: str | None = None,
+    limit: int = 100,
+    after: int | None = None,
+) -> list[dict[str, Any]]:
+    query = select(ledger_transactions).order_by(ledger_transactions.c.id).limit(limit)
+    if order_id:
+        query = query.where(ledger_transactions.c.order_id == order_id)
+    if seller_id:
+        query = query.where(ledger_transactions.c.seller_id == seller_id)
+    if after is not None:
+        query = query.where(ledger_transactions.c.id > after)
+    txs = [dict(r._mapping) for r in uow.conn.execute(query)]
+    if txs:
+        entries = uow.conn.execute(
+            select(ledger_entries)
+            .where(ledger_entries.c.transaction_id.in_([t["id"] for t in txs]))
+            .order_by(ledger_entries.c.id)
+        )
+        by_tx: dict[int, list[dict[str, Any]]] = {}
+        for e in entries:
+            by_tx.setdefault(e.transaction_id, []).append(
+                {"account": e.account, "currency": e.currency, "amount_minor": e.amount_minor}
+            )
+        for t in txs:
+            t["entries"] = by_tx.get(t["id"], [])
+    return txs
+
+
+def unbalanced_transactions(uow: UnitOfWork) -> list[str]:
+    """Keys of transactions whose entries do not sum to zero in some currency (must be none)."""
+    sums = (
+        select(ledger_entries.c.transaction_id, ledger_entries.c.currency)
+        .group_by(ledger_entries.c.transaction_id, ledger_entries.c.currency)
+        .having(func.sum(ledger_entries.c.amount_minor) != 0)
+        .subquery()
+    )
+    rows = uow.conn.execute(
+        select(ledger_transactions.c.idempotency_key).join(
+            sums, sums.c.transaction_id == ledger_transactions.c.id
+        )
+    )
+    return [r.idempotency_key for r in rows]
+
+
+def transactions_without_entries(uow: UnitOfWork) -> list[str]:
+    rows = uow.conn.execute(
+        select(ledger_transactions.c.idempotency_key).where(
+            ~select(ledger_entries.c.id)
+            .where(ledger_entries.c.transaction_id == ledger_transactions.c.id)
+            .exists()
+        )
+    )
+    return [r.idempotency_key for r in rows]
+
+
+def mismatched_currencies(uow: UnitOfWork) -> list[str]:
+    rows = uow.conn.execute(
+        select(ledger_entries.c.account)
+        .join(ledger_accounts, ledger_accounts.c.name == ledger_entries.c.account)
+        .where(ledger_entries.c.currency != ledger_accounts.c.currency)
+        .distinct()
+    )
+    return [r.account for r in rows]

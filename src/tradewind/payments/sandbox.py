@@ -1,0 +1,294 @@
+"""The sandbox payment processor: behaves like a real one, lives in-process for demos and tests.
+
+- A hosted payment page (``/sandbox/psp/pay/{id}``) takes the card; Tradewind never sees it.
+- Test cards: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined,
+  4000 0000 0000 3220 asks for a challenge (3-D Secure style) the buyer must complete.
+- Authorize, capture and refund, each idempotent by the caller's key, like a real API.
+- Every state change emits an event, delivered as an HMAC-signed webhook by an outbox
+  dispatcher: late (jittered by up to 3 s), sometimes twice, so out of order, and retried with
+  backoff while the receiver fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from tradewind.db.sql import insert_ignoring_conflicts
+from tradewind.db.tables.payments import (
+    sandbox_psp_events,
+    sandbox_psp_payments,
+    sandbox_psp_requests,
+)
+from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
+from tradewind.kernel.errors import Conflict, FieldError, InvalidInput, NotFound
+from tradewind.kernel.ids import new_id
+from tradewind.payments.ports import ProviderPayment, WebhookSender
+from tradewind.payments.signing import SIGNATURE_HEADER, sign
+
+log = logging.getLogger(__name__)
+
+CARD_SUCCESS = "4242424242424242"
+CARD_DECLINED = "4000000000000002"
+CARD_CHALLENGE = "4000000000003220"
+MAX_JITTER_MS = 3000
+DUPLICATE_EVERY = 4  # about one event in four is delivered twice
+MAX_ATTEMPTS = 12
+
+
+def luhn_ok(number: str) -> bool:
+    digits = [int(d) for d in number]
+    checksum = sum(digits[-1::-2]) + sum(sum(divmod(2 * d, 10)) for d in digits[-2::-2])
+    return checksum % 10 == 0
+
+
+def _hash(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big")
+
+
+class SandboxProvider:
+    name = "sandbox"
+
+    def __init__(self, webhook_url: str) -> None:
+        self.webhook_url = webhook_url
+
+    # --- the processor's API, as Tradewind calls it -------------------------------------------
+
+    def create_payment(
+        self, uow: UnitOfWork, *, reference: str, amount_minor: int, currency: str, return_url: str
+    ) -> ProviderPayment:
+        payment_id = new_id("pi")
+        uow.conn.execute(
+            insert(sandbox_psp_payments).values(
+                id=payment_id,
+                merchant_reference=reference,
+                amount_minor=amount_minor,
+                currency=currency,
+                status="requires_payment_method",
+                card_last4=None,
+                captured_minor=0,
+                refunded_minor=0,
+                return_url=return_url,
+                webhook_url=self.webhook_url,
+                created_at=uow.clock.now(),
+            )
+        )
+        return ProviderPayment(payment_id, f"/sandbox/psp/pay/{payment_id}")
+
+    def capture(
+        self, uow: UnitOfWork, provider_payment_id: str, amount_minor: int, idempotency_key: str
+    ) -> None:
+        if self._replayed(uow, idempotency_key):
+            return
+        payment = self._payment(uow, provider_payment_id)
+        if payment["status"] != "authorized" or amount_minor > payment["amount_minor"]:
+            raise Conflict(
+                f"sandbox: cannot capture a {payment['status']} payment", code="provider_refused"
+            )
+        uow.conn.execute(
+            update(sandbox_psp_payments)
+            .where(sandbox_psp_payments.c.id == provider_payment_id)
+            .values(status="captured", captured_minor=amount_minor)
+        )
+        self._emit(uow, payment, "payment.captured", amount_minor=amount_minor)
+        self._remember(uow, idempotency_key, {"captured": amount_minor})
+
+    def refund(
+        self, uow: UnitOfWork, provider_payment_id: str, amount_minor: int, idempotency_key: str
+    ) -> str:
+        stored = self._replayed(uow, idempotency_key)
+        if stored:
+            return str(stored["refund_id"])
+        payment = self._payment(uow, provider_payment_id)
+        refundable = payment["captured_minor"] - payment["refunded_minor"]
+        if (
+            payment["status"] not in ("captured", "partially_refunded", "refunded")
+            or not 0 < amount_minor <= refundable
+        ):
+            raise Conflict(
+                f"sandbox: cannot refund {amount_minor} (refundable {refundable})",
+                code="provider_refused",
+            )
+        refunded = payment["refunded_minor"] + amount_minor
+        status = "refunded" if refunded == payment["captured_minor"] else "partially_refunded"
+        uow.conn.execute(
+            update(sandbox_psp_payments)
+            .where(sandbox_psp_payments.c.id == provider_payment_id)
+            .values(status=status, refunded_minor=refunded)
+        )
+        refund_id = new_id("re")
+        self._emit(uow, payment, "refund.succeeded", amount_minor=amount_minor, refund_id=refund_id)
+        self._remember(uow, idempotency_key, {"refund_id": refund_id})
+        return refund_id
+
+    # --- the hosted page's actions (the buyer's browser talks to the processor) --------------
+
+    def submit_card(self, uow: UnitOfWork, provider_payment_id: str, card_number: str) -> str:
+        """Returns the next step: 'authorized', 'declined' or 'challenge'."""
+        payment = self._payment(uow, provider_payment_id)
+        number = card_number.replace(" ", "").replace("-", "")
+        if not (number.isdigit() and 12 <= len(number) <= 19 and luhn_ok(number)):
+            raise InvalidInput(
+                "that card number is not valid",
+                errors=[FieldError("card_number", "invalid", "invalid_card")],
+            )
+        if payment["status"] not in ("requires_payment_method", "declined"):
+            return str(payment["status"])
+        if number == CARD_CHALLENGE:
+            self._set_status(uow, provider_payment_id, "requires_action", number[-4:])
+            return "challenge"
+        if number == CARD_DECLINED:
+            self._set_status(uow, provider_payment_id, "declined", number[-4:])
+            self._emit(uow, payment, "payment.failed", decline_code="card_declined")
+            return "declined"
+        self._authorize(uow, payment, number[-4:])
+        return "authorized"
+
+    def complete_challenge(self, uow: UnitOfWork, provider_payment_id: str, passed: bool) -> str:
+        payment = self._payment(uow, provider_payment_id)
+        if payment["status"] != "requires_action":
+            return str(payment["status"])
+        if not passed:
+            self._set_status(uow, provider_payment_id, "declined", payment["card_last4"])
+            self._emit(uow, payment, "payment.failed", decline_code="authentication_failed")
+            return "declined"
+        self._authorize(uow, payment, payment["card_last4"])
+        return "authorized"
+
+    def payment_view(self, uow: UnitOfWork, provider_payment_id: str) -> dict[str, Any]:
+        return self._payment(uow, provider_payment_id)
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _authorize(self, uow: UnitOfWork, payment: dict[str, Any], last4: str | None) -> None:
+        self._set_status(uow, payment["id"], "authorized", last4)
+        self._emit(uow, payment, "payment.authorized", amount_minor=payment["amount_minor"])
+
+    def _set_status(self, uow: UnitOfWork, payment_id: str, status: str, last4: str | None) -> None:
+        uow.conn.execute(
+            update(sandbox_psp_payments)
+            .where(sandbox_psp_payments.c.id == payment_id)
+            .values(status=status, card_last4=last4)
+        )
+
+    def _payment(self, uow: UnitOfWork, payment_id: str) -> dict[str, Any]:
+        row = uow.conn.execute(
+            select(sandbox_psp_payments).where(sandbox_psp_payments.c.id == payment_id)
+        ).first()
+        if row is None:
+            raise NotFound("sandbox payment not found")
+        return dict(row._mapping)
+
+    def _replayed(self, uow: UnitOfWork, key: str) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = uow.conn.scalar(
+            select(sandbox_psp_requests.c.result).where(
+                sandbox_psp_requests.c.idempotency_key == key
+            )
+        )
+        return found
+
+    def _remember(self, uow: UnitOfWork, key: str, result: dict[str, Any]) -> None:
+        insert_ignoring_conflicts(
+            uow.conn, sandbox_psp_requests, {"idempotency_key": key, "result": result}
+        )
+
+    def _emit(self, uow: UnitOfWork, payment: dict[str, Any], kind: str, **data: Any) -> None:
+        event_id = new_id("evt")
+        now = uow.clock.now()
+        jitter = timedelta(milliseconds=_hash(event_id) % MAX_JITTER_MS)
+        uow.conn.execute(
+            insert(sandbox_psp_events).values(
+                id=event_id,
+                payment_id=payment["id"],
+                type=kind,
+                created_at=now,
+                payload={
+                    "id": event_id,
+                    "type": kind,
+                    "created": int(now.timestamp()),
+                    "data": {
+                        "payment_id": payment["id"],
+                        "reference": payment["merchant_reference"],
+                        "currency": payment["currency"],
+                        **data,
+                    },
+                },
+                due_at=now + jitter,
+                deliveries_wanted=2 if _hash(event_id + "dup") % DUPLICATE_EVERY == 0 else 1,
+                deliveries_done=0,
+                attempts=0,
+                last_error=None,
+            )
+        )
+
+
+def dispatch_webhooks(
+    uow_factory: UnitOfWorkFactory, sender: WebhookSender, secret: str, *, limit: int = 100
+) -> int:
+    """Deliver due webhook events; returns deliveries made. No transaction is held while
+    sending, so the receiver (often this very process) can write freely."""
+    now = uow_factory.clock.now()
+    with uow_factory(read_only=True) as uow:
+        due = [
+            dict(r._mapping)
+            for r in uow.conn.execute(
+                select(sandbox_psp_events, sandbox_psp_payments.c.webhook_url)
+                .join(
+                    sandbox_psp_payments,
+                    sandbox_psp_payments.c.id == sandbox_psp_events.c.payment_id,
+                )
+                .where(
+                    sandbox_psp_events.c.deliveries_done < sandbox_psp_events.c.deliveries_wanted,
+                    sandbox_psp_events.c.due_at <= now,
+                    sandbox_psp_events.c.attempts < MAX_ATTEMPTS,
+                )
+                .order_by(sandbox_psp_events.c.due_at)
+                .limit(limit)
+            )
+        ]
+    delivered = 0
+    for event in due:
+        body = json.dumps(event["payload"], separators=(",", ":")).encode()
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: sign(secret, body, int(now.timestamp())),
+        }
+        try:
+            status = sender(event["webhook_url"], body, headers)
+            error = None if 200 <= status < 300 else f"HTTP {status}"
+        except Exception as exc:  # noqa: BLE001 - any transport failure is retried
+            error = f"{type(exc).__name__}: {exc}"
+        _record_delivery(uow_factory, event, now, error)
+        delivered += error is None
+    return delivered
+
+
+def _record_delivery(
+    uow_factory: UnitOfWorkFactory, event: dict[str, Any], now: datetime, error: str | None
+) -> None:
+    with uow_factory() as uow:
+        if error is None:
+            values: dict[str, Any] = {
+                "deliveries_done": event["deliveries_done"] + 1,
+                "due_at": now + timedelta(seconds=2),
+                "last_error": None,
+            }
+        else:
+            log.warning("webhook delivery failed", extra={"event_id": event["id"], "error": error})
+            backoff = timedelta(seconds=min(3600, 2 ** (event["attempts"] + 1)))
+            values = {
+                "attempts": event["attempts"] + 1,
+                "due_at": now + backoff,
+                "last_error": error[:2000],
+            }
+        uow.conn.execute(
+            update(sandbox_psp_events)
+            .where(sandbox_psp_events.c.id == event["id"])
+            .values(**values)
+        )
+        uow.commit()

@@ -1,0 +1,250 @@
+"""Payment use cases: start a payment for a checkout, react to provider webhooks, refund.
+
+Webhooks are the source of truth for money arriving: ``payment.authorized`` makes Tradewind
+capture, ``payment.captured`` marks the checkout paid and books the capture per order in the
+ledger. Every handler is idempotent (the event id is recorded once; ledger keys are unique), and
+tolerates events in any order: a capture that arrives before its authorization does both jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from tradewind.db.sql import insert_ignoring_conflicts
+from tradewind.db.tables.ordering import checkouts, orders
+from tradewind.db.tables.payments import payments, refunds, webhook_events
+from tradewind.db.uow import UnitOfWork
+from tradewind.identity.domain import Principal, Role, ensure_visible, require_role
+from tradewind.kernel.errors import Conflict, InvalidInput, NotFound
+from tradewind.kernel.ids import new_id
+from tradewind.ledger import domain as ledger
+from tradewind.ledger.service import post
+from tradewind.money.amount import Money
+from tradewind.ordering.checkout import mark_paid
+from tradewind.payments.ports import PaymentProvider
+
+log = logging.getLogger(__name__)
+
+
+def _checkout(uow: UnitOfWork, checkout_id: str) -> dict[str, Any]:
+    row = uow.conn.execute(select(checkouts).where(checkouts.c.id == checkout_id)).first()
+    if row is None:
+        raise NotFound("checkout not found")
+    return dict(row._mapping)
+
+
+def start_payment(
+    uow: UnitOfWork,
+    principal: Principal,
+    provider: PaymentProvider,
+    checkout_id: str,
+    *,
+    return_url: str,
+) -> dict[str, Any]:
+    """Open (or reopen after a decline) the provider's hosted page for a checkout."""
+    require_role(principal, Role.BUYER)
+    row = uow.conn.execute(select(checkouts).where(checkouts.c.id == checkout_id)).first()
+    ensure_visible(principal, [row.buyer_id] if row else [], "checkout")
+    assert row is not None
+    if row.status != "awaiting_payment":
+        raise Conflict(f"checkout is {row.status}", code="checkout_not_payable")
+    existing = uow.conn.execute(
+        select(payments).where(payments.c.checkout_id == checkout_id)
+    ).first()
+    if existing is not None and existing.status not in ("failed",):
+        return dict(existing._mapping)
+    created = provider.create_payment(
+        uow,
+        reference=checkout_id,
+        amount_minor=row.total_minor,
+        currency=row.currency,
+        return_url=return_url,
+    )
+    now = uow.clock.now()
+    values = {
+        "provider": provider.name,
+        "provider_payment_id": created.provider_payment_id,
+        "amount_minor": row.total_minor,
+        "currency": row.currency,
+        "status": "pending",
+        "redirect_url": created.redirect_url,
+        "updated_at": now,
+    }
+    if existing is None:
+        values |= {
+            "id": new_id("pay"),
+            "checkout_id": checkout_id,
+            "buyer_id": row.buyer_id,
+            "captured_minor": 0,
+            "refunded_minor": 0,
+            "created_at": now,
+        }
+        uow.conn.execute(insert(payments).values(**values))
+    else:
+        uow.conn.execute(update(payments).where(payments.c.id == existing.id).values(**values))
+    return dict(
+        uow.conn.execute(select(payments).where(payments.c.checkout_id == checkout_id))
+        .one()
+        ._mapping
+    )
+
+
+def record_event(uow: UnitOfWork, provider: PaymentProvider, event: dict[str, Any]) -> bool:
+    """Handle one verified webhook event; returns False for a duplicate delivery."""
+    event_id = str(event.get("id", ""))
+    kind = str(event.get("type", ""))
+    data = event.get("data")
+    if not event_id or not kind or not isinstance(data, dict):
+        raise InvalidInput("webhook event needs id, type and data", code="bad_event")
+    fresh = insert_ignoring_conflicts(
+        uow.conn,
+        webhook_events,
+        {
+            "event_id": event_id,
+            "provider": provider.name,
+            "type": kind,
+            "payload": event,
+            "received_at": uow.clock.now(),
+        },
+    )
+    if not fresh:
+        return False
+    payment = uow.conn.execute(
+        select(payments).where(payments.c.provider_payment_id == str(data.get("payment_id")))
+    ).first()
+    if payment is None:
+        log.warning("webhook for an unknown payment", extra={"event_id": event_id})
+        return True
+    handler = _HANDLERS.get(kind)
+    if handler is not None:
+        handler(uow, provider, dict(payment._mapping), data)
+    return True
+
+
+def _on_authorized(
+    uow: UnitOfWork, provider: PaymentProvider, payment: dict[str, Any], _data: dict[str, Any]
+) -> None:
+    if payment["status"] != "pending":
+        return  # already captured (events arrived out of order) or failed
+    provider.capture(
+        uow, payment["provider_payment_id"], payment["amount_minor"], f"capture:{payment['id']}"
+    )
+    _set_status(uow, payment["id"], "capture_requested", expected=("pending",))
+
+
+def _on_captured(
+    uow: UnitOfWork, provider: PaymentProvider, payment: dict[str, Any], data: dict[str, Any]
+) -> None:
+    amount = int(data.get("amount_minor", payment["amount_minor"]))
+    changed = _set_status(
+        uow,
+        payment["id"],
+        "captured",
+        expected=("pending", "capture_requested", "failed"),
+        captured_minor=amount,
+    )
+    if not changed:
+        return
+    checkout = _checkout(uow, payment["checkout_id"])
+    if checkout["status"] != "awaiting_payment":
+        # The money came after the payment timeout released the stock: give it all back.
+        provider.refund(uow, payment["provider_payment_id"], amount, f"late:{payment['id']}")
+        _set_status(uow, payment["id"], "refunded", expected=("captured",), refunded_minor=amount)
+        return
+    mark_paid(uow, checkout["id"], payment["provider_payment_id"])
+    for order in uow.conn.execute(
+        select(orders.c.id, orders.c.total_minor, orders.c.currency).where(
+            orders.c.checkout_id == checkout["id"]
+        )
+    ):
+        post(
+            uow,
+            ledger.capture(
+                order.id, Money(order.total_minor, order.currency), f"capture:{order.id}"
+            ),
+            order_id=order.id,
+        )
+
+
+def _on_failed(
+    uow: UnitOfWork, _provider: PaymentProvider, payment: dict[str, Any], _data: dict[str, Any]
+) -> None:
+    _set_status(uow, payment["id"], "failed", expected=("pending",))
+
+
+_HANDLERS = {
+    "payment.authorized": _on_authorized,
+    "payment.captured": _on_captured,
+    "payment.failed": _on_failed,
+}
+
+
+def _set_status(
+    uow: UnitOfWork, payment_id: str, status: str, *, expected: tuple[str, ...], **values: Any
+) -> bool:
+    return bool(
+        uow.conn.execute(
+            update(payments)
+            .where(payments.c.id == payment_id, payments.c.status.in_(expected))
+            .values(status=status, updated_at=uow.clock.now(), **values)
+        ).rowcount
+    )
+
+
+def refund_to_buyer(
+    uow: UnitOfWork,
+    provider: PaymentProvider,
+    order_id: str,
+    amount_minor: int,
+    *,
+    reason: str,
+    after_release: bool,
+    idempotency_key: str,
+) -> None:
+    """Send ``amount_minor`` of an order back to the buyer's card (the ledger is the caller's)."""
+    order = uow.conn.execute(
+        select(orders.c.checkout_id, orders.c.currency).where(orders.c.id == order_id)
+    ).one()
+    payment = uow.conn.execute(
+        select(payments).where(payments.c.checkout_id == order.checkout_id)
+    ).first()
+    if payment is None or payment.status not in ("captured", "partially_refunded"):
+        raise Conflict("there is no captured payment to refund", code="nothing_to_refund")
+    first_time = insert_ignoring_conflicts(
+        uow.conn,
+        refunds,
+        {
+            "id": new_id("rfd"),
+            "payment_id": payment.id,
+            "order_id": order_id,
+            "idempotency_key": idempotency_key,
+            "amount_minor": amount_minor,
+            "currency": order.currency,
+            "reason": reason[:200],
+            "after_release": int(after_release),
+            "created_at": uow.clock.now(),
+        },
+    )
+    if not first_time:
+        return  # this refund was already made
+    provider.refund(uow, payment.provider_payment_id, amount_minor, idempotency_key)
+    refunded = payment.refunded_minor + amount_minor
+    uow.conn.execute(
+        update(payments)
+        .where(payments.c.id == payment.id)
+        .values(
+            refunded_minor=refunded,
+            updated_at=uow.clock.now(),
+            status="refunded" if refunded >= payment.captured_minor else "partially_refunded",
+        )
+    )
+
+
+def payment_for_checkout(uow: UnitOfWork, principal: Principal, checkout_id: str) -> dict[str, Any]:
+    row = uow.conn.execute(select(payments).where(payments.c.checkout_id == checkout_id)).first()
+    ensure_visible(principal, [row.buyer_id] if row else [], "payment")
+    assert row is not None
+    return dict(row._mapping)

@@ -1,0 +1,73 @@
+"""Drive the sandbox processor through the real HTTP stack in tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlparse
+
+from fastapi.testclient import TestClient
+
+from tests.support.market import SHIP_TO
+from tradewind.bootstrap import Container
+from tradewind.kernel.clock import ManualClock
+from tradewind.ledger.checks import check_ledger
+from tradewind.payments.sandbox import CARD_SUCCESS, dispatch_webhooks
+
+
+def client_sender(client: TestClient):  # type: ignore[no-untyped-def]
+    def send(url: str, body: bytes, headers: dict[str, str]) -> int:
+        return client.post(urlparse(url).path, content=body, headers=headers).status_code
+
+    return send
+
+
+def deliver_all(client: TestClient, container: Container, clock: ManualClock) -> int:
+    """Let the sandbox deliver every pending webhook (jitter and duplicates included)."""
+    delivered = 0
+    for _ in range(20):
+        clock.advance(timedelta(seconds=4))
+        sent = dispatch_webhooks(container.uow, client_sender(client), container.psp_secret)
+        delivered += sent
+        if sent == 0:
+            break
+    return delivered
+
+
+def buy(
+    client: TestClient, buyer: dict[str, str], offer_id: str, quantity: int = 1, key: str = "buy"
+) -> dict:  # type: ignore[type-arg]
+    response = client.post(
+        "/api/v1/checkouts",
+        headers={**buyer, "Idempotency-Key": key},
+        json={"ship_to": SHIP_TO, "lines": [{"offer_id": offer_id, "quantity": quantity}]},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def pay(
+    client: TestClient,
+    container: Container,
+    clock: ManualClock,
+    buyer: dict[str, str],
+    checkout_id: str,
+    card: str = CARD_SUCCESS,
+) -> dict:  # type: ignore[type-arg]
+    started = client.post(
+        f"/api/v1/checkouts/{checkout_id}/payment",
+        headers={**buyer, "Idempotency-Key": f"pay-{checkout_id}-{card}"},
+    )
+    assert started.status_code == 201, started.text
+    page = started.json()["redirect_url"]
+    submitted = client.post(page, data={"card_number": card}, follow_redirects=False)
+    assert submitted.status_code in (303, 402), submitted.text
+    deliver_all(client, container, clock)
+    return client.get(
+        f"/api/v1/checkouts/{checkout_id}/payment",  # type: ignore[no-any-return]
+        headers=buyer,
+    ).json()
+
+
+def assert_ledger_ok(container: Container) -> None:
+    with container.uow(read_only=True) as uow:
+        assert check_ledger(uow) == []
