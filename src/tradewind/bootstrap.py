@@ -22,12 +22,15 @@ from tradewind.db.engine import make_engine
 from tradewind.db.tables.platform import clock_offsets
 from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
 from tradewind.escrow.domain import EscrowPolicy
+from tradewind.flash.runtime import FlashRuntime
+from tradewind.fulfilment.service import CarrierSetup
 from tradewind.kernel.clock import Clock, ManualClock, SystemClock
 from tradewind.payments.ports import WebhookSender
 from tradewind.payments.sandbox import SandboxProvider
 from tradewind.timers.service import TimerHandler
 
 WEBHOOK_PATH = "/api/v1/webhooks/sandbox-psp"
+POSTAL_WEBHOOK_PATH = "/api/v1/webhooks/postal-sim"
 
 
 @dataclass
@@ -40,8 +43,12 @@ class Container:
     policy: EscrowPolicy
     payments: SandboxProvider
     psp_secret: str
+    carrier: CarrierSetup
+    postal_secret: str
     webhook_sender: WebhookSender
     timer_handlers: dict[str, TimerHandler] = field(default_factory=dict)
+    # Flash sales (issue 8): this process's sale gate and claim writer (threads start lazily).
+    flash: FlashRuntime = field(init=False)
 
 
 def build(
@@ -62,8 +69,13 @@ def build(
         payments=SandboxProvider(webhook_url=base_url.rstrip("/") + WEBHOOK_PATH),
         psp_secret=settings.psp_webhook_secret
         or hashlib.sha256(f"psp:{secret_key}".encode()).hexdigest(),
+        carrier=CarrierSetup(
+            base_url.rstrip("/") + POSTAL_WEBHOOK_PATH, settings.tracking_poll_hours
+        ),
+        postal_secret=hashlib.sha256(f"postal:{secret_key}".encode()).hexdigest(),
         webhook_sender=webhook_sender or http_webhook_sender,
     )
+    container.flash = FlashRuntime(container.uow)
     container.timer_handlers.update(_timer_handlers(container))
     return container
 
@@ -90,6 +102,8 @@ def _timer_handlers(container: Container) -> dict[str, TimerHandler]:
     """Every durable timer kind and the use case that runs it."""
     from tradewind.escrow import disputes, payouts
     from tradewind.escrow import service as escrow
+    from tradewind.flash import waitlist as flash_waitlist
+    from tradewind.fulfilment import tracking
     from tradewind.ordering import checkout
 
     policy = container.policy
@@ -103,16 +117,25 @@ def _timer_handlers(container: Container) -> dict[str, TimerHandler]:
     def ship_by(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
         escrow.ship_by_deadline(uow, container.payments, payload)
 
+    def tracking_expiry(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
+        tracking.expire(uow, policy, payload)
+
+    def tracking_poll(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
+        tracking.poll(uow, policy, container.payments, payload)
+
     def payout_batch(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
         payouts.payout_batch(uow, container.settings.payout_minimum, payload)
 
     return {
         checkout.PAYMENT_TIMEOUT_KIND: payment_timeout,
+        flash_waitlist.RELEASE_KIND: flash_waitlist.release_claim,
         checkout.SHIP_BY_KIND: ship_by,
         escrow.AUTO_CONFIRM_KIND: auto_confirm,
         escrow.FINALIZE_KIND: escrow.finalize,
         disputes.SELLER_DEADLINE_KIND: disputes.seller_deadline,
         payouts.PAYOUT_BATCH_KIND: payout_batch,
+        tracking.EXPIRY_KIND: tracking_expiry,
+        tracking.POLL_KIND: tracking_poll,
     }
 
 

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     seller_response_days: int = Field(
         default=5, ge=1, le=60, description="A seller's time to answer a dispute"
     )
+    tracking_poll_hours: int = Field(
+        default=24, ge=1, le=24 * 30, description="How often parcels are polled at the carrier"
+    )
     payout_minimum: str = Field(default="10", description="Smallest payout, in major units")
     cookie_secure: bool = Field(default=False, description="Mark cookies Secure (behind HTTPS)")
     chorus_path: Path = Field(

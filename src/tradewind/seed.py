@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,11 +17,17 @@ from sqlalchemy import func, select
 
 from tradewind.bootstrap import Container
 from tradewind.catalog.chorus_import import UNITS_PER_USD, import_chorus
+from tradewind.catalog.generated import import_generated
+from tradewind.db.tables.catalog import offers, sellers
+from tradewind.db.tables.flash import flash_sales
 from tradewind.db.tables.identity import accounts
 from tradewind.db.tables.money import fx_quotes
+from tradewind.flash.domain import Terms
+from tradewind.flash.service import create_sale
 from tradewind.identity import service as identity
 from tradewind.identity.domain import Role
 from tradewind.money.service import record_quote
+from tradewind.search import service as search
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +116,55 @@ def seed_demo(container: Container, chorus_path: Path | None = None) -> None:
             },
         )
     else:
-        from tradewind.catalog.generated import import_generated
+        report = import_generated(container.uow)
+    if report.products_created:  # a fresh catalog: index it for search in one pass
+        with container.uow() as uow:
+            search.reindex_all(uow)
+            uow.commit()
+    seed_flash_sale(container)  # flash sales (issue 8)
 
-        import_generated(container.uow)
+
+# --- Flash sales (issue 8) -------------------------------------------------------------------
+DEMO_FLASH_SELLER = "shop.shenzhen@tradewind.test"  # "Shenzhen Parts Co"
+DEMO_FLASH_POOL = 100
+DEMO_FLASH_HOURS = 4
+
+
+def seed_flash_sale(container: Container) -> str | None:
+    """A live flash sale on the first offer of Shenzhen Parts Co: 100 units at 30% off, two per
+    buyer, 15-minute holds. Idempotent: skipped while one of the shop's sales is still open."""
+    with container.uow() as uow:
+        now = uow.clock.now()
+        shop = uow.conn.execute(
+            select(sellers.c.id, sellers.c.account_id)
+            .join(accounts, accounts.c.id == sellers.c.account_id)
+            .where(accounts.c.email == DEMO_FLASH_SELLER)
+        ).first()
+        if shop is None:
+            return None
+        running = uow.conn.scalar(
+            select(flash_sales.c.id).where(
+                flash_sales.c.seller_id == shop.id, flash_sales.c.ends_at > now
+            )
+        )
+        offer = uow.conn.execute(
+            select(offers.c.id, offers.c.price_minor)
+            .where(offers.c.seller_id == shop.id, offers.c.status == "active")
+            .order_by(offers.c.id)
+            .limit(1)
+        ).first()
+        if running is not None or offer is None:
+            return None
+        terms = Terms(
+            price_minor=max(1, offer.price_minor * 7 // 10),
+            pool_units=DEMO_FLASH_POOL,
+            per_buyer_limit=2,
+            hold_s=15 * 60,
+            starts_at=now,
+            ends_at=now + timedelta(hours=DEMO_FLASH_HOURS),
+        )
+        principal = identity.principal_for_account(uow, shop.account_id)
+        sale = create_sale(uow, principal, offer.id, terms)
+        uow.commit()
+    log.info("demo flash sale seeded", extra={"sale_id": sale["id"]})
+    return str(sale["id"])

@@ -6,6 +6,7 @@ import logging
 import threading
 
 from tradewind.bootstrap import Container, sync_manual_clock
+from tradewind.fulfilment import postal_sim
 from tradewind.payments.sandbox import dispatch_webhooks
 from tradewind.timers.service import run_due
 
@@ -28,6 +29,17 @@ def run_worker(container: Container, stop: threading.Event) -> None:
         if ran == 0:
             stop.wait(poll_s)
     log.info("timer worker stopped")
+
+
+def run_background_step(container: Container) -> int:
+    """Deliver what the simulated outside world has due: processor and carrier webhooks.
+
+    These run without a transaction held, because the receiver (often this very process)
+    writes to the database while handling them.
+    """
+    return dispatch_webhooks(
+        container.uow, container.webhook_sender, container.psp_secret
+    ) + postal_sim.dispatch(container.uow, container.webhook_sender, container.postal_secret)
 
 
 def start_worker_thread(container: Container) -> tuple[threading.Thread, threading.Event]:

@@ -1,15 +1,21 @@
-"""Real Chromium (Debian's package) driven by Playwright, against a real server process."""
+"""Real Chromium (Debian's package) driven by Playwright, against a real server process.
+
+One demo server per session; every test makes its own accounts and products, so tests do not
+depend on each other or on their order. The server's clock is manual: tests move it forward
+through the operator API, which also runs the timers and webhooks that fall due.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.browser.market import Market
 from tests.support.server import ServerProcess
 
 CHROMIUM = os.environ.get("TRADEWIND_CHROMIUM", "/usr/bin/chromium")
@@ -22,6 +28,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# Tests jump the clock by weeks; sessions must outlive that (the default is 7 days).
+SESSION_TTL_S = 90 * 24 * 3600
+
+expect.set_options(timeout=15_000)  # payment webhooks arrive a few seconds after the redirect
 
 
 @pytest.fixture(scope="session")
@@ -42,10 +52,23 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture(scope="session")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     folder = tmp_path_factory.mktemp("demo")
-    server = ServerProcess(f"sqlite:///{folder / 'demo.db'}", log_path=folder / "server.log")
+    server = ServerProcess(
+        f"sqlite:///{folder / 'demo.db'}",
+        log_path=folder / "server.log",
+        env={"TRADEWIND_SESSION_TTL_S": str(SESSION_TTL_S)},
+    )
+    # `tradewind demo --port N` does not pass N into Settings, so webhooks (payments, post)
+    # would be sent to the default port 8000; point them at this server until the CLI does.
+    server._env["TRADEWIND_PUBLIC_BASE_URL"] = server.base_url
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def market(demo_server: ServerProcess) -> Iterator[Market]:
+    with Market(demo_server.base_url) as found:
+        yield found
 
 
 @pytest.fixture
@@ -53,4 +76,33 @@ def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context()
     new_page = context.new_page()
     yield new_page
+    context.close()
+
+
+@pytest.fixture
+def person(browser: Browser, demo_server: ServerProcess) -> Iterator[Callable[[str], Page]]:
+    """``person(email)``: a fresh browser (own cookies) logged in as that account."""
+    contexts = []
+
+    def log_in(email: str) -> Page:
+        context = browser.new_context(base_url=demo_server.base_url)
+        contexts.append(context)
+        new_page = context.new_page()
+        new_page.goto("/login")
+        new_page.get_by_label("Email").fill(email)
+        new_page.get_by_label("Password").fill(Market.PASSWORD)
+        new_page.get_by_role("button", name="Log in").click()
+        expect(new_page.locator("#greeting")).to_be_visible()
+        return new_page
+
+    yield log_in
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def visitor(browser: Browser, demo_server: ServerProcess) -> Iterator[Page]:
+    """A browser nobody has logged in with yet."""
+    context = browser.new_context(base_url=demo_server.base_url)
+    yield context.new_page()
     context.close()

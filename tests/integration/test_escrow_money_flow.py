@@ -10,7 +10,14 @@ from sqlalchemy import text
 
 from tests.support.api import assert_problem, register
 from tests.support.market import add_fx, list_product, open_shop, operator_headers
-from tests.support.money_flow import assert_ledger_ok, buy, deliver_all, pay
+from tests.support.money_flow import (
+    advance,
+    assert_ledger_ok,
+    buy,
+    deliver_all,
+    pay,
+    set_parcel_fate,
+)
 from tradewind.bootstrap import Container
 from tradewind.kernel.clock import ManualClock
 from tradewind.ledger import domain as ledger
@@ -75,6 +82,7 @@ def test_jpy_order_paid_in_ils(
     ops = operator_headers(client, container)
     shop = open_shop(client, ops, "jp@example.com", "JP")
     add_fx(container, "JPY", "ILS", "0.0236", spread_bps=150)
+    add_fx(container, "USD", "ILS", "3.7")  # customs thresholds in Israel are set in USD
     _, offer_id = list_product(client, shop, price_minor=12345, stock=5)
     buyer = register(client, "noa@example.com", country="IL")
     checkout = buy(client, buyer, offer_id)
@@ -189,10 +197,12 @@ def test_auto_confirm_extension_and_finalize(
     checkout = buy(client, buyer, offer_id)
     order_id = checkout["orders"][0]["id"]
     pay(client, container, clock, buyer, checkout["id"])
-    client.post(f"/api/v1/orders/{order_id}/ship", headers=shop.headers, json={})
+    shipped = client.post(f"/api/v1/orders/{order_id}/ship", headers=shop.headers, json={})
+    set_parcel_fate(container, shipped.json()["tracking_number"], "happy_path")
     early = client.post(f"/api/v1/orders/{order_id}/extend-protection", headers=buyer)
     assert_problem(early, 409, "too_early_to_extend")
-    clock.advance(timedelta(days=28))  # surface mail: 30 days of protection
+    # Delivered 156 h after shipment; protection then ends 10 days after delivery (day 16.5).
+    advance(client, container, clock, 14 * 24 + 12)  # day 14.5: two days left
     extended = client.post(f"/api/v1/orders/{order_id}/extend-protection", headers=buyer)
     assert extended.status_code == 200, extended.text
     assert_problem(
@@ -200,17 +210,14 @@ def test_auto_confirm_extension_and_finalize(
         409,
         "already_extended",
     )
-    clock.advance(timedelta(days=2, hours=1))
-    _run_timers(container)
+    advance(client, container, clock, 3 * 24)  # day 17.5: past the first deadline
     assert client.get(f"/api/v1/orders/{order_id}", headers=buyer).json()["status"] == (
         "AWAITING_RECEIPT"
     )
-    clock.advance(timedelta(days=3))
-    _run_timers(container)
+    advance(client, container, clock, 2 * 24)  # day 19.5: past the extended one
     assert client.get(f"/api/v1/orders/{order_id}", headers=buyer).json()["status"] == ("COMPLETED")
     assert _balance(container, ledger.seller_payable(shop.seller_id)) == -4600
-    clock.advance(timedelta(days=16))
-    _run_timers(container)
+    advance(client, container, clock, 16 * 24)
     assert client.get(f"/api/v1/orders/{order_id}", headers=buyer).json()["status"] == ("FINALIZED")
     assert_ledger_ok(container)
 
@@ -340,3 +347,27 @@ def test_the_database_refuses_to_edit_the_ledger(
         conn.execute(text(statement))
     assert _balance(container, ledger.psp_clearing("USD")) == 3000
     assert_ledger_ok(container)
+
+
+def test_buyer_rates_the_seller_once_after_completion(
+    client: TestClient, container: Container, clock: ManualClock
+) -> None:
+    ops = operator_headers(client, container)
+    shop = open_shop(client, ops, "us@example.com", "US")
+    _, offer_id = list_product(client, shop, price_minor=5000, stock=5)
+    buyer = register(client, "noa@example.com", country="US")
+    checkout = buy(client, buyer, offer_id)
+    order_id = checkout["orders"][0]["id"]
+    pay(client, container, clock, buyer, checkout["id"])
+    early = client.post(f"/api/v1/orders/{order_id}/rating", headers=buyer, json={"stars": 5})
+    assert_problem(early, 409, "not_completed")
+    client.post(f"/api/v1/orders/{order_id}/ship", headers=shop.headers, json={})
+    client.post(f"/api/v1/orders/{order_id}/confirm-receipt", headers=buyer)
+    rated = client.post(
+        f"/api/v1/orders/{order_id}/rating", headers=buyer, json={"stars": 4, "comment": "fine"}
+    )
+    assert rated.status_code == 201, rated.text
+    again = client.post(f"/api/v1/orders/{order_id}/rating", headers=buyer, json={"stars": 1})
+    assert_problem(again, 409, "already_rated")
+    profile = client.get(f"/api/v1/sellers/{shop.seller_id}").json()
+    assert (profile["rating_count"], profile["rating_average"]) == (1, 4.0)

@@ -62,7 +62,11 @@ def open_shop(
     applied = client.post(
         "/api/v1/sellers",
         headers=headers,
-        json={"name": f"Shop {email}", "ship_from": {"line1": "1 Road", "city": "City"}},
+        json={
+            "name": f"Shop {email}",
+            "ship_from": {"line1": "1 Road", "city": "City"},
+            **({"currency": currency} if currency else {}),
+        },
     )
     assert applied.status_code == 201, applied.text
     seller_id = applied.json()["id"]
@@ -81,7 +85,12 @@ def list_product(
     stock: int,
     title: str = "USB-C cable 1 m",
     weight_g: int = 120,
+    hs_code: str = "854442",
+    free_shipping: bool = True,
+    services: tuple[str, ...] = ("registered_small_packet",),
 ) -> tuple[str, str]:
+    """A product and this shop's offer of it. Free shipping by default, so that money tests
+    reason about item prices alone; shipping tests pass ``free_shipping=False``."""
     product = client.post(
         "/api/v1/products",
         headers=shop.headers,
@@ -91,14 +100,20 @@ def list_product(
             "gtin": next_gtin(),
             "origin_country": "CN",
             "weight_g": weight_g,
-            "hs_code": "854442",
+            "hs_code": hs_code,
         },
     )
     assert product.status_code == 201, product.text
     offer = client.post(
         "/api/v1/offers",
         headers=shop.headers,
-        json={"product_id": product.json()["id"], "price_minor": price_minor, "stock": stock},
+        json={
+            "product_id": product.json()["id"],
+            "price_minor": price_minor,
+            "stock": stock,
+            "free_shipping": free_shipping,
+            "shipping_services": list(services),
+        },
     )
     assert offer.status_code == 201, offer.text
     return product.json()["id"], offer.json()["id"]

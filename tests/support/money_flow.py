@@ -71,3 +71,30 @@ def pay(
 def assert_ledger_ok(container: Container) -> None:
     with container.uow(read_only=True) as uow:
         assert check_ledger(uow) == []
+
+
+def advance(
+    client: TestClient,
+    container: Container,
+    clock: ManualClock,
+    hours: int,
+    *,
+    webhooks: bool = True,
+) -> None:
+    """Let ``hours`` pass in six-hour steps, delivering carrier webhooks and running timers."""
+    from tradewind.fulfilment import postal_sim
+    from tradewind.timers.service import run_due
+
+    for _ in range(hours // 6):
+        clock.advance(timedelta(hours=6))
+        if webhooks:
+            postal_sim.dispatch(container.uow, client_sender(client), container.postal_secret)
+        run_due(container.uow, container.timer_handlers, limit=1000)
+
+
+def set_parcel_fate(container: Container, tracking_number: str, scenario: str) -> None:
+    from tradewind.fulfilment import postal_sim
+
+    with container.uow() as uow:
+        postal_sim.set_scenario(uow, tracking_number, scenario)
+        uow.commit()

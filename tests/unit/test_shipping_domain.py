@@ -185,3 +185,17 @@ def test_delivery_window_in_calendar_days() -> None:
         date(2026, 12, 30),
         date(2027, 1, 19),
     )
+
+
+def test_domestic_parcels_are_priced_at_the_zone_one_rate() -> None:
+    from tradewind.logistics.shipping import (
+        DEMO_RATE_CARDS,
+        REGISTERED_SMALL_PACKET,
+        quote_parcel,
+    )
+
+    card = DEMO_RATE_CARDS["registered_small_packet"]
+    assert quote_parcel(REGISTERED_SMALL_PACKET, card, 120, "US", "US") == 450
+    assert quote_parcel(REGISTERED_SMALL_PACKET, card, 120, "CN", "US") == quote_shipping(
+        REGISTERED_SMALL_PACKET, card, 120, "CN", "US"
+    )

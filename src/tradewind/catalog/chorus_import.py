@@ -297,6 +297,8 @@ def _import_batch(
                         "condition": "new",
                         "status": "active",
                         "shipping_services": ["registered_small_packet", "ems"],
+                        # Half the Chinese shops' listings ship free, AliExpress-style.
+                        "free_shipping": currency == "CNY" and price % 2 == 0,
                         "version": 1,
                         "created_at": now,
                         "updated_at": now,

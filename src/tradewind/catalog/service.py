@@ -26,6 +26,7 @@ from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, Role, require_role
 from tradewind.kernel.errors import Conflict, FieldError, InvalidInput, NotFound
 from tradewind.kernel.ids import new_id
+from tradewind.logistics.shipping import SERVICES
 from tradewind.money.currency import currency_for_country, validate_country, validate_currency
 
 MAX_SHIPPING_SERVICES = 5
@@ -254,6 +255,7 @@ class NewOffer:
     stock: int
     condition: Condition = Condition.NEW
     shipping_services: tuple[str, ...] = ("registered_small_packet",)
+    free_shipping: bool = False
 
 
 def create_offer(uow: UnitOfWork, principal: Principal, data: NewOffer) -> dict[str, Any]:
@@ -263,6 +265,12 @@ def create_offer(uow: UnitOfWork, principal: Principal, data: NewOffer) -> dict[
         raise InvalidInput(
             f"list 1 to {MAX_SHIPPING_SERVICES} shipping services",
             errors=[FieldError("shipping_services", "count out of range")],
+        )
+    unknown = [code for code in data.shipping_services if code not in SERVICES]
+    if unknown:
+        raise InvalidInput(
+            f"unknown shipping services {unknown}; choose from {sorted(SERVICES)}",
+            errors=[FieldError("shipping_services", "unknown service", "unknown_service")],
         )
     now = uow.clock.now()
     values = {
@@ -275,6 +283,7 @@ def create_offer(uow: UnitOfWork, principal: Principal, data: NewOffer) -> dict[
         "condition": data.condition.value,
         "status": OfferStatus.ACTIVE.value,
         "shipping_services": list(data.shipping_services),
+        "free_shipping": data.free_shipping,
         "version": 1,
         "created_at": now,
         "updated_at": now,

@@ -58,6 +58,12 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes")] = 1,
 ) -> None:
     """Serve the HTTP API and pages (run `tradewind worker` beside it for timers)."""
+    # The app builds its settings from the environment in each server process, and webhook
+    # URLs derive from host and port, so options given here must reach the environment.
+    if host is not None:
+        os.environ["TRADEWIND_HOST"] = host
+    if port is not None:
+        os.environ["TRADEWIND_PORT"] = str(port)
     settings = load_settings()
     configure_logging(settings.log_level)
     uvicorn.run(
@@ -93,7 +99,7 @@ def demo(
     from tradewind.web.app import create_app
     from tradewind.worker import start_worker_thread
 
-    overrides: dict[str, Any] = {}
+    overrides: dict[str, Any] = {"host": host, "port": port}  # webhooks come back here
     if "TRADEWIND_CLOCK" not in os.environ:
         overrides["clock"] = "manual"  # so the operator console can fast-forward the demo
     container = _container(Settings(**overrides))
@@ -140,6 +146,13 @@ def import_chorus_command(
         )
 
     result = import_chorus(container.uow, products, progress=progress)
+    if result.products_created:
+        from tradewind.search import service as search
+
+        with container.uow() as uow:
+            indexed = search.reindex_all(uow)
+            uow.commit()
+        typer.echo(f"search index rebuilt: {indexed} products")
     typer.echo(f"products read: {result.products_seen}")
     typer.echo(f"products created: {result.products_created}")
     typer.echo(f"offers created: {result.offers_created}")
@@ -208,6 +221,51 @@ def bench_checkout_command(
     _print_result(
         bench_checkout(
             db, duration_s=duration, concurrency=concurrency, buyers=buyers, workers=workers
+        ),
+        as_json,
+    )
+
+
+@bench_app.command("search")
+def bench_search_command(
+    products: Annotated[
+        Path, typer.Option(help="Folder of Chorus *.json.zip files", exists=True, file_okay=False)
+    ],
+    judgments: Annotated[
+        Path, typer.Option(help="CSV of query,docid,rating (0-3)", exists=True, dir_okay=False)
+    ],
+    db: Annotated[
+        str | None, typer.Option(help="Database URL (default: a temp SQLite file)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout")] = False,
+) -> None:
+    """Search relevance (mean nDCG@10 on graded judgments) and per-query latency p50/p95."""
+    from tradewind.bench.search import bench_search
+
+    configure_logging("WARNING")
+    _print_result(bench_search(products, judgments, db), as_json)
+
+
+@bench_app.command("flash-sale")
+def bench_flash_sale_command(
+    db: Annotated[
+        str | None, typer.Option(help="Database URL (default: a temp SQLite file)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout")] = False,
+    buyers: Annotated[int, typer.Option(min=2, max=5000, help="Concurrent buyers")] = 1000,
+    stock: Annotated[int, typer.Option(min=100, max=1_000_000, help="Hot sale's pool")] = 50_000,
+    duration: Annotated[float, typer.Option(min=1, max=120, help="Seconds per phase")] = 10,
+    rate: Annotated[int, typer.Option(min=100, max=50_000, help="Offered requests/s")] = 12_000,
+    workers: Annotated[int, typer.Option(min=1, max=16, help="Server processes")] = 2,
+) -> None:
+    """Flash-sale claims over HTTP (open loop): committed claims/s and sold-out answers/s vs the
+    same server's /healthz rate, 1,000 vs 2 buyers, and the invariants (oversold must be 0)."""
+    from tradewind.bench.flash_sale import bench_flash_sale
+
+    configure_logging("WARNING")
+    _print_result(
+        bench_flash_sale(
+            db, buyers=buyers, stock=stock, duration_s=duration, workers=workers, rate_per_s=rate
         ),
         as_json,
     )

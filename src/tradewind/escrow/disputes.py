@@ -69,8 +69,25 @@ def open_dispute(
     row = uow.conn.execute(select(orders).where(orders.c.id == order_id)).first()
     ensure_visible(principal, [row.buyer_id] if row else [], "order")
     assert row is not None
+    return _open(uow, policy, row, reason, message, principal)
+
+
+def _open(
+    uow: UnitOfWork,
+    policy: EscrowPolicy,
+    order: Any,
+    reason: DisputeReason,
+    message: str,
+    author: Principal | None,
+) -> dict[str, Any]:
+    """Open a dispute on ``order``; ``author`` None means the platform opened it."""
+    order_id = order.id
     apply_event(
-        uow, order_id, OrderEvent.OPEN_DISPUTE, actor_id=principal.account_id, note=reason.value
+        uow,
+        order_id,
+        OrderEvent.OPEN_DISPUTE,
+        actor_id=author.account_id if author else None,
+        note=reason.value,
     )
     now = uow.clock.now()
     terms = escrow.protection_terms(uow, order_id)
@@ -80,8 +97,8 @@ def open_dispute(
     values = {
         "id": dispute_id,
         "order_id": order_id,
-        "buyer_id": row.buyer_id,
-        "seller_account_id": row.seller_account_id,
+        "buyer_id": order.buyer_id,
+        "seller_account_id": order.seller_account_id,
         "reason": reason.value,
         "status": DisputeStatus.OPEN.value,
         "resolution": None,
@@ -94,7 +111,7 @@ def open_dispute(
     }
     if not insert_ignoring_conflicts(uow.conn, disputes, values):
         raise Conflict("this order already had a dispute", code="dispute_exists")
-    _say(uow, dispute_id, principal, "open", message)
+    _say(uow, dispute_id, author, "open", message)
     schedule(
         uow,
         kind=SELLER_DEADLINE_KIND,
@@ -103,6 +120,47 @@ def open_dispute(
         payload={"dispute_id": dispute_id},
     )
     return values
+
+
+def open_for_buyer(
+    uow: UnitOfWork, policy: EscrowPolicy, order_id: str, reason: DisputeReason, message: str
+) -> str | None:
+    """The platform opens a dispute on the buyer's behalf (a parcel expired in transit), so
+    nothing waits on a buyer who may not notice. None when the order is no longer awaiting
+    receipt (confirmed, or already disputed): nothing to do."""
+    order = uow.conn.execute(select(orders).where(orders.c.id == order_id)).first()
+    if order is None or order.status != "AWAITING_RECEIPT":
+        return None
+    return str(_open(uow, policy, order, reason, message, None)["id"])
+
+
+def refund_returned(
+    uow: UnitOfWork, policy: EscrowPolicy, provider: PaymentProvider, order_id: str, message: str
+) -> str | None:
+    """The carrier returned the parcel to the seller: the buyer is refunded in full at once,
+    recorded as a dispute the platform opened and resolved."""
+    dispute_id = open_for_buyer(uow, policy, order_id, DisputeReason.NOT_RECEIVED, message)
+    if dispute_id is None:
+        return None
+    held = escrow.escrow_held(uow, order_id)
+    now = uow.clock.now()
+    uow.conn.execute(
+        update(disputes)
+        .where(disputes.c.id == dispute_id)
+        .values(
+            status=DisputeStatus.RESOLVED.value,
+            resolution=Resolution.REFUND_FULL.value,
+            refund_minor=held,
+            resolved_at=now,
+            resolved_by=None,
+        )
+    )
+    cancel(uow, f"{SELLER_DEADLINE_KIND}:{dispute_id}")
+    if held:
+        escrow.refund_from_escrow(uow, provider, order_id, held, reason="returned to sender")
+    apply_event(uow, order_id, OrderEvent.RESOLVE_REFUND, actor_id=None, note=message)
+    _say(uow, dispute_id, None, "resolve", f"refund_full: {message}")
+    return dispute_id
 
 
 def respond(uow: UnitOfWork, principal: Principal, dispute_id: str, message: str) -> dict[str, Any]:

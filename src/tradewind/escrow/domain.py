@@ -31,6 +31,10 @@ class EscrowPolicy:
             ShippingKind.VIRTUAL.value: 3,
         }
     )
+    # AliExpress-style: an undelivered parcel keeps the buyer protected, 5 days at a time,
+    # up to 60 days from shipment.
+    max_protection_days: int = 60
+    undelivered_grace_days: int = 5
     extension_days: int = 3
     extension_window_days: int = 3
     after_sales_days: int = 15

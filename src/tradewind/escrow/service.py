@@ -15,6 +15,7 @@ from sqlalchemy import func, insert, select, update
 
 from tradewind.db.tables.catalog import products, sellers
 from tradewind.db.tables.escrow import escrow_terms
+from tradewind.db.tables.logistics import shipments
 from tradewind.db.tables.ordering import order_lines, orders
 from tradewind.db.tables.payments import refunds
 from tradewind.db.uow import UnitOfWork
@@ -155,8 +156,16 @@ def auto_confirm(uow: UnitOfWork, policy: EscrowPolicy, payload: Mapping[str, An
     if order["status"] != OrderStatus.AWAITING_RECEIPT.value:
         return
     terms = protection_terms(uow, order_id)
-    if terms["auto_confirm_at"] > uow.clock.now():
+    now = uow.clock.now()
+    if terms["auto_confirm_at"] > now:
         return  # extended after this timer was scheduled; the moved timer will fire
+    if not _delivered(uow, order_id) and now < terms["shipped_at"] + timedelta(
+        days=policy.max_protection_days
+    ):
+        # No delivery scan yet: keep protecting the buyer (tracking expiry will open a
+        # dispute if the parcel is lost), up to the marketplace's maximum protection.
+        _move_deadline(uow, order_id, now + timedelta(days=policy.undelivered_grace_days))
+        return
     apply_event(
         uow,
         order_id,
@@ -166,6 +175,11 @@ def auto_confirm(uow: UnitOfWork, policy: EscrowPolicy, payload: Mapping[str, An
         expected=OrderStatus.AWAITING_RECEIPT,
     )
     release_to_seller(uow, policy, order_id)
+
+
+def _delivered(uow: UnitOfWork, order_id: str) -> bool:
+    status = uow.conn.scalar(select(shipments.c.status).where(shipments.c.order_id == order_id))
+    return status in (None, "Delivered")  # no shipment record (virtual goods): nothing to wait
 
 
 def finalize(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
@@ -205,20 +219,30 @@ def release_to_seller(uow: UnitOfWork, policy: EscrowPolicy, order_id: str) -> i
     order = _order(uow, order_id)
     held = escrow_held(uow, order_id)
     now = uow.clock.now()
-    if held > 0:
+    # Duty and VAT collected at checkout belong to customs, not to the seller.
+    to_customs = min(held, order["duty_minor"] + order["vat_minor"])
+    if to_customs > 0:
+        post(
+            uow,
+            _customs_transfer(order_id, Money(to_customs, order["currency"])),
+            order_id=order_id,
+        )
+    goods = held - to_customs
+    if goods > 0:
         rate = commission_bps(uow, policy, order)
         key = f"release:{order_id}"
         if order["currency"] == order["seller_currency"]:
             tx = ledger.release(
-                order_id, order["seller_id"], Money(held, order["currency"]), rate, key
+                order_id, order["seller_id"], Money(goods, order["currency"]), rate, key
             )
         else:
+            paid_for_goods = order["total_minor"] - order["duty_minor"] - order["vat_minor"]
             seller_total = order["seller_items_minor"] + order["seller_shipping_minor"]
-            seller_share = allocate(seller_total, [held, order["total_minor"] - held])[0]
+            seller_share = allocate(seller_total, [goods, paid_for_goods - goods])[0]
             tx = ledger.release_with_fx(
                 order_id,
                 order["seller_id"],
-                Money(held, order["currency"]),
+                Money(goods, order["currency"]),
                 Money(seller_share, order["seller_currency"]),
                 rate,
                 key,
@@ -237,6 +261,18 @@ def release_to_seller(uow: UnitOfWork, policy: EscrowPolicy, order_id: str) -> i
         payload={"order_id": order_id},
     )
     return held
+
+
+def _customs_transfer(order_id: str, amount: Money) -> ledger.LedgerTransaction:
+    return ledger.LedgerTransaction(
+        f"customs:{order_id}",
+        "customs",
+        (
+            ledger.debit(ledger.order_escrow(order_id), amount),
+            ledger.credit(ledger.platform_customs(amount.currency), amount),
+        ),
+        "duty and VAT collected at checkout, owed to customs",
+    )
 
 
 def refund_from_escrow(

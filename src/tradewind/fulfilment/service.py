@@ -3,6 +3,7 @@ the customs declaration copied from the order, and the start of buyer protection
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -13,6 +14,7 @@ from tradewind.db.tables.ordering import checkouts, order_lines, orders
 from tradewind.db.uow import UnitOfWork
 from tradewind.escrow.domain import EscrowPolicy
 from tradewind.escrow.service import start_protection
+from tradewind.fulfilment.tracking import start_tracking
 from tradewind.identity.domain import Principal, Role, ensure_visible, require_role
 from tradewind.kernel.errors import NotFound
 from tradewind.kernel.ids import new_id
@@ -22,6 +24,14 @@ from tradewind.ordering.domain import OrderEvent
 from tradewind.ordering.orders import apply_event
 
 SIMULATED_CARRIER = "postal-sim"
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierSetup:
+    """Where the carrier sends tracking webhooks, and how often we poll it as a backstop."""
+
+    webhook_url: str
+    poll_every_h: int
 
 
 def shipping_kind(service_code: str) -> str:
@@ -51,6 +61,8 @@ def ship_order(
     principal: Principal,
     order_id: str,
     tracking_number: str | None,
+    *,
+    carrier: CarrierSetup,
 ) -> dict[str, Any]:
     require_role(principal, Role.SELLER)
     order = uow.conn.execute(select(orders).where(orders.c.id == order_id)).first()
@@ -107,6 +119,7 @@ def ship_order(
     }
     uow.conn.execute(insert(shipments).values(**values))
     values["auto_confirm_at"] = start_protection(uow, policy, order_id, kind=kind, shipped_at=now)
+    start_tracking(uow, values, carrier.webhook_url, carrier.poll_every_h)
     return values
 
 

@@ -108,6 +108,11 @@ def platform_commission(currency: str) -> str:
     return f"platform:commission:{validate_currency(currency)}"
 
 
+def platform_customs(currency: str) -> str:
+    """Duty and VAT collected at checkout (DDP, low-value regimes), owed to customs."""
+    return f"platform:customs:{validate_currency(currency)}"
+
+
 def platform_fx(currency: str) -> str:
     """The platform's FX position in ``currency``; across currencies it nets to the FX result."""
     return f"platform:fx:{validate_currency(currency)}"

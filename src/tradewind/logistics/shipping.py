@@ -143,6 +143,25 @@ def quote_shipping(
     raise _too_heavy(f"{weight_g} g is above the heaviest band of this rate card")
 
 
+def quote_parcel(
+    service: ShippingService, rate_card: RateCard, weight_g: int, origin: str, destination: str
+) -> int:
+    """Like :func:`quote_shipping`, but a parcel that stays in one country is priced as well.
+
+    International services refuse domestic mail, yet a marketplace seller also ships to buyers
+    in its own country; the post hands those over as domestic parcels, which this demo tariff
+    prices at the zone-1 (same region) rate.
+    """
+    if origin != destination:
+        return quote_shipping(service, rate_card, weight_g, origin, destination)
+    _check_weight(service, weight_g)
+    validate_country(origin)
+    for band in rate_card.bands:
+        if weight_g <= band.up_to_g:
+            return band.price_minor_by_zone[Zone.SAME_REGION]
+    raise _too_heavy(f"{weight_g} g is above the heaviest band of this rate card")
+
+
 def estimate_delivery_window(ship_by_date: date, service: ShippingService) -> tuple[date, date]:
     """Earliest and latest delivery dates if handed to the post on ``ship_by_date``.
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from tradewind.customs.landed_cost import CustomsLine
 from tradewind.db.tables.catalog import offers, products, sellers
 from tradewind.db.tables.ordering import checkouts, order_events, order_lines, orders
 from tradewind.db.uow import UnitOfWork
@@ -31,6 +32,7 @@ from tradewind.ordering.domain import (
     validate_lines,
 )
 from tradewind.ordering.orders import apply_event
+from tradewind.ordering.parcels import price_parcel
 from tradewind.ordering.pricing import fx_snapshot, unit_price_for_buyer
 from tradewind.timers.service import cancel as cancel_timer
 from tradewind.timers.service import schedule
@@ -50,9 +52,12 @@ OFFER_FOR_CHECKOUT = (
     sellers.c.account_id.label("seller_account_id"),
     sellers.c.status.label("seller_status"),
     sellers.c.handling_days,
+    offers.c.free_shipping,
+    sellers.c.country.label("seller_country"),
     products.c.title,
     products.c.hs_code,
     products.c.origin_country,
+    products.c.weight_g,
 )
 
 
@@ -125,6 +130,25 @@ def place_checkout(
                 }
             )
         service = _shipping_service(request.shipping.get(seller_id), first.shipping_services)
+        parcel = price_parcel(
+            uow,
+            service_code=service,
+            free_shipping=all(r.free_shipping for r, _ in items),
+            weight_g=sum(r.weight_g * q for r, q in items),
+            origin=first.seller_country,
+            destination=request.ship_to["country"],
+            buyer_currency=currency,
+            seller_currency=first.currency,
+            at=now,
+            customs_lines=[
+                CustomsLine(
+                    r.hs_code,
+                    r.origin_country,
+                    unit_price_for_buyer(r.price_minor, r.currency, quote) * q,
+                )
+                for r, q in items
+            ],
+        )
         order_values.append(
             {
                 "id": order_id,
@@ -136,13 +160,17 @@ def place_checkout(
                 "version": 1,
                 "currency": currency,
                 "items_minor": items_minor,
-                "shipping_minor": 0,
-                "duty_minor": 0,
-                "vat_minor": 0,
-                "total_minor": items_minor,
+                "shipping_minor": parcel.shipping_minor,
+                "duty_minor": parcel.duty_minor,
+                "vat_minor": parcel.vat_minor,
+                "total_minor": items_minor
+                + parcel.shipping_minor
+                + parcel.duty_minor
+                + parcel.vat_minor,
                 "seller_currency": first.currency,
                 "seller_items_minor": seller_items_minor,
-                "seller_shipping_minor": 0,
+                "seller_shipping_minor": parcel.seller_shipping_minor,
+                "landed_cost": parcel.landed_cost,
                 "fx": fx_snapshot(quote),
                 "shipping_service": service,
                 "ship_by_at": None,
@@ -244,6 +272,8 @@ def _order_summary(order: dict[str, Any]) -> dict[str, Any]:
         "total_minor",
         "seller_currency",
         "seller_items_minor",
+        "seller_shipping_minor",
+        "landed_cost",
         "shipping_service",
     )
     return {k: order[k] for k in keys}

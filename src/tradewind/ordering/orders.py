@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from tradewind.db.tables.flash import flash_claims
 from tradewind.db.tables.ordering import checkouts, order_events, order_lines, orders
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, Role, ensure_visible
@@ -22,6 +23,11 @@ from tradewind.ordering.domain import (
     OrderStatus,
     next_status,
 )
+from tradewind.timers.service import schedule
+
+# Flash sales (issue 8): the timer kind that hands a cancelled flash-sale order's units back to
+# its sale; tradewind.flash.waitlist.release_claim handles it.
+FLASH_RELEASE_KIND = "flash.release"
 
 
 def _load(uow: UnitOfWork, order_id: str) -> dict[str, Any]:
@@ -122,6 +128,8 @@ def apply_event(
 
 
 def _return_stock(uow: UnitOfWork, order_id: str) -> None:
+    if _release_flash_claim(uow, order_id):  # flash-sale units go back to the sale (issue 8)
+        return
     quantities: dict[str, int] = {}
     for line in uow.conn.execute(
         select(order_lines.c.offer_id, order_lines.c.quantity).where(
@@ -130,3 +138,29 @@ def _return_stock(uow: UnitOfWork, order_id: str) -> None:
     ):
         quantities[line.offer_id] = quantities.get(line.offer_id, 0) + line.quantity
     give_back(uow, quantities)
+
+
+def _release_flash_claim(uow: UnitOfWork, order_id: str) -> bool:
+    """Flash sales (issue 8): mark the order's claim releasing and schedule its release.
+
+    False for an order that is not a flash-sale claim (its stock goes back to the offer). Why a
+    timer and not the return itself: the units go to the sale's waitlist first, which creates
+    orders, and that use case lives in tradewind.flash, above ordering. The timer runs it in its
+    own transaction, exactly once (the claim moves releasing -> released conditionally).
+    """
+    claim_id = uow.conn.scalar(select(flash_claims.c.id).where(flash_claims.c.order_id == order_id))
+    if claim_id is None:
+        return False
+    uow.conn.execute(
+        update(flash_claims)
+        .where(flash_claims.c.id == claim_id, flash_claims.c.status == "active")
+        .values(status="releasing")
+    )
+    schedule(
+        uow,
+        kind=FLASH_RELEASE_KIND,
+        dedupe_key=f"{FLASH_RELEASE_KIND}:{claim_id}",
+        due_at=uow.clock.now(),
+        payload={"claim_id": claim_id},
+    )
+    return True

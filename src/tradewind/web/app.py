@@ -16,6 +16,7 @@ from tradewind.web.routes import (
     auth,
     catalog,
     escrow,
+    flash,
     fx,
     health,
     ledger,
@@ -23,6 +24,8 @@ from tradewind.web.routes import (
     ordering,
     payments,
     sandbox_psp,
+    search,
+    tracking,
 )
 
 
@@ -39,14 +42,17 @@ def create_app(container: Container, *, access_log: bool = True) -> FastAPI:
     problems.install(app)
     routers = (
         health.router,
+        flash.router,  # early: routes match in order and claims are the hottest path
         auth.router,
         addresses.router,
         catalog.router,
+        search.router,
         ordering.router,
         payments.router,
         escrow.router,
         ledger.router,
         sandbox_psp.router,
+        tracking.router,
         fx.router,
         ops.router,
         pages.router,

@@ -3,6 +3,7 @@
 from tradewind.db.tables import (
     catalog,
     escrow,
+    flash,
     identity,
     ledger,
     logistics,
@@ -10,12 +11,14 @@ from tradewind.db.tables import (
     ordering,
     payments,
     platform,
+    search,
 )
 from tradewind.db.tables.base import metadata
 
 __all__ = [
     "catalog",
     "escrow",
+    "flash",
     "identity",
     "ledger",
     "logistics",
@@ -24,4 +27,5 @@ __all__ = [
     "ordering",
     "payments",
     "platform",
+    "search",
 ]

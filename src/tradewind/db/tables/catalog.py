@@ -3,6 +3,7 @@
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from tradewind.db.tables.base import ID_LEN, metadata
@@ -76,6 +78,8 @@ offers = Table(
     Column("condition", String(16), nullable=False),
     Column("status", String(16), nullable=False),
     Column("shipping_services", JSON, nullable=False),
+    # The seller pays the postage itself ("free shipping"): the buyer is charged none.
+    Column("free_shipping", Boolean, nullable=False, server_default=false()),
     Column("version", Integer, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),

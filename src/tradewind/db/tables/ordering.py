@@ -62,6 +62,10 @@ orders = Table(
     Column("seller_shipping_minor", BigInteger, nullable=False, server_default="0"),
     # The FX quote snapshot: historic amounts are never re-converted.
     Column("fx", JSON, nullable=False),
+    # The landed-cost quote (duty, VAT, the rule behind each figure). duty_minor and vat_minor
+    # hold only what was collected at checkout (DDP, low-value regimes); a DAP quote is an
+    # estimate the buyer pays on delivery.
+    Column("landed_cost", JSON, nullable=True),
     Column("shipping_service", String(40), nullable=False),
     Column("ship_by_at", UtcDateTime(), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
@@ -98,4 +102,16 @@ order_events = Table(
     Column("actor_id", String(ID_LEN), nullable=True),
     Column("note", Text, nullable=False),
     Column("at", UtcDateTime(), nullable=False),
+)
+
+seller_ratings = Table(
+    "seller_ratings",
+    metadata,
+    # One rating per order, by its buyer, after completion; sellers.rating_sum/count roll it up.
+    Column("order_id", String(ID_LEN), ForeignKey("orders.id"), primary_key=True),
+    Column("seller_id", String(ID_LEN), ForeignKey("sellers.id"), nullable=False, index=True),
+    Column("buyer_id", String(ID_LEN), nullable=False),
+    Column("stars", Integer, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )

@@ -53,3 +53,16 @@ clock_offsets = Table(
     Column("id", Integer, primary_key=True),
     Column("offset_s", Integer, nullable=False),
 )
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", String(ID_LEN), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("order_id", String(ID_LEN), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("read_at", UtcDateTime(), nullable=True),
+    Index("ix_notifications_account_id_id", "account_id", "id"),
+)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from tradewind.catalog import service as catalog
 from tradewind.catalog.domain import Condition, OfferStatus
+from tradewind.search import service as search
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.idempotency import run_idempotent
 from tradewind.web.pagination import Page, PageParams, page_params
@@ -185,6 +186,7 @@ class OfferOut(BaseModel):
     condition: str
     status: str
     shipping_services: list[str]
+    free_shipping: bool
     version: int
     updated_at: datetime
 
@@ -205,16 +207,14 @@ def offer_out(row: dict[str, Any]) -> OfferOut:
 def create_product(
     body: ProductIn, request: Request, principal: PrincipalDep, container: ContainerDep
 ) -> Response:
-    """Active sellers and operators add master products (one per GTIN)."""
-    return run_idempotent(
-        request,
-        container,
-        principal,
-        body,
-        lambda uow: product_out(
-            catalog.create_product(uow, principal, catalog.NewProduct(**body.model_dump()))
-        ),
-    )
+    """Active sellers and operators add master products (one per GTIN); searchable at once."""
+
+    def work(uow: Any) -> ProductOut:
+        created = catalog.create_product(uow, principal, catalog.NewProduct(**body.model_dump()))
+        search.index_products(uow, [created["id"]])  # same transaction: no unindexed window
+        return product_out(created)
+
+    return run_idempotent(request, container, principal, body, work)
 
 
 @router.get("/products", response_model=Page[ProductOut])
@@ -252,6 +252,7 @@ class OfferIn(StrictInput):
     shipping_services: list[str] = Field(
         default=["registered_small_packet"], min_length=1, max_length=5
     )
+    free_shipping: bool = Field(default=False, description="The shop pays the postage")
 
 
 class OfferPatch(StrictInput):
@@ -275,6 +276,7 @@ def create_offer(
                 stock=body.stock,
                 condition=body.condition,
                 shipping_services=tuple(body.shipping_services),
+                free_shipping=body.free_shipping,
             ),
         )
         return offer_out(catalog.get_offer(uow, created["id"]))

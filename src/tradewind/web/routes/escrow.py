@@ -62,7 +62,14 @@ def ship(
         principal,
         body,
         lambda uow: _shipment(
-            fulfilment.ship_order(uow, container.policy, principal, order_id, body.tracking_number)
+            fulfilment.ship_order(
+                uow,
+                container.policy,
+                principal,
+                order_id,
+                body.tracking_number,
+                carrier=container.carrier,
+            )
         ),
     )
 

@@ -51,7 +51,7 @@ def transactions(
     order_id: Annotated[str | None, Query(max_length=64)] = None,
     seller_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
 ) -> TransactionPage:
     require_role(principal, Role.OPERATOR)
     with container.uow(read_only=True) as uow:

@@ -14,6 +14,7 @@ from tradewind.kernel.errors import Conflict
 from tradewind.timers.service import run_due
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.schemas import PROBLEM_RESPONSES, StrictInput
+from tradewind.worker import run_background_step
 
 router = APIRouter(prefix="/api/v1/ops", tags=["operations"], responses=PROBLEM_RESPONSES)
 
@@ -56,6 +57,7 @@ def advance_clock(body: AdvanceIn, principal: PrincipalDep, container: Container
         batch = run_due(
             container.uow, container.timer_handlers, limit=container.settings.worker_batch
         )
+        batch += run_background_step(container)
         ran += batch
         if batch == 0:
             break

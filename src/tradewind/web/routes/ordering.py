@@ -15,7 +15,7 @@ from tradewind.kernel.errors import FieldError, InvalidInput
 from tradewind.money.currency import validate_country
 from tradewind.ordering import cart as carts
 from tradewind.ordering import checkout as checkouts
-from tradewind.ordering import orders
+from tradewind.ordering import orders, ratings
 from tradewind.ordering.domain import LineRequest, OrderEvent, OrderStatus
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.idempotency import run_idempotent
@@ -107,7 +107,13 @@ class OrderSummary(BaseModel):
     total_minor: int
     seller_currency: str
     seller_items_minor: int
+    seller_shipping_minor: int
     shipping_service: str
+    landed_cost: dict[str, Any] | None = Field(
+        default=None,
+        description="Duty/VAT quote with the rule behind each figure; "
+        "is_estimate=true means the buyer pays it on delivery (DAP)",
+    )
 
 
 class CheckoutOut(BaseModel):
@@ -278,3 +284,27 @@ def cancel_order(
             )
         uow.commit()
     return TransitionOut(id=order_id, status=status.value)
+
+
+class RatingIn(StrictInput):
+    stars: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=2000)
+
+
+class RatingOut(BaseModel):
+    order_id: str
+    seller_id: str
+    stars: int
+    comment: str
+    created_at: datetime
+
+
+@router.post("/orders/{order_id}/rating", response_model=RatingOut, status_code=201)
+def rate_seller(
+    order_id: str, body: RatingIn, principal: PrincipalDep, container: ContainerDep
+) -> RatingOut:
+    """After completion the buyer rates the seller once (1-5 stars)."""
+    with container.uow() as uow:
+        row = ratings.rate_seller(uow, principal, order_id, body.stars, body.comment)
+        uow.commit()
+    return RatingOut.model_validate(row)

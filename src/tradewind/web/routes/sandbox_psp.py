@@ -13,7 +13,7 @@ from tradewind.money.amount import Money
 from tradewind.money.display import format_money
 from tradewind.payments.sandbox import CARD_CHALLENGE, CARD_DECLINED, CARD_SUCCESS
 from tradewind.web.deps import ContainerDep
-from tradewind.web.pages import render
+from tradewind.web.templating import render
 
 router = APIRouter(prefix="/sandbox/psp", include_in_schema=False)
 

@@ -1,0 +1,166 @@
+"""Flash-sale use cases: create and read campaigns, a buyer's own view, claims by id.
+
+Claims themselves go through the per-process writer (``tradewind.flash.writer``); the waitlist
+and released units live in ``tradewind.flash.waitlist``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from tradewind.db.tables.catalog import offers, products, sellers
+from tradewind.db.tables.flash import flash_buyers, flash_claims, flash_sales
+from tradewind.db.tables.ordering import orders
+from tradewind.db.uow import UnitOfWork
+from tradewind.flash.domain import (
+    Terms,
+    claimed_percent,
+    phase,
+    seconds_until,
+    validate_terms,
+)
+from tradewind.flash.waitlist import waiting_count, waitlist_entry
+from tradewind.identity.domain import Principal, Role, ensure_visible, require_role
+from tradewind.kernel.errors import Conflict, NotFound
+from tradewind.kernel.ids import new_id
+
+MAX_CLAIMS_SHOWN = 50
+
+
+def create_sale(
+    uow: UnitOfWork, principal: Principal, offer_id: str, terms: Terms
+) -> dict[str, Any]:
+    """A seller puts one of its offers on flash sale (operators may do it for any offer)."""
+    require_role(principal, Role.SELLER, Role.OPERATOR)
+    offer = uow.conn.execute(
+        select(
+            offers.c.id,
+            offers.c.seller_id,
+            offers.c.product_id,
+            offers.c.price_minor,
+            offers.c.currency,
+            offers.c.status,
+            offers.c.shipping_services,
+            sellers.c.account_id.label("seller_account_id"),
+            sellers.c.status.label("seller_status"),
+            products.c.title,
+            products.c.hs_code,
+            products.c.origin_country,
+        )
+        .join(sellers, sellers.c.id == offers.c.seller_id)
+        .join(products, products.c.id == offers.c.product_id)
+        .where(offers.c.id == offer_id)
+    ).first()
+    ensure_visible(principal, [offer.seller_account_id] if offer else [], "offer")
+    assert offer is not None
+    if offer.status != "active" or offer.seller_status != "active":
+        raise Conflict("the offer is not on sale", code="offer_unavailable")
+    now = uow.clock.now()
+    validate_terms(terms, now=now, offer_price_minor=offer.price_minor)
+    values = {
+        "id": new_id("flash"),
+        "offer_id": offer.id,
+        "seller_id": offer.seller_id,
+        "created_by": principal.account_id,
+        "seller_account_id": offer.seller_account_id,
+        "product_id": offer.product_id,
+        "title": offer.title,
+        "hs_code": offer.hs_code,
+        "origin_country": offer.origin_country,
+        "shipping_service": offer.shipping_services[0],
+        "price_minor": terms.price_minor,
+        "currency": offer.currency,
+        "pool_units": terms.pool_units,
+        "remaining_units": terms.pool_units,
+        "claim_seq": 0,
+        "per_buyer_limit": terms.per_buyer_limit,
+        "hold_s": terms.hold_s,
+        "starts_at": terms.starts_at,
+        "ends_at": terms.ends_at,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    uow.conn.execute(insert(flash_sales).values(**values))
+    return sale_view(values, now)
+
+
+def sale_view(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A campaign as everyone may see it, with the countdowns taken from the server clock."""
+    return {
+        **row,
+        "phase": phase(now, row["starts_at"], row["ends_at"], row["remaining_units"]).value,
+        "claimed_units": row["pool_units"] - row["remaining_units"],
+        "claimed_percent": claimed_percent(row["pool_units"], row["remaining_units"]),
+        "server_time": now,
+        "starts_in_s": seconds_until(now, row["starts_at"]),
+        "ends_in_s": seconds_until(now, row["ends_at"]),
+    }
+
+
+def get_sale(uow: UnitOfWork, sale_id: str) -> dict[str, Any]:
+    row = uow.conn.execute(select(flash_sales).where(flash_sales.c.id == sale_id)).first()
+    if row is None:
+        raise NotFound("flash sale not found")
+    return {
+        **sale_view(dict(row._mapping), uow.clock.now()),
+        "waitlist_length": waiting_count(uow, sale_id),
+    }
+
+
+def list_sales(
+    uow: UnitOfWork, *, current_only: bool, limit: int, after: str | None
+) -> list[dict[str, Any]]:
+    """Campaigns in id (creation) order; ``current_only`` hides the ones that have ended."""
+    now = uow.clock.now()
+    query = select(flash_sales).order_by(flash_sales.c.id).limit(limit)
+    if current_only:
+        query = query.where(flash_sales.c.ends_at > now)
+    if after:
+        query = query.where(flash_sales.c.id > after)
+    return [sale_view(dict(r._mapping), now) for r in uow.conn.execute(query)]
+
+
+def my_sale(uow: UnitOfWork, principal: Principal, sale_id: str) -> dict[str, Any]:
+    """What this buyer holds in a sale: units, claims (with their orders), waitlist place."""
+    require_role(principal, Role.BUYER)
+    sale = get_sale(uow, sale_id)
+    units = uow.conn.scalar(
+        select(flash_buyers.c.units).where(
+            flash_buyers.c.sale_id == sale_id, flash_buyers.c.buyer_id == principal.account_id
+        )
+    )
+    claims = [
+        dict(r._mapping)
+        for r in uow.conn.execute(
+            _claims_with_orders()
+            .where(
+                flash_claims.c.sale_id == sale_id, flash_claims.c.buyer_id == principal.account_id
+            )
+            .order_by(flash_claims.c.seq)
+            .limit(MAX_CLAIMS_SHOWN)
+        )
+    ]
+    return {
+        "sale": sale,
+        "units_held": int(units or 0),
+        "units_left_to_claim": sale["per_buyer_limit"] - int(units or 0),
+        "claims": claims,
+        "waitlist": waitlist_entry(uow, sale_id, principal.account_id),
+    }
+
+
+def get_claim(uow: UnitOfWork, principal: Principal, claim_id: str) -> dict[str, Any]:
+    row = uow.conn.execute(_claims_with_orders().where(flash_claims.c.id == claim_id)).first()
+    ensure_visible(principal, [row.buyer_id] if row else [], "claim")
+    assert row is not None
+    return dict(row._mapping)
+
+
+def _claims_with_orders() -> Any:
+    return select(flash_claims, orders.c.status.label("order_status")).join(
+        orders, orders.c.id == flash_claims.c.order_id
+    )

@@ -1,0 +1,326 @@
+"""Tracking ingestion: carrier events in (webhook or poll), a normalized timeline out, and
+what the timeline means for the order.
+
+Idempotent and order-independent: events are keyed by (shipment, event id), the status is
+recomputed from the whole timeline sorted by event time, and Delivered is terminal. Effects:
+Delivered starts the buyer's auto-confirm countdown from delivery; Exception and AttemptFail
+notify buyer and seller; a parcel returned to sender refunds the buyer; a parcel with no news
+for 30 days expires and opens a dispute for the buyer, so no order is left waiting.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from tradewind.db.sql import insert_ignoring_conflicts
+from tradewind.db.tables.logistics import shipments, tracking_events
+from tradewind.db.tables.ordering import orders
+from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
+from tradewind.escrow import disputes
+from tradewind.escrow import service as escrow
+from tradewind.escrow.domain import DisputeReason, EscrowPolicy
+from tradewind.fulfilment import postal_sim
+from tradewind.identity.domain import Principal, ensure_visible
+from tradewind.kernel.errors import InvalidInput, NotFound
+from tradewind.logistics.tracking import Timeline, TrackingEvent, TrackingStatus
+from tradewind.notifications.service import notify
+from tradewind.payments.ports import PaymentProvider
+from tradewind.payments.signing import verify
+from tradewind.timers.service import reschedule, schedule
+
+EXPIRY_KIND = "tracking.expiry"
+POLL_KIND = "tracking.poll"
+EXPIRY_DAYS = 30
+RETURN_CODES = frozenset({"EDX", "EXX"})
+MAX_EVENTS_PER_REQUEST = 100
+TERMINAL = frozenset({TrackingStatus.DELIVERED, TrackingStatus.EXPIRED})
+
+
+def start_tracking(
+    uow: UnitOfWork, shipment: Mapping[str, Any], webhook_url: str, poll_every_h: int
+) -> None:
+    """Register the parcel with the carrier and arm the expiry and polling timers."""
+    postal_sim.register(
+        uow,
+        shipment_id=shipment["id"],
+        tracking_number=shipment["tracking_number"],
+        shipped_at=shipment["shipped_at"],
+        webhook_url=webhook_url,
+    )
+    schedule(
+        uow,
+        kind=EXPIRY_KIND,
+        dedupe_key=f"{EXPIRY_KIND}:{shipment['id']}",
+        due_at=shipment["shipped_at"] + timedelta(days=EXPIRY_DAYS),
+        payload={"shipment_id": shipment["id"]},
+    )
+    _schedule_poll(uow, shipment["id"], shipment["shipped_at"], poll_every_h)
+
+
+def _schedule_poll(uow: UnitOfWork, shipment_id: str, after: datetime, every_h: int) -> None:
+    due = after + timedelta(hours=every_h)
+    schedule(
+        uow,
+        kind=POLL_KIND,
+        dedupe_key=f"{POLL_KIND}:{shipment_id}:{int(due.timestamp())}",
+        due_at=due,
+        payload={"shipment_id": shipment_id, "every_h": every_h},
+    )
+
+
+def _parse(raw: Mapping[str, Any]) -> TrackingEvent:
+    try:
+        return TrackingEvent(
+            code=str(raw["code"]),
+            occurred_at=datetime.fromisoformat(str(raw["occurred_at"])),
+            location=str(raw.get("location", "")),
+            description=str(raw.get("description", "")),
+            event_id=str(raw["event_id"]),
+        )
+    except (KeyError, ValueError, TypeError) as exc:
+        raise InvalidInput(f"malformed tracking event: {exc}", code="bad_event") from exc
+
+
+def find_shipment(
+    uow: UnitOfWork, reference: str | None, tracking_number: str, now: datetime
+) -> dict[str, Any] | None:
+    """By our reference when the carrier echoes it; else the newest shipment with the number
+    shipped in the last year (numbers are reused after twelve months)."""
+    query = select(shipments)
+    if reference:
+        query = query.where(shipments.c.id == reference)
+    else:
+        query = (
+            query.where(
+                shipments.c.tracking_number == tracking_number,
+                shipments.c.shipped_at > now - timedelta(days=365),
+            )
+            .order_by(shipments.c.shipped_at.desc())
+            .limit(1)
+        )
+    row = uow.conn.execute(query).first()
+    return dict(row._mapping) if row else None
+
+
+def ingest(
+    uow: UnitOfWork,
+    policy: EscrowPolicy,
+    provider: PaymentProvider,
+    shipment: Mapping[str, Any],
+    raw_events: Sequence[Mapping[str, Any]],
+) -> int:
+    """Record events, recompute the status, apply what changed; returns events that were new."""
+    if len(raw_events) > MAX_EVENTS_PER_REQUEST:
+        raise InvalidInput(
+            f"at most {MAX_EVENTS_PER_REQUEST} events per request", code="too_many_events"
+        )
+    now = uow.clock.now()
+    parsed = [_parse(raw) for raw in raw_events]
+    fresh = (
+        insert_ignoring_conflicts(
+            uow.conn,
+            tracking_events,
+            [
+                {
+                    "shipment_id": shipment["id"],
+                    "event_id": e.event_id,
+                    "code": e.code,
+                    "status": e.status.value,
+                    "occurred_at": e.occurred_at,
+                    "location": e.location[:100],
+                    "description": e.description,
+                    "received_at": now,
+                }
+                for e in parsed
+            ],
+        )
+        if parsed
+        else 0
+    )
+    if not fresh:
+        return 0
+    timeline = _timeline(uow, shipment)
+    previous = TrackingStatus(shipment["status"])
+    status = timeline.status
+    uow.conn.execute(
+        update(shipments)
+        .where(shipments.c.id == shipment["id"])
+        .values(
+            status=status.value,
+            last_event_at=timeline.last_event_at,
+            delivered_at=timeline.delivered_at,
+        )
+    )
+    expires_at = timeline.expires_at(EXPIRY_DAYS)
+    if expires_at is not None:
+        reschedule(uow, f"{EXPIRY_KIND}:{shipment['id']}", expires_at)
+    if status is not previous:
+        _on_change(uow, policy, provider, shipment, timeline, status)
+    return fresh
+
+
+def _timeline(uow: UnitOfWork, shipment: Mapping[str, Any]) -> Timeline:
+    rows = uow.conn.execute(
+        select(tracking_events).where(tracking_events.c.shipment_id == shipment["id"])
+    )
+    return Timeline(
+        shipment["shipped_at"],
+        [
+            TrackingEvent(
+                code=r.code,
+                occurred_at=r.occurred_at,
+                location=r.location,
+                description=r.description,
+                event_id=r.event_id,
+            )
+            for r in rows
+        ],
+    )
+
+
+def _parties(uow: UnitOfWork, order_id: str) -> list[str]:
+    row = uow.conn.execute(
+        select(orders.c.buyer_id, orders.c.seller_account_id).where(orders.c.id == order_id)
+    ).one()
+    return [row.buyer_id, row.seller_account_id]
+
+
+def _on_change(
+    uow: UnitOfWork,
+    policy: EscrowPolicy,
+    provider: PaymentProvider,
+    shipment: Mapping[str, Any],
+    timeline: Timeline,
+    status: TrackingStatus,
+) -> None:
+    order_id = shipment["order_id"]
+    number = shipment["tracking_number"]
+    if status is TrackingStatus.DELIVERED and timeline.delivered_at is not None:
+        escrow.restart_countdown_on_delivery(uow, policy, order_id, timeline.delivered_at)
+        notify(
+            uow,
+            _parties(uow, order_id),
+            "delivered",
+            f"Parcel {number} was delivered",
+            order_id=order_id,
+        )
+    elif any(e.code in RETURN_CODES for e in timeline.events):
+        disputes.refund_returned(
+            uow, policy, provider, order_id, f"parcel {number} was returned to the sender"
+        )
+        notify(
+            uow,
+            _parties(uow, order_id),
+            "returned",
+            f"Parcel {number} went back to the sender; the buyer was refunded",
+            order_id=order_id,
+        )
+    elif status in (TrackingStatus.EXCEPTION, TrackingStatus.ATTEMPT_FAIL):
+        notify(
+            uow,
+            _parties(uow, order_id),
+            status.value.lower(),
+            f"Parcel {number}: {status.value}",
+            order_id=order_id,
+        )
+
+
+def expire(uow: UnitOfWork, policy: EscrowPolicy, payload: Mapping[str, Any]) -> None:
+    """Timer: 30 days without news. Idempotent; a parcel with newer events was rescheduled."""
+    shipment = uow.conn.execute(
+        select(shipments).where(shipments.c.id == str(payload["shipment_id"]))
+    ).first()
+    if shipment is None or shipment.status in {s.value for s in TERMINAL}:
+        return
+    timeline = _timeline(uow, dict(shipment._mapping))
+    if not timeline.is_expired(uow.clock.now(), EXPIRY_DAYS):
+        return
+    uow.conn.execute(
+        update(shipments)
+        .where(shipments.c.id == shipment.id)
+        .values(status=TrackingStatus.EXPIRED.value)
+    )
+    notify(
+        uow,
+        _parties(uow, shipment.order_id),
+        "expired",
+        f"No news of parcel {shipment.tracking_number} for {EXPIRY_DAYS} days",
+        order_id=shipment.order_id,
+    )
+    disputes.open_for_buyer(
+        uow,
+        policy,
+        shipment.order_id,
+        DisputeReason.NOT_RECEIVED,
+        f"tracking expired: no events for {EXPIRY_DAYS} days",
+    )
+
+
+def poll(
+    uow: UnitOfWork, policy: EscrowPolicy, provider: PaymentProvider, payload: Mapping[str, Any]
+) -> None:
+    """Timer: ask the carrier for everything so far (catches lost webhooks)."""
+    shipment = uow.conn.execute(
+        select(shipments).where(shipments.c.id == str(payload["shipment_id"]))
+    ).first()
+    if shipment is None or shipment.status in {s.value for s in TERMINAL}:
+        return
+    answer = postal_sim.poll(uow, shipment.tracking_number, uow.clock.now())
+    if answer is not None and answer["events"]:
+        ingest(uow, policy, provider, dict(shipment._mapping), answer["events"])
+    _schedule_poll(uow, shipment.id, uow.clock.now(), int(payload["every_h"]))
+
+
+def receive_webhook(
+    uow_factory: UnitOfWorkFactory,
+    policy: EscrowPolicy,
+    provider: PaymentProvider,
+    secret: str,
+    body: bytes,
+    signature: str | None,
+) -> int:
+    """A carrier webhook, verified and ingested; returns how many events were new. Unknown or
+    year-old numbers are acknowledged with 0 so the carrier stops retrying."""
+    verify(secret, body, signature, int(uow_factory.clock.now().timestamp()))
+    try:
+        payload = json.loads(body)
+        number, reference = str(payload["tracking_number"]), payload.get("reference")
+        events = list(payload["events"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput(
+            "tracking webhook needs tracking_number and events", code="bad_event"
+        ) from exc
+    with uow_factory() as uow:
+        shipment = find_shipment(uow, reference, number, uow.clock.now())
+        if shipment is None:
+            return 0
+        fresh = ingest(uow, policy, provider, shipment, events)
+        uow.commit()
+    return fresh
+
+
+def timeline_for_order(
+    uow: UnitOfWork, principal: Principal, order_id: str
+) -> list[dict[str, Any]]:
+    order = uow.conn.execute(
+        select(orders.c.buyer_id, orders.c.seller_account_id).where(orders.c.id == order_id)
+    ).first()
+    ensure_visible(principal, [order.buyer_id, order.seller_account_id] if order else [], "order")
+    shipment = uow.conn.execute(
+        select(shipments.c.id).where(shipments.c.order_id == order_id)
+    ).first()
+    if shipment is None:
+        raise NotFound("this order has not shipped", code="not_shipped")
+    return [
+        dict(r._mapping)
+        for r in uow.conn.execute(
+            select(tracking_events)
+            .where(tracking_events.c.shipment_id == shipment.id)
+            .order_by(tracking_events.c.occurred_at, tracking_events.c.event_id)
+        )
+    ]

@@ -1,0 +1,1 @@
+"""Notifications: what buyers and sellers are told (parcel problems, deliveries, disputes)."""

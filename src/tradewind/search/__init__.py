@@ -1,0 +1,1 @@
+"""Product search: pure analysis and ranking, SQLite FTS5 and PostgreSQL adapters, use cases."""

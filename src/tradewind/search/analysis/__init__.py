@@ -1,0 +1,1 @@
+"""Pure search domain: text and query analysis, product documents, ranking (no I/O)."""

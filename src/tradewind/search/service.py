@@ -1,0 +1,262 @@
+"""Search use cases: search, suggest, and keeping the index in step with the catalog.
+
+One port, two adapters: the database's full-text engine (SQLite FTS5 or PostgreSQL
+``tsvector``) finds candidates, ranked by its own weighted score, and the pure ranking in
+:mod:`tradewind.search.analysis.ranking` orders them. When fewer than ``MAX_CANDIDATES``
+products contain every clause, the two rankings see the same set and agree exactly on both
+databases; past that, each engine's weighted BM25 picks the pool.
+
+Offers are not indexed: price, stock, ship-from and rating filters join the live ``offers``
+and ``sellers`` rows at query time, so an offer change shows in the next search without a
+reindex. Product text must be indexed when a product is created or edited:
+:func:`index_products` in the same unit of work, or :func:`reindex_all` after a bulk import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Subquery, func, select
+
+from tradewind.db.tables.catalog import products
+from tradewind.db.tables.search import search_documents
+from tradewind.db.uow import UnitOfWork
+from tradewind.kernel.errors import FieldError, InvalidInput
+from tradewind.money.currency import validate_currency
+from tradewind.search import _postgres, _sqlite, _store
+from tradewind.search._facets import Facets, facets
+from tradewind.search._filters import SearchFilters, compile_filters, where
+from tradewind.search._hits import Quotes, SearchHit, hits_for, seller_bounds_for
+from tradewind.search.analysis.query import ParsedQuery, parse_query
+from tradewind.search.analysis.ranking import rank
+from tradewind.search.analysis.text import tokens
+
+MAX_CANDIDATES = 200  # ranked results per query; deeper pages are not served
+MAX_PAGE_SIZE = 50
+MAX_QUERY_CHARS = 200
+REINDEX_CHUNK = 500
+
+__all__ = [
+    "Facets",
+    "SearchFilters",
+    "SearchHit",
+    "SearchRequest",
+    "SearchResult",
+    "index_products",
+    "reindex_all",
+    "search",
+    "suggest",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    text: str
+    currency: str = "USD"
+    filters: SearchFilters = field(default_factory=SearchFilters)
+    limit: int = 20
+    offset: int = 0
+    with_facets: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    query: str
+    match: str  # "all": every clause matched; "any": fell back to partial matches
+    total: int  # products matching (in "match" mode) and passing the filters
+    hits: list[SearchHit]
+    next_offset: int | None
+    facets: Facets | None
+    interpretation: list[list[str]]  # each clause's alternatives, as the index saw them
+
+
+class _Vocabulary:
+    """The :class:`~tradewind.search.analysis.query.Vocabulary` port over ``search_terms``."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self.known: dict[str, int] = {}
+
+    def frequencies(self, terms: Collection[str]) -> Mapping[str, int]:
+        found = _store.frequencies(self._conn, terms)
+        self.known.update(found)
+        return found
+
+    def completions(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        found = _store.completions(self._conn, prefix, limit)
+        self.known.update(found)
+        return found
+
+
+Matcher = Callable[..., Subquery]
+
+
+def _matcher(conn: Connection) -> Matcher:
+    return _postgres.matches if conn.dialect.name == "postgresql" else _sqlite.matches
+
+
+def _validate(request: SearchRequest) -> None:
+    errors = []
+    if len(request.text) > MAX_QUERY_CHARS:
+        errors.append(FieldError("q", f"at most {MAX_QUERY_CHARS} characters"))
+    if not 1 <= request.limit <= MAX_PAGE_SIZE:
+        errors.append(FieldError("limit", f"1 to {MAX_PAGE_SIZE}"))
+    if not 0 <= request.offset < MAX_CANDIDATES:
+        errors.append(FieldError("after", f"results past {MAX_CANDIDATES} are not served"))
+    f = request.filters
+    if (
+        f.min_price_minor is not None
+        and f.max_price_minor is not None
+        and f.min_price_minor > f.max_price_minor
+    ):
+        errors.append(FieldError("min_price", "greater than max_price"))
+    if errors:
+        raise InvalidInput("invalid search parameters", errors=errors)
+    validate_currency(request.currency)
+
+
+def _candidates(
+    conn: Connection, m: Subquery, conditions: list[Any], limit: int
+) -> list[tuple[str, Mapping[Any, Any]]]:
+    rows = conn.execute(
+        select(search_documents)
+        .select_from(m)
+        .join(search_documents, search_documents.c.product_id == m.c.product_id)
+        .join(products, products.c.id == m.c.product_id)
+        .where(*conditions)
+        .order_by(m.c.rank, m.c.product_id)
+        .limit(limit)
+    )
+    return [(row.product_id, row._mapping) for row in rows]
+
+
+def _count(conn: Connection, m: Subquery, conditions: list[Any]) -> int:
+    return int(
+        conn.scalar(
+            select(func.count())
+            .select_from(m)
+            .join(products, products.c.id == m.c.product_id)
+            .where(*conditions)
+        )
+        or 0
+    )
+
+
+def _retrieve(
+    conn: Connection, query: ParsedQuery, conditions: list[Any]
+) -> tuple[str, Subquery, list[tuple[str, Mapping[Any, Any]]]]:
+    """AND first; when that finds fewer than MAX_CANDIDATES, fill up with OR matches."""
+    matches = _matcher(conn)
+    strict = matches(query, require_all=True)
+    found = _candidates(conn, strict, conditions, MAX_CANDIDATES)
+    mode, m = ("all", strict) if found else ("any", strict)
+    if len(found) < MAX_CANDIDATES and len(query.clauses) > 1:
+        loose = matches(query, require_all=False)
+        seen = {pid for pid, _ in found}
+        more = _candidates(conn, loose, conditions, MAX_CANDIDATES)
+        found += [(pid, row) for pid, row in more if pid not in seen][: MAX_CANDIDATES - len(found)]
+        if mode == "any":
+            m = loose
+    return mode, m, found
+
+
+def search(uow: UnitOfWork, request: SearchRequest) -> SearchResult:
+    """Ranked products for a buyer's query, with filters, facets and prices in their currency."""
+    _validate(request)
+    conn = uow.conn
+    vocabulary = _Vocabulary(conn)
+    query = parse_query(request.text, vocabulary)
+    interpretation = [[" ".join(a.tokens) for a in c.alternatives] for c in query.clauses]
+    quotes = Quotes(uow, request.currency)
+    priced = (
+        quotes.every_seller_currency() if request.filters.has_price or request.with_facets else {}
+    )
+    conditions = compile_filters(request.filters, seller_bounds_for(priced, request.filters))
+    if not query.clauses:
+        return SearchResult(request.text, "all", 0, [], None, None, interpretation)
+    mode, m, found = _retrieve(conn, query, where(conditions))
+    vocabulary.frequencies(query.terms() - set(vocabulary.known))
+    stats = _store.corpus_stats(conn, vocabulary.known)
+    ranked = rank(((pid, _store.from_row(row)) for pid, row in found), query, stats)
+    page = ranked[request.offset : request.offset + request.limit]
+    end = request.offset + len(page)
+    summary = facets(conn, m, conditions, priced) if request.with_facets and found else None
+    if summary is not None:
+        total = summary.total
+    else:
+        total = _count(conn, m, where(conditions)) if found else 0
+    return SearchResult(
+        query=request.text,
+        match=mode,
+        total=total,
+        hits=hits_for(conn, page, quotes),
+        next_offset=end if end < min(len(ranked), MAX_CANDIDATES) else None,
+        facets=summary,
+        interpretation=interpretation,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestions:
+    query: str
+    completions: list[str]
+    products: list[SearchHit]
+
+
+MAX_SUGGESTIONS = 10
+
+
+def suggest(uow: UnitOfWork, text: str, *, limit: int = 8, currency: str = "USD") -> Suggestions:
+    """Search-as-you-type: completions of the last word, and the best products so far."""
+    if len(text) > MAX_QUERY_CHARS or not 1 <= limit <= MAX_SUGGESTIONS:
+        raise InvalidInput(
+            "invalid suggestion parameters",
+            errors=[FieldError("q", f"at most {MAX_QUERY_CHARS} characters, limit 1 to 10")],
+        )
+    conn = uow.conn
+    vocabulary = _Vocabulary(conn)
+    query = parse_query(text, vocabulary, prefix_last=True)
+    if not query.clauses:
+        return Suggestions(text, [], [])
+    typed = text.rstrip()
+    head_text = typed[: len(typed) - len(typed.split()[-1])]
+    last = query.clauses[-1]
+    typed_word = (tokens(typed, stemmed=False) or [""])[-1]
+    words = [
+        a.tokens[0]
+        for a in last.alternatives
+        if a.source == "prefix" or (a.source == "exact" and a.tokens[0] == typed_word)
+    ]
+    known = [w for w in words if w.isalpha() and vocabulary.known.get(w)]  # no model codes
+    completions = [f"{head_text}{w}" for w in known][:limit]
+    _, _, found = _retrieve(conn, query, [])
+    stats = _store.corpus_stats(conn, vocabulary.known)
+    ranked = rank(((pid, _store.from_row(row)) for pid, row in found), query, stats)
+    return Suggestions(text, completions, hits_for(conn, ranked[:limit], Quotes(uow, currency)))
+
+
+def index_products(uow: UnitOfWork, product_ids: Collection[str]) -> int:
+    """Index (or re-index) these products in the caller's transaction; returns how many."""
+    return _store.write_documents(uow.conn, product_ids)
+
+
+def reindex_all(uow: UnitOfWork) -> int:
+    """Rebuild the whole index from the catalog (after a bulk import, or a change of analysis)."""
+    conn = uow.conn
+    _store.clear(conn)
+    total, after = 0, ""
+    while True:
+        ids = list(
+            conn.scalars(
+                select(products.c.id)
+                .where(products.c.id > after)
+                .order_by(products.c.id)
+                .limit(REINDEX_CHUNK)
+            )
+        )
+        if not ids:
+            return total
+        total += _store.write_documents(conn, ids)
+        after = ids[-1]

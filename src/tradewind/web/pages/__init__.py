@@ -1,0 +1,16 @@
+"""Server-rendered pages (Jinja2 + htmx), one module per area; authorization on the server.
+
+``render`` and ``templates`` are re-exported for other HTML routes (the sandbox processor's
+hosted payment page).
+"""
+
+from fastapi import APIRouter
+
+from tradewind.web.pages import account, cart, catalog, disputes, operator, orders, seller
+from tradewind.web.templating import render, templates
+
+router = APIRouter(include_in_schema=False)
+for _module in (account, catalog, cart, orders, disputes, seller, operator):
+    router.include_router(_module.router)
+
+__all__ = ["render", "router", "templates"]

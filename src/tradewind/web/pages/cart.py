@@ -1,0 +1,213 @@
+"""The buyer's cart, checkout (one payment, one order per seller) and paying it.
+
+Paying happens on the payment processor's hosted page: this site only redirects there and
+shows the result when the processor sends the buyer back to ``/checkouts/{id}``. The result
+arrives by webhook, a moment later, so that page polls its status fragment until it is final.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from tradewind.identity import service as identity
+from tradewind.identity.domain import Principal, Role
+from tradewind.kernel.errors import DomainError, NotFound
+from tradewind.logistics.shipping import SERVICES
+from tradewind.ordering import cart as carts
+from tradewind.ordering import checkout as checkouts
+from tradewind.ordering.domain import MAX_LINE_QUANTITY
+from tradewind.payments import service as payments
+from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
+from tradewind.web.pages import queries
+from tradewind.web.pages.account import COUNTRIES
+from tradewind.web.pages.common import need, page, render, see_other
+from tradewind.web.pages.offers_view import cart_groups
+
+router = APIRouter(include_in_schema=False)
+ADDRESS_FIELDS = ("full_name", "line1", "line2", "city", "postal_code", "country", "phone")
+
+
+@router.get("/cart")
+@page
+def cart_page(
+    request: Request, principal: OptionalPrincipalDep, container: ContainerDep
+) -> Response:
+    buyer = need(principal, Role.BUYER)
+    with container.uow(read_only=True) as uow:
+        cart = carts.view_cart(uow, buyer)
+        groups = cart_groups(uow, cart, country=buyer.country, at=uow.clock.now())
+    return render(request, "cart.html", {"principal": buyer, "cart": cart, "groups": groups})
+
+
+@router.post("/cart/add")
+@page
+def add_to_cart(
+    request: Request,
+    principal: OptionalPrincipalDep,
+    container: ContainerDep,
+    offer_id: Annotated[str, Form(max_length=64)],
+    quantity: Annotated[int, Form(ge=1, le=MAX_LINE_QUANTITY)] = 1,
+) -> Response:
+    """Adds to what is already in the cart (the service sets an absolute quantity)."""
+    buyer = need(principal, Role.BUYER)
+    with container.uow() as uow:
+        have = next(
+            (
+                line["quantity"]
+                for line in carts.view_cart(uow, buyer)["lines"]
+                if line["offer_id"] == offer_id
+            ),
+            0,
+        )
+        carts.set_line(uow, buyer, offer_id, min(MAX_LINE_QUANTITY, have + quantity))
+        uow.commit()
+    return see_other("/cart", "cart")
+
+
+@router.post("/cart/lines/{offer_id}")
+@page
+def set_cart_line(
+    offer_id: str,
+    request: Request,
+    principal: OptionalPrincipalDep,
+    container: ContainerDep,
+    quantity: Annotated[int, Form(ge=0, le=MAX_LINE_QUANTITY)],
+) -> Response:
+    buyer = need(principal, Role.BUYER)
+    with container.uow() as uow:
+        carts.set_line(uow, buyer, offer_id, quantity)
+        uow.commit()
+    return see_other("/cart", "cart")
+
+
+def _checkout_page(
+    request: Request,
+    container: ContainerDep,
+    buyer: Principal,
+    address: dict[str, Any] | None = None,
+    error: DomainError | None = None,
+) -> Response:
+    with container.uow(read_only=True) as uow:
+        cart = carts.view_cart(uow, buyer)
+        groups = cart_groups(uow, cart, country=buyer.country, at=uow.clock.now())
+        if address is None:
+            saved = identity.list_addresses(uow, buyer)
+            address = (
+                saved[-1] if saved else {"country": buyer.country, "full_name": buyer.display_name}
+            )
+    return render(
+        request,
+        "checkout.html",
+        {
+            "principal": buyer,
+            "cart": cart,
+            "groups": groups,
+            "address": address,
+            "countries": COUNTRIES,
+            "error": error,
+        },
+        status_code=200 if error is None else 422,
+    )
+
+
+@router.get("/checkout")
+@page
+def checkout_form(
+    request: Request, principal: OptionalPrincipalDep, container: ContainerDep
+) -> Response:
+    return _checkout_page(request, container, need(principal, Role.BUYER))
+
+
+@router.post("/checkout")
+@page
+def place_checkout(
+    request: Request,
+    principal: OptionalPrincipalDep,
+    container: ContainerDep,
+    full_name: Annotated[str, Form(min_length=1, max_length=100)],
+    line1: Annotated[str, Form(min_length=1, max_length=200)],
+    city: Annotated[str, Form(min_length=1, max_length=100)],
+    country: Annotated[str, Form(min_length=2, max_length=2)],
+    line2: Annotated[str, Form(max_length=200)] = "",
+    postal_code: Annotated[str, Form(max_length=20)] = "",
+    phone: Annotated[str, Form(max_length=32)] = "",
+    shipping: Annotated[list[str] | None, Form(max_length=20)] = None,
+) -> Response:
+    """``shipping`` holds one ``seller_id:service_code`` per seller (one select each)."""
+    buyer = need(principal, Role.BUYER)
+    ship_to = {
+        "full_name": full_name.strip(),
+        "line1": line1.strip(),
+        "line2": line2.strip(),
+        "city": city.strip(),
+        "postal_code": postal_code.strip(),
+        "country": country.strip().upper(),
+        "phone": phone.strip(),
+    }
+    choices = dict(choice.split(":", 1) for choice in shipping or [] if ":" in choice)
+    try:
+        with container.uow() as uow:
+            placed = checkouts.place_checkout(
+                uow,
+                buyer,
+                checkouts.CheckoutRequest(
+                    ship_to=ship_to,
+                    shipping={s: c for s, c in choices.items() if c in SERVICES},
+                ),
+                payment_timeout_s=container.settings.payment_timeout_s,
+            )
+            uow.commit()
+    except DomainError as exc:
+        return _checkout_page(request, container, buyer, ship_to, exc)
+    return see_other(f"/checkouts/{placed['id']}")
+
+
+def _checkout_view(container: ContainerDep, buyer: Principal, checkout_id: str) -> dict[str, Any]:
+    with container.uow(read_only=True) as uow:
+        found = checkouts.get_checkout(uow, buyer, checkout_id)
+        try:
+            payment: dict[str, Any] | None = payments.payment_for_checkout(uow, buyer, checkout_id)
+        except NotFound:
+            payment = None
+        names = queries.seller_names(uow, [o["seller_id"] for o in found["orders"]])
+    for order in found["orders"]:
+        order["seller_name"] = names.get(order["seller_id"], "")
+        service = SERVICES.get(order["shipping_service"])
+        order["service_name"] = service.name if service else order["shipping_service"]
+    return {"principal": buyer, "checkout": found, "payment": payment}
+
+
+@router.get("/checkouts/{checkout_id}")
+@page
+def checkout_page(
+    checkout_id: str, request: Request, principal: OptionalPrincipalDep, container: ContainerDep
+) -> Response:
+    buyer = need(principal)
+    return render(request, "checkout_result.html", _checkout_view(container, buyer, checkout_id))
+
+
+@router.get("/checkouts/{checkout_id}/status")
+@page
+def checkout_status(
+    checkout_id: str, request: Request, principal: OptionalPrincipalDep, container: ContainerDep
+) -> Response:
+    """The status fragment htmx polls while the processor's webhook is on its way."""
+    buyer = need(principal)
+    return render(request, "_checkout_status.html", _checkout_view(container, buyer, checkout_id))
+
+
+@router.post("/checkouts/{checkout_id}/pay")
+@page
+def pay(
+    checkout_id: str, request: Request, principal: OptionalPrincipalDep, container: ContainerDep
+) -> Response:
+    buyer = need(principal, Role.BUYER)
+    with container.uow() as uow:
+        payment = payments.start_payment(
+            uow, buyer, container.payments, checkout_id, return_url=f"/checkouts/{checkout_id}"
+        )
+        uow.commit()
+    return see_other(str(payment["redirect_url"]))

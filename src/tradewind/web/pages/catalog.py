@@ -1,0 +1,207 @@
+"""The storefront's browsing pages: home, search with facets, and the product page.
+
+Anyone may browse. Prices are shown in the viewer's currency (anonymous viewers: USD) and
+postage and duties for delivery to the viewer's country.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+
+from tradewind.catalog import service as catalog
+from tradewind.db.uow import UnitOfWork
+from tradewind.flash import service as flash
+from tradewind.ordering.pricing import unit_price_for_buyer
+from tradewind.search import service as search
+from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
+from tradewind.web.pages import queries
+from tradewind.web.pages.common import (
+    page,
+    render,
+    viewer_country,
+    viewer_currency,
+)
+from tradewind.web.pages.offers_view import (
+    compare_offers,
+    from_price,
+    product_json_ld,
+    quotes_into,
+)
+
+router = APIRouter(include_in_schema=False)
+FEATURED_COUNT = 8
+MAX_SALES = 3
+SHOWN_PHASES = frozenset({"live", "sold_out"})
+
+
+@router.get("/")
+@page
+def home(request: Request, principal: OptionalPrincipalDep, container: ContainerDep) -> Response:
+    currency = viewer_currency(principal)
+    with container.uow(read_only=True) as uow:
+        now = uow.clock.now()
+        sales = [
+            _priced_sale(uow, sale, currency, now)
+            for sale in flash.list_sales(uow, current_only=True, limit=MAX_SALES, after=None)
+            if sale["phase"] in SHOWN_PHASES
+        ]
+        featured = queries.featured_products(uow, FEATURED_COUNT)
+        offers = queries.offers_by_product(uow, [p["id"] for p in featured])
+        for product in featured:
+            product["from_minor"] = from_price(uow, offers.get(product["id"], []), currency, now)
+    return render(
+        request,
+        "home.html",
+        {"principal": principal, "featured": featured, "currency": currency, "sales": sales},
+    )
+
+
+def _priced_sale(
+    uow: UnitOfWork, sale: dict[str, Any], currency: str, now: datetime
+) -> dict[str, Any]:
+    quote = quotes_into(uow, {sale["currency"]}, currency, now)[sale["currency"]]
+    buyer_price = (
+        None
+        if quote is None
+        else unit_price_for_buyer(sale["price_minor"], sale["currency"], quote)
+    )
+    return {**sale, "buyer_price_minor": buyer_price, "buyer_currency": currency}
+
+
+@router.get("/flash/{sale_id}")
+@page
+def flash_sale_block(
+    sale_id: Annotated[str, Path(max_length=64)],
+    request: Request,
+    principal: OptionalPrincipalDep,
+    container: ContainerDep,
+) -> Response:
+    """One sale's block, re-fetched by htmx now and then: fresh % claimed, and a countdown
+    re-synchronised to the server clock."""
+    currency = viewer_currency(principal)
+    with container.uow(read_only=True) as uow:
+        sale = _priced_sale(uow, flash.get_sale(uow, sale_id), currency, uow.clock.now())
+    return render(request, "_flash_sale.html", {"principal": principal, "sale": sale})
+
+
+SEARCH_PAGE_SIZE = 20
+
+
+def _link(current: dict[str, str], **change: str) -> str:
+    """The search URL with some parameters changed (an empty value drops the parameter)."""
+    params = {**current, **change}
+    if "offset" not in change:
+        params["offset"] = ""  # a new filter starts again from the first page
+    return "/search?" + urlencode({k: v for k, v in params.items() if v})
+
+
+def _facet(current: dict[str, str], name: str, values: list[Any]) -> list[dict[str, object]]:
+    chosen = current.get(name, "")
+    return [
+        {
+            "value": v.value,
+            "count": v.count,
+            "selected": v.value.lower() == chosen.lower(),
+            "href": _link(current, **{name: "" if v.value.lower() == chosen.lower() else v.value}),
+        }
+        for v in values
+    ]
+
+
+@router.get("/search")
+@page
+def search_page(
+    request: Request,
+    principal: OptionalPrincipalDep,
+    container: ContainerDep,
+    q: Annotated[str, Query(max_length=search.MAX_QUERY_CHARS)] = "",
+    brand: Annotated[str, Query(max_length=100)] = "",
+    category: Annotated[str, Query(max_length=100)] = "",
+    ship_from: Annotated[str, Query(max_length=2)] = "",
+    in_stock: Annotated[str, Query(max_length=1)] = "",
+    offset: Annotated[int, Query(ge=0, lt=search.MAX_CANDIDATES)] = 0,
+) -> Response:
+    """Ranked results from the search context, with brand, category and ship-from facets."""
+    currency = viewer_currency(principal)
+    current = {
+        "q": q,
+        "brand": brand,
+        "category": category,
+        "ship_from": ship_from,
+        "in_stock": in_stock,
+        "offset": str(offset) if offset else "",
+    }
+    request_ = search.SearchRequest(
+        text=q,
+        currency=currency,
+        filters=search.SearchFilters(
+            brands=(brand,) if brand else (),
+            categories=(category,) if category else (),
+            ship_from=(ship_from.upper(),) if ship_from else (),
+            in_stock=bool(in_stock),
+        ),
+        limit=SEARCH_PAGE_SIZE,
+        offset=offset,
+    )
+    with container.uow(read_only=True) as uow:
+        found = search.search(uow, request_)
+    facets = found.facets
+    return render(
+        request,
+        "search.html",
+        {
+            "principal": principal,
+            "q": q,
+            "current": current,
+            "result": found,
+            "currency": currency,
+            "facets": {
+                "Category": _facet(current, "category", facets.category if facets else []),
+                "Brand": _facet(current, "brand", facets.brand if facets else []),
+                "Ships from": _facet(current, "ship_from", facets.ship_from if facets else []),
+            },
+            "in_stock_href": _link(current, in_stock="" if in_stock else "1"),
+            "next_href": None
+            if found.next_offset is None
+            else _link(current, offset=str(found.next_offset)),
+            "previous_href": None
+            if offset == 0
+            else _link(current, offset=str(max(0, offset - SEARCH_PAGE_SIZE))),
+        },
+    )
+
+
+@router.get("/products/{product_id}")
+@page
+def product_page(
+    product_id: str, request: Request, principal: OptionalPrincipalDep, container: ContainerDep
+) -> Response:
+    currency = viewer_currency(principal)
+    country = viewer_country(principal)
+    with container.uow(read_only=True) as uow:
+        product = catalog.get_product(uow, product_id)
+        rows = compare_offers(
+            uow,
+            product,
+            catalog.list_offers(uow, product_id=product_id),
+            currency=currency,
+            country=country,
+            at=uow.clock.now(),
+        )
+    return render(
+        request,
+        "product.html",
+        {
+            "principal": principal,
+            "product": product,
+            "offers": rows,
+            "currency": currency,
+            "country": country,
+            "json_ld": product_json_ld(product, rows, currency),
+        },
+    )

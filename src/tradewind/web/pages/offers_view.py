@@ -1,0 +1,244 @@
+"""How an offer looks to one buyer: price in their currency, postage, duties, delivery dates.
+
+Everything is computed by the same functions checkout uses (``unit_price_for_buyer`` and
+``price_parcel``), so the product page shows what the buyer will be charged, not a guess.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from tradewind.customs.landed_cost import CustomsLine
+from tradewind.db.uow import UnitOfWork
+from tradewind.kernel.errors import DomainError
+from tradewind.logistics.shipping import SERVICES, estimate_delivery_window
+from tradewind.money.amount import Money
+from tradewind.money.fx import FxQuote
+from tradewind.money.service import quotes_for
+from tradewind.ordering.parcels import price_parcel
+from tradewind.ordering.pricing import unit_price_for_buyer
+from tradewind.web.pages import queries
+
+
+def quotes_into(
+    uow: UnitOfWork, currencies: set[str], target: str, at: datetime
+) -> dict[str, FxQuote | None]:
+    """The quote from each currency into ``target``; None where no operator set a rate."""
+    found: dict[str, FxQuote | None] = {}
+    for currency in currencies:
+        try:
+            found[currency] = quotes_for(uow, {(currency, target)}, at)[(currency, target)]
+        except DomainError:
+            found[currency] = None
+    return found
+
+
+def from_price(uow: UnitOfWork, rows: list[Any], target: str, at: datetime) -> int | None:
+    """The lowest offer price in ``target`` currency (None when nothing converts)."""
+    quotes = quotes_into(uow, {r.currency for r in rows}, target, at)
+    prices = [
+        unit_price_for_buyer(r.price_minor, r.currency, quote)
+        for r in rows
+        if (quote := quotes[r.currency]) is not None
+    ]
+    return min(prices) if prices else None
+
+
+def compare_offers(
+    uow: UnitOfWork,
+    product: dict[str, Any],
+    offer_rows: list[dict[str, Any]],
+    *,
+    currency: str,
+    country: str,
+    at: datetime,
+) -> list[dict[str, Any]]:
+    """One row per offer, cheapest first by price in the buyer's currency."""
+    quotes = quotes_into(uow, {o["currency"] for o in offer_rows}, currency, at)
+    rows = []
+    for offer in offer_rows:
+        quote = quotes[offer["currency"]]
+        unit = (
+            None
+            if quote is None
+            else unit_price_for_buyer(offer["price_minor"], offer["currency"], quote)
+        )
+        count = offer["rating_count"]
+        rows.append(
+            {
+                **offer,
+                "buyer_price_minor": unit,
+                "rating": round(offer["rating_sum"] / count, 1) if count else None,
+                "options": []
+                if unit is None
+                else _shipping_options(uow, product, offer, unit, currency, country, at),
+            }
+        )
+    return sorted(rows, key=lambda r: (r["buyer_price_minor"] is None, r["buyer_price_minor"] or 0))
+
+
+def _shipping_options(
+    uow: UnitOfWork,
+    product: dict[str, Any],
+    offer: dict[str, Any],
+    unit_minor: int,
+    currency: str,
+    country: str,
+    at: datetime,
+) -> list[dict[str, Any]]:
+    handed_over = (at + timedelta(days=offer["handling_days"])).date()
+    options = []
+    for code in offer["shipping_services"]:
+        service = SERVICES.get(code)
+        if service is None:
+            continue
+        earliest, latest = estimate_delivery_window(handed_over, service)
+        option: dict[str, Any] = {
+            "code": code,
+            "name": service.name,
+            "kind": service.kind.value,
+            "earliest": earliest,
+            "latest": latest,
+        }
+        try:
+            parcel = price_parcel(
+                uow,
+                service_code=code,
+                free_shipping=bool(offer.get("free_shipping", False)),
+                weight_g=product["weight_g"],
+                origin=offer["ship_from_country"],
+                destination=country,
+                buyer_currency=currency,
+                seller_currency=offer["currency"],
+                customs_lines=[
+                    CustomsLine(product["hs_code"], product["origin_country"], unit_minor)
+                ],
+                at=at,
+            )
+        except DomainError as exc:
+            option["unavailable"] = exc.detail
+        else:
+            landed = parcel.landed_cost or {}
+            option |= {
+                "shipping_minor": parcel.shipping_minor,
+                "taxes_minor": parcel.duty_minor + parcel.vat_minor,
+                "on_delivery_minor": 0
+                if landed.get("collect_at_checkout", True)
+                else landed.get("taxes_minor", 0),
+            }
+        options.append(option)
+    return options
+
+
+def product_json_ld(product: dict[str, Any], rows: list[dict[str, Any]], currency: str) -> str:
+    """schema.org Product with one Offer per shop, safe to embed in a <script> element."""
+    offers = [
+        {
+            "@type": "Offer",
+            "price": str(Money(r["buyer_price_minor"], currency).to_decimal()),
+            "priceCurrency": currency,
+            "availability": "https://schema.org/" + ("InStock" if r["stock"] > 0 else "OutOfStock"),
+            "itemCondition": "https://schema.org/NewCondition"
+            if r["condition"] == "new"
+            else "https://schema.org/UsedCondition",
+            "seller": {"@type": "Organization", "name": r["seller_name"]},
+        }
+        for r in rows
+        if r["buyer_price_minor"] is not None
+    ]
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": product["title"],
+        "brand": {"@type": "Brand", "name": product["brand"]},
+        "category": product["category"],
+        "offers": offers,
+    }
+    if product.get("gtin"):
+        data["gtin14"] = product["gtin"]
+    if product.get("model"):
+        data["mpn"] = product["model"]
+    text = json.dumps(data, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def cart_groups(
+    uow: UnitOfWork, cart: dict[str, Any], *, country: str, at: datetime
+) -> list[dict[str, Any]]:
+    """The cart split the way checkout splits it: one group (one order) per seller, each with
+    the shipping services all its lines share and what each would cost to ``country``."""
+    lines = cart["lines"]
+    shipping = queries.offer_shipping(uow, [line["offer_id"] for line in lines])
+    facts = queries.product_facts(uow, [line["product_id"] for line in lines])
+    groups: dict[str, dict[str, Any]] = {}
+    for line in lines:
+        group = groups.setdefault(
+            line["seller_id"],
+            {
+                "seller_id": line["seller_id"],
+                "seller_name": line["seller_name"],
+                "ship_from_country": line["ship_from_country"],
+                "seller_currency": line["seller_currency"],
+                "lines": [],
+                "items_minor": 0,
+                "services": shipping[line["offer_id"]].shipping_services,
+                "free_shipping": True,
+                "handling_days": shipping[line["offer_id"]].handling_days,
+            },
+        )
+        offer = shipping[line["offer_id"]]
+        group["lines"].append(line)
+        group["items_minor"] += line["line_total_minor"]
+        group["services"] = [s for s in group["services"] if s in offer.shipping_services]
+        group["free_shipping"] = group["free_shipping"] and bool(offer.free_shipping)
+    for group in groups.values():
+        group["options"] = [
+            _group_option(uow, group, facts, code, cart["currency"], country, at)
+            for code in group["services"]
+            if code in SERVICES
+        ]
+    return list(groups.values())
+
+
+def _group_option(
+    uow: UnitOfWork,
+    group: dict[str, Any],
+    facts: dict[str, Any],
+    code: str,
+    currency: str,
+    country: str,
+    at: datetime,
+) -> dict[str, Any]:
+    service = SERVICES[code]
+    option: dict[str, Any] = {"code": code, "name": service.name, "kind": service.kind.value}
+    handed_over = (at + timedelta(days=group["handling_days"])).date()
+    option["earliest"], option["latest"] = estimate_delivery_window(handed_over, service)
+    lines = group["lines"]
+    try:
+        parcel = price_parcel(
+            uow,
+            service_code=code,
+            free_shipping=group["free_shipping"],
+            weight_g=sum(facts[line["product_id"]].weight_g * line["quantity"] for line in lines),
+            origin=group["ship_from_country"],
+            destination=country,
+            buyer_currency=currency,
+            seller_currency=group["seller_currency"],
+            customs_lines=[
+                CustomsLine(
+                    facts[line["product_id"]].hs_code,
+                    facts[line["product_id"]].origin_country,
+                    line["line_total_minor"],
+                )
+                for line in lines
+            ],
+            at=at,
+        )
+    except DomainError as exc:
+        option["unavailable"] = exc.detail
+    else:
+        option["shipping_minor"] = parcel.shipping_minor
+        option["taxes_minor"] = parcel.duty_minor + parcel.vat_minor
+    return option

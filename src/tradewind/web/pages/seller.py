@@ -1,0 +1,251 @@
+"""The seller center: open a shop, list offers (one by one or by CSV), ship, get paid.
+
+Every page starts from the signed-in seller's own shop (``catalog.seller_of``); the services
+filter by it, so one seller never reaches another's listings, orders or money.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import Response
+
+from tradewind.catalog import service as catalog
+from tradewind.catalog.domain import OfferStatus, SellerStatus
+from tradewind.db.uow import UnitOfWork
+from tradewind.escrow import payouts
+from tradewind.identity.domain import Principal, Role
+from tradewind.kernel.errors import NotFound
+from tradewind.logistics.shipping import SERVICES
+from tradewind.money.amount import Money
+from tradewind.ordering import orders
+from tradewind.ordering.domain import OrderStatus
+from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
+from tradewind.web.pages import queries, seller_csv
+from tradewind.web.pages.common import PAGE_SIZE, Redirect, need, page, render, see_other
+
+router = APIRouter(prefix="/seller", include_in_schema=False)
+MAX_LISTINGS_SHOWN = 200
+
+
+def _shop(uow: UnitOfWork, seller: Principal) -> dict[str, Any] | None:
+    try:
+        return catalog.seller_of(uow, seller)
+    except NotFound:
+        return None
+
+
+def _active_shop(uow: UnitOfWork, seller: Principal) -> dict[str, Any]:
+    shop = _shop(uow, seller)
+    if shop is None or shop["status"] != SellerStatus.ACTIVE.value:
+        raise Redirect("/seller")  # the dashboard explains: apply, or wait for approval
+    return shop
+
+
+@router.get("")
+@page
+def dashboard(
+    request: Request, principal: OptionalPrincipalDep, container: ContainerDep
+) -> Response:
+    seller = need(principal, Role.SELLER)
+    with container.uow(read_only=True) as uow:
+        shop = _shop(uow, seller)
+        to_ship = (
+            orders.list_orders(
+                uow, seller, status=OrderStatus.AWAITING_SHIPMENT.value, limit=PAGE_SIZE, after=None
+            )
+            if shop
+            else []
+        )
+    return render(
+        request, "seller/dashboard.html", {"principal": seller, "shop": shop, "to_ship": to_ship}
+    )
+
+
+@router.post("/apply")
+@page
+def apply(
+    request: Request,
+    principal: OptionalPrincipalDep,
+    container: ContainerDep,
+    name: Annotated[str, Form(min_length=1, max_length=100)],
+    line1: Annotated[str, Form(min_length=1, max_length=200)],
+    city: Annotated[str, Form(min_length=1, max_length=100)],
+    postal_code: Annotated[str, Form(max_length=20)] = "",
+    handling_days: Annotated[int, Form(ge=0, le=30)] = 2,
+) -> Response:
+    seller = need(principal, Role.SELLER)
+    with container.uow() as uow:
+        catalog.apply_as_seller(
+            uow,
+            seller,
+            catalog.SellerApplication(
+                name=name,
+                ship_from={"line1": line1, "city": city, "postal_code": postal_code},
+                handling_days=handling_days,
+            ),
+        )
+        uow.commit()
+    return see_other("/seller", "applied")
+
+
+def _listings_page(
+    request: Request,
+    container: ContainerDep,
+    seller: Principal,
+    result: seller_csv.ImportResult | None = None,
+) -> Response:
+    with container.uow(read_only=True) as uow:
+        shop = _active_shop(uow, seller)
+        listings = queries.seller_listings(uow, shop["id"], MAX_LISTINGS_SHOWN)
+    return render(
+        request,
+        "seller/listings.html",
+        {
+            "principal": seller,
+            "shop": shop,
+            "listings": listings,
+            "result": result,
+            "services": SERVICES,
+            "columns": seller_csv.COLUMNS,
+        },
+        status_code=422 if result is not None and result.errors and not result.applied else 200,
+    )
+
+
+@router.get("/listings")
+@page
+def listings(
+    request: Request, principal: OptionalPrincipalDep, container: ContainerDep
+) -> Response:
+    return _listings_page(request, container, need(principal, Role.SELLER))
+
+
+@router.post("/listings")
+@page
+def add_listing(
+    request: Request,
+    principal: OptionalPrincipalDep,
+    container: ContainerDep,
+    gtin: Annotated[str, Form(max_length=20)],
+    title: Annotated[str, Form(max_length=500)],
+    brand: Annotated[str, Form(max_length=100)],
+    price: Annotated[str, Form(max_length=40)],
+    stock: Annotated[str, Form(max_length=10)],
+    weight_g: Annotated[str, Form(max_length=10)],
+    origin_country: Annotated[str, Form(max_length=2)],
+    services: Annotated[list[str] | None, Form(max_length=5)] = None,
+    free_shipping: Annotated[bool, Form()] = False,
+) -> Response:
+    """One listing through the same row logic as the CSV, so both follow one set of rules."""
+    seller = need(principal, Role.SELLER)
+    row = {
+        "gtin": gtin,
+        "title": title,
+        "brand": brand,
+        "price": price,
+        "stock": stock,
+        "weight_g": weight_g,
+        "origin_country": origin_country,
+    }
+    chosen = tuple(s for s in services or [] if s in SERVICES) or seller_csv.DEFAULT_SERVICES
+    with container.uow() as uow:
+        shop = _active_shop(uow, seller)
+        result = seller_csv.apply_rows(
+            uow, seller, shop, [(1, row)], services=chosen, free_shipping=free_shipping
+        )
+        uow.commit()
+    return _listings_page(request, container, seller, result)
+
+
+@router.post("/listings/upload")
+@page
+def upload_listings(
+    request: Request,
+    principal: OptionalPrincipalDep,
+    container: ContainerDep,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    seller = need(principal, Role.SELLER)
+    rows, problems = seller_csv.parse(file.file.read(seller_csv.MAX_BYTES + 1))
+    with container.uow() as uow:
+        shop = _active_shop(uow, seller)
+        result = seller_csv.apply_rows(uow, seller, shop, rows)
+        uow.commit()
+    result.errors = sorted([*problems, *result.errors], key=lambda e: e.line)
+    return _listings_page(request, container, seller, result)
+
+
+@router.post("/offers/{offer_id}")
+@page
+def update_offer(
+    offer_id: str,
+    request: Request,
+    principal: OptionalPrincipalDep,
+    container: ContainerDep,
+    version: Annotated[int, Form(ge=1)],
+    price: Annotated[str, Form(max_length=40)],
+    stock: Annotated[int, Form(ge=0)],
+    status: Annotated[OfferStatus, Form()],
+) -> Response:
+    seller = need(principal, Role.SELLER)
+    with container.uow() as uow:
+        shop = _active_shop(uow, seller)
+        catalog.update_offer(
+            uow,
+            seller,
+            offer_id,
+            catalog.OfferChange(
+                version=version,
+                price_minor=Money.from_major(price, shop["currency"]).amount_minor,
+                stock=stock,
+                status=status,
+            ),
+        )
+        uow.commit()
+    return see_other("/seller/listings", "offer")
+
+
+@router.get("/orders")
+@page
+def seller_orders(
+    request: Request,
+    principal: OptionalPrincipalDep,
+    container: ContainerDep,
+    status: str = OrderStatus.AWAITING_SHIPMENT.value,
+    after: str | None = None,
+) -> Response:
+    seller = need(principal, Role.SELLER)
+    chosen = status if status in {s.value for s in OrderStatus} else None
+    with container.uow(read_only=True) as uow:
+        _active_shop(uow, seller)
+        rows = orders.list_orders(uow, seller, status=chosen, limit=PAGE_SIZE, after=after)
+    return render(
+        request,
+        "seller/orders.html",
+        {
+            "principal": seller,
+            "orders": rows,
+            "status": chosen or "",
+            "statuses": list(OrderStatus),
+            "next_after": rows[-1]["id"] if len(rows) == PAGE_SIZE else None,
+        },
+    )
+
+
+@router.get("/balances")
+@page
+def balances(
+    request: Request, principal: OptionalPrincipalDep, container: ContainerDep
+) -> Response:
+    seller = need(principal, Role.SELLER)
+    with container.uow(read_only=True) as uow:
+        shop = _active_shop(uow, seller)
+        found = payouts.seller_balances(uow, shop["id"])
+        paid = payouts.list_payouts(uow, shop["id"], limit=PAGE_SIZE, after=None)
+    return render(
+        request,
+        "seller/balances.html",
+        {"principal": seller, "shop": shop, "balances": found, "payouts": paid},
+    )

@@ -1,0 +1,162 @@
+"""Listings in bulk: a CSV with one row per offer, applied row by row.
+
+Columns: ``gtin,title,brand,price,stock,weight_g,origin_country``. A new GTIN creates the
+product (title, brand, weight and origin are used then); a known GTIN gets this shop's offer
+added or updated (price in major units of the shop's currency, stock in units). Each row runs in
+its own savepoint, so a bad row is reported with its line number and reason and the good rows
+still apply.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from tradewind.catalog import service as catalog
+from tradewind.catalog.domain import OfferStatus, normalize_gtin
+from tradewind.db.uow import UnitOfWork
+from tradewind.identity.domain import Principal
+from tradewind.kernel.errors import DomainError, InvalidInput
+from tradewind.money.amount import Money
+from tradewind.search import service as search
+from tradewind.web.pages import queries
+
+COLUMNS = ("gtin", "title", "brand", "price", "stock", "weight_g", "origin_country")
+MAX_ROWS = 1000
+MAX_BYTES = 512 * 1024
+DEFAULT_SERVICES = ("registered_small_packet", "ems")
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    line: int
+    reason: str
+
+
+@dataclass
+class ImportResult:
+    products_created: int = 0
+    offers_created: int = 0
+    offers_updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def applied(self) -> int:
+        return self.offers_created + self.offers_updated
+
+
+def parse(data: bytes) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
+    """Rows with their line numbers (the header is line 1), or why the file cannot be read."""
+    if len(data) > MAX_BYTES:
+        return [], [RowError(0, f"the file is larger than {MAX_BYTES // 1024} KiB")]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [RowError(0, "the file is not UTF-8 text")]
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        return [], [RowError(1, f"missing columns: {', '.join(missing)}")]
+    reader.fieldnames = header
+    rows: list[tuple[int, dict[str, str]]] = []
+    for row in reader:
+        if len(rows) == MAX_ROWS:
+            return rows, [RowError(reader.line_num, f"only the first {MAX_ROWS} rows are read")]
+        if any((v or "").strip() for v in row.values() if isinstance(v, str)):
+            rows.append(
+                (
+                    reader.line_num,
+                    {k: (v or "").strip() for k, v in row.items() if isinstance(v, str)},
+                )
+            )
+    return rows, []
+
+
+def _whole(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a whole number, not {value!r}") from None
+
+
+def apply_row(
+    uow: UnitOfWork,
+    principal: Principal,
+    shop: dict[str, Any],
+    row: dict[str, str],
+    result: ImportResult,
+    *,
+    services: tuple[str, ...] = DEFAULT_SERVICES,
+    free_shipping: bool = False,
+) -> None:
+    """Create the product if its GTIN is new, then create or update this shop's offer."""
+    gtin = normalize_gtin(row.get("gtin", ""))
+    price = Money.from_major(row.get("price", ""), shop["currency"]).amount_minor
+    stock = _whole(row.get("stock", ""), "stock")
+    product_id = queries.product_id_for_gtin(uow, gtin)
+    if product_id is None:
+        product_id = catalog.create_product(
+            uow,
+            principal,
+            catalog.NewProduct(
+                title=row.get("title", ""),
+                brand=row.get("brand", ""),
+                weight_g=_whole(row.get("weight_g", ""), "weight_g"),
+                origin_country=row.get("origin_country", "").upper(),
+                gtin=gtin,
+            ),
+        )["id"]
+        search.index_products(uow, [product_id])  # findable in the same commit
+        result.products_created += 1
+    existing = queries.own_offer(uow, shop["id"], product_id)
+    if existing is None:
+        catalog.create_offer(
+            uow,
+            principal,
+            catalog.NewOffer(
+                product_id=product_id,
+                price_minor=price,
+                stock=stock,
+                shipping_services=services,
+                free_shipping=free_shipping,
+            ),
+        )
+        result.offers_created += 1
+    else:
+        catalog.update_offer(
+            uow,
+            principal,
+            existing["id"],
+            catalog.OfferChange(
+                version=existing["version"],
+                price_minor=price,
+                stock=stock,
+                status=OfferStatus.ACTIVE,
+            ),
+        )
+        result.offers_updated += 1
+
+
+def apply_rows(
+    uow: UnitOfWork,
+    principal: Principal,
+    shop: dict[str, Any],
+    rows: list[tuple[int, dict[str, str]]],
+    **options: Any,
+) -> ImportResult:
+    result = ImportResult()
+    for line, row in rows:
+        partial = ImportResult()
+        try:
+            with uow.conn.begin_nested():
+                apply_row(uow, principal, shop, row, partial, **options)
+        except DomainError as exc:
+            result.errors.append(RowError(line, exc.detail))
+            continue
+        result.products_created += partial.products_created
+        result.offers_created += partial.offers_created
+        result.offers_updated += partial.offers_updated
+    return result

@@ -1,0 +1,50 @@
+"""``tradewind bench search`` end to end on a tiny catalog, and its nDCG arithmetic."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from tradewind.bench.search import bench_search, ndcg_at
+
+pytestmark = pytest.mark.integration
+
+RECORDS = [
+    {"id": 1, "name": "IdeaPad 3", "title": "Lenovo IdeaPad 3 notebook", "supplier": "Lenovo"},
+    {"id": 2, "name": "Classic", "title": "Targus Classic laptop bag", "supplier": "Targus"},
+    {"id": 3, "name": "K64", "title": "Kensington K64 laptop lock", "supplier": "Kensington"},
+    {"id": 4, "name": "870 EVO", "title": "Samsung 870 EVO 1TB SSD", "supplier": "Samsung"},
+]
+JUDGMENTS = """query,docid,rating
+laptop,1,3
+laptop,2,0
+laptop,3,1
+1tb ssd,4,3
+nothing relevant,3,0
+"""
+
+
+def test_ndcg_uses_graded_gains_and_ignores_unjudged() -> None:
+    judged = {"a": 3, "b": 1, "c": 0}
+    assert ndcg_at(["a", "b", "x"], judged) == 1.0
+    swapped = (1 / 1 + 7 / math.log2(3)) / (7 / 1 + 1 / math.log2(3))
+    assert ndcg_at(["b", "a"], judged) == pytest.approx(swapped)
+    assert ndcg_at(["x", "y"], judged) == 0.0
+    assert ndcg_at(["a"], {"a": 0}) is None  # no positive judgment: left out
+
+
+def test_bench_search_reports_ndcg_and_latency(tmp_path: Path) -> None:
+    folder = tmp_path / "products"
+    folder.mkdir()
+    (folder / "1.json").write_text(json.dumps(RECORDS))
+    judgments = tmp_path / "judgments.csv"
+    judgments.write_text(JUDGMENTS)
+    result = bench_search(folder, judgments, None, rounds=1)
+    assert result["database"] == "sqlite"
+    assert result["products_indexed"] == 4
+    assert (result["queries"], result["queries_in_file"]) == (2, 3)
+    assert result["ndcg_at_10"] == 1.0
+    assert 0 < result["latency_p50_ms"] <= result["latency_p95_ms"]
