@@ -15,6 +15,7 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["version"] = __version__
 
 
-def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200
-           ) -> HTMLResponse:
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
     return templates.TemplateResponse(request, name, context, status_code=status_code)
