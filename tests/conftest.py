@@ -97,3 +97,9 @@ def container(db_url: str, clock: ManualClock) -> Iterator[Container]:
 def client(container: Container) -> Iterator[TestClient]:
     with TestClient(create_app(container, access_log=False)) as test_client:
         yield test_client
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running on the main thread
+    for the rest of the session, which would break tests that call ``asyncio.run``."""
+    items.sort(key=lambda item: "tests/browser/" in str(item.path).replace("\\", "/"))

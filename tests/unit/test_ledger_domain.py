@@ -284,13 +284,29 @@ def test_payout_and_netting() -> None:
         lambda m: payout("s1", m, "k"),
         lambda m: net_receivable("s1", m, "k"),
         lambda m: release_with_fx("o1", "s1", m, Money(1, "EUR"), 800, "k"),
-        lambda m: release_with_fx("o1", "s1", Money(1, "EUR"), m, 800, "k"),
     ],
 )
 @pytest.mark.parametrize("amount", [usd(0), usd(-1)])
 def test_builders_refuse_amounts_that_are_not_positive(build: object, amount: Money) -> None:
     with pytest.raises(InvalidInput) as info:
         build(amount)  # type: ignore[operator]
+    assert info.value.code == "amount_not_positive"
+
+
+def test_a_seller_share_that_rounds_to_zero_still_empties_the_escrow() -> None:
+    # One fils of a KWD order, against a JPY price: the seller's share rounds to 0 yen.
+    tx = release_with_fx("o1", "s1", Money(1, "KWD"), Money(0, "JPY"), 800, "k")
+    assert [(p.account, p.amount_minor) for p in tx.postings] == [
+        ("order:o1:escrow", 1),
+        ("platform:fx:KWD", -1),
+    ]
+    back = refund_after_payout_with_fx("o1", "s1", Money(1, "KWD"), Money(0, "JPY"), "r")
+    assert [(p.account, p.amount_minor) for p in back.postings] == [
+        ("platform:fx:KWD", 1),
+        ("psp:clearing:KWD", -1),
+    ]
+    with pytest.raises(InvalidInput) as info:
+        release_with_fx("o1", "s1", Money(1, "KWD"), Money(-1, "JPY"), 800, "k")
     assert info.value.code == "amount_not_positive"
 
 

@@ -210,8 +210,10 @@ def bench_flash_sale(
         "claims_vs_healthz": _ratios(rounds["many"], rounds["health"], "201"),
         "sold_out_vs_healthz": _ratios(rounds["sold_out"], rounds["health"], None, "sold_out"),
     }
+    hot_pool_left = audit["sold_by_sale"][sale_ids["many"]][2]  # 0 would spoil the claim rate
     return _report(url, buyers, stock, rate_per_s, steady_rate, loads, audit) | {
-        "by_round": by_round
+        "hot_pool_left": hot_pool_left,
+        "by_round": by_round,
     }
 
 

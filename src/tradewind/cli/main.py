@@ -253,7 +253,7 @@ def bench_flash_sale_command(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout")] = False,
     buyers: Annotated[int, typer.Option(min=2, max=5000, help="Concurrent buyers")] = 1000,
-    stock: Annotated[int, typer.Option(min=100, max=1_000_000, help="Hot sale's pool")] = 50_000,
+    stock: Annotated[int, typer.Option(min=100, max=1_000_000, help="Hot sale's pool")] = 200_000,
     duration: Annotated[float, typer.Option(min=1, max=120, help="Seconds per phase")] = 10,
     rate: Annotated[int, typer.Option(min=100, max=50_000, help="Offered requests/s")] = 12_000,
     workers: Annotated[int, typer.Option(min=1, max=16, help="Server processes")] = 2,

@@ -380,7 +380,14 @@ def refund_after_release(
         )
     else:
         seller_total = order["seller_items_minor"] + order["seller_shipping_minor"]
-        seller_part = allocate(seller_total, [amount_minor, order["total_minor"] - amount_minor])[0]
+        # Cumulative largest remainder: each piece claws back share(after) - share(before),
+        # so refunds made in pieces add up to exactly what one refund of the sum would.
+        before = _refunded_after_release(uow, order_id) - amount_minor  # this one is recorded
+
+        def share(refunded: int) -> int:
+            return allocate(seller_total, [refunded, order["total_minor"] - refunded])[0]
+
+        seller_part = share(before + amount_minor) - share(before)
         tx = ledger.refund_after_payout_with_fx(
             order_id,
             order["seller_id"],
@@ -389,6 +396,17 @@ def refund_after_release(
             key,
         )
     post(uow, tx, order_id=order_id, seller_id=order["seller_id"])
+
+
+def _refunded_after_release(uow: UnitOfWork, order_id: str) -> int:
+    return int(
+        uow.conn.scalar(
+            select(func.coalesce(func.sum(refunds.c.amount_minor), 0)).where(
+                refunds.c.order_id == order_id, refunds.c.after_release == 1
+            )
+        )
+        or 0
+    )
 
 
 def _refund_count(uow: UnitOfWork, order_id: str) -> int:

@@ -272,12 +272,14 @@ def release_with_fx(
     order's FX snapshot; it is never re-converted at today's rate.
     """
     _positive(escrow_amount)
-    _positive(seller_amount)
+    _not_negative(seller_amount)
     _different_currencies(escrow_amount, seller_amount)
     seller_minor, commission_minor = split_commission(
         seller_amount.amount_minor, commission_rate_bps
     )
     cur = seller_amount.currency
+    # A seller share that rounds to zero (one minor unit of KWD against a JPY price) leaves
+    # the seller's side out; the escrow still moves, so nothing stays frozen.
     return _transaction(
         idempotency_key,
         TxKind.RELEASE_FX,
@@ -335,7 +337,7 @@ def refund_after_payout_with_fx(
     ``seller_amount`` (S, from the order's snapshot) to ``platform:fx:S``.
     """
     _positive(refund_amount)
-    _positive(seller_amount)
+    _not_negative(seller_amount)  # may round to zero: then the platform bears it alone
     _different_currencies(refund_amount, seller_amount)
     return _transaction(
         idempotency_key,
@@ -388,6 +390,13 @@ def reverse(transaction: LedgerTransaction, idempotency_key: str, memo: str) -> 
     flipped = tuple(Posting(p.account, p.currency, -p.amount_minor) for p in transaction.postings)
     text = f"reversal of {transaction.idempotency_key}: {memo}"
     return LedgerTransaction(idempotency_key, TxKind.REVERSAL.value, flipped, text[:MAX_MEMO_LEN])
+
+
+def _not_negative(amount: Money) -> None:
+    if not isinstance(amount, Money):
+        raise TypeError(f"amount must be Money, not {type(amount).__name__}")
+    if amount.is_negative():
+        raise _not_positive(amount)
 
 
 def _positive(amount: Money) -> None:

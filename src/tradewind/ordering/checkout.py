@@ -346,7 +346,10 @@ def mark_paid(uow: UnitOfWork, checkout_id: str, payment_ref: str) -> bool:
     for order_id, handling_days in uow.conn.execute(
         select(orders.c.id, sellers.c.handling_days)
         .join(sellers, sellers.c.id == orders.c.seller_id)
-        .where(orders.c.checkout_id == checkout_id)
+        .where(
+            orders.c.checkout_id == checkout_id,
+            orders.c.status == OrderStatus.AWAITING_PAYMENT.value,  # cancelled ones stay so
+        )
     ):
         apply_event(uow, order_id, OrderEvent.PAY, actor_id=None, note=f"payment {payment_ref}")
         ship_by = now + timedelta(days=handling_days + SHIP_BY_GRACE_DAYS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from tradewind.db.sql import insert_ignoring_conflicts
 from tradewind.db.tables.ordering import checkouts, orders
@@ -24,6 +24,7 @@ from tradewind.ledger import domain as ledger
 from tradewind.ledger.service import post
 from tradewind.money.amount import Money
 from tradewind.ordering.checkout import mark_paid
+from tradewind.ordering.domain import OrderStatus
 from tradewind.payments.ports import PaymentProvider
 
 log = logging.getLogger(__name__)
@@ -46,20 +47,31 @@ def start_payment(
 ) -> dict[str, Any]:
     """Open (or reopen after a decline) the provider's hosted page for a checkout."""
     require_role(principal, Role.BUYER)
-    row = uow.conn.execute(select(checkouts).where(checkouts.c.id == checkout_id)).first()
+    # Locking the checkout row serializes concurrent starts for one checkout (PostgreSQL; SQLite
+    # writers are serialized anyway), so two tabs cannot both create a payment.
+    row = uow.conn.execute(
+        select(checkouts).where(checkouts.c.id == checkout_id).with_for_update()
+    ).first()
     ensure_visible(principal, [row.buyer_id] if row else [], "checkout")
     assert row is not None
-    if row.status != "awaiting_payment":
-        raise Conflict(f"checkout is {row.status}", code="checkout_not_payable")
+    amount_minor = payable_minor(uow, checkout_id)
+    if row.status != "awaiting_payment" or amount_minor == 0:
+        raise Conflict("this checkout has nothing left to pay", code="checkout_not_payable")
     existing = uow.conn.execute(
         select(payments).where(payments.c.checkout_id == checkout_id)
     ).first()
-    if existing is not None and existing.status not in ("failed",):
+    if (
+        existing is not None
+        and existing.status != "failed"
+        and (existing.status != "pending" or existing.amount_minor == amount_minor)
+    ):
         return dict(existing._mapping)
+    # New, or the last attempt failed, or the buyer cancelled an order since: a fresh page
+    # for exactly what is still owed.
     created = provider.create_payment(
         uow,
         reference=checkout_id,
-        amount_minor=row.total_minor,
+        amount_minor=amount_minor,
         currency=row.currency,
         return_url=return_url,
     )
@@ -67,7 +79,7 @@ def start_payment(
     values = {
         "provider": provider.name,
         "provider_payment_id": created.provider_payment_id,
-        "amount_minor": row.total_minor,
+        "amount_minor": amount_minor,
         "currency": row.currency,
         "status": "pending",
         "redirect_url": created.redirect_url,
@@ -89,6 +101,20 @@ def start_payment(
         uow.conn.execute(select(payments).where(payments.c.checkout_id == checkout_id))
         .one()
         ._mapping
+    )
+
+
+def payable_minor(uow: UnitOfWork, checkout_id: str) -> int:
+    """What the buyer still owes: the orders of the checkout that are awaiting payment (a buyer
+    may cancel some of them before paying)."""
+    return int(
+        uow.conn.scalar(
+            select(func.coalesce(func.sum(orders.c.total_minor), 0)).where(
+                orders.c.checkout_id == checkout_id,
+                orders.c.status == OrderStatus.AWAITING_PAYMENT.value,
+            )
+        )
+        or 0
     )
 
 
@@ -149,23 +175,38 @@ def _on_captured(
     if not changed:
         return
     checkout = _checkout(uow, payment["checkout_id"])
-    if checkout["status"] != "awaiting_payment":
-        # The money came after the payment timeout released the stock: give it all back.
+    owed = payable_minor(uow, checkout["id"])
+    if checkout["status"] != "awaiting_payment" or owed == 0:
+        # The money came after the payment timeout (or the buyer's cancellations) released
+        # everything: give it all back.
         provider.refund(uow, payment["provider_payment_id"], amount, f"late:{payment['id']}")
         _set_status(uow, payment["id"], "refunded", expected=("captured",), refunded_minor=amount)
         return
-    mark_paid(uow, checkout["id"], payment["provider_payment_id"])
-    for order in uow.conn.execute(
+    paid = uow.conn.execute(
         select(orders.c.id, orders.c.total_minor, orders.c.currency).where(
-            orders.c.checkout_id == checkout["id"]
+            orders.c.checkout_id == checkout["id"],
+            orders.c.status == OrderStatus.AWAITING_PAYMENT.value,
         )
-    ):
+    ).all()
+    mark_paid(uow, checkout["id"], payment["provider_payment_id"])
+    for order in paid:
         post(
             uow,
             ledger.capture(
                 order.id, Money(order.total_minor, order.currency), f"capture:{order.id}"
             ),
             order_id=order.id,
+        )
+    if amount > owed:  # an order was cancelled after the payment page opened
+        provider.refund(
+            uow, payment["provider_payment_id"], amount - owed, f"excess:{payment['id']}"
+        )
+        _set_status(
+            uow,
+            payment["id"],
+            "partially_refunded",
+            expected=("captured",),
+            refunded_minor=amount - owed,
         )
 
 

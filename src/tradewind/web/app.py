@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from tradewind import __version__
 from tradewind.bootstrap import Container
 from tradewind.web import pages, problems
+from tradewind.web.deps import TokenCache
 from tradewind.web.middleware import RequestContextMiddleware
 from tradewind.web.routes import (
     addresses,
@@ -39,6 +40,7 @@ def create_app(container: Container, *, access_log: bool = True) -> FastAPI:
         redoc_url=None,
     )
     app.state.container = container
+    app.state.token_cache = TokenCache()
     problems.install(app)
     routers = (
         health.router,

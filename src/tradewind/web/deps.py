@@ -7,9 +7,12 @@ token, or a cookie session (which must then carry its CSRF token on every unsafe
 from __future__ import annotations
 
 import hmac
+import threading
+import time
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from tradewind.bootstrap import Container
 from tradewind.identity import service as identity
@@ -41,15 +44,63 @@ async def optional_principal(request: Request, container: ContainerDep) -> Princ
         scheme, _, token = auth.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated("use 'Authorization: Bearer <token>'", code="bad_token")
-        with container.uow(read_only=True) as uow:
-            principal = identity.principal_from_token(uow, token.strip())
+        principal = await _principal_for_token(request, container, token.strip())
     elif (secret := request.cookies.get(SESSION_COOKIE)) is not None:
-        with container.uow(read_only=True) as uow:
-            principal = identity.principal_from_session(uow, secret)
+        principal = await run_in_threadpool(_principal_for_session, container, secret)
         if principal is not None and request.method not in _SAFE_METHODS:
             await _check_csrf(request, principal)
     request.state.principal = principal
     return principal
+
+
+class TokenCache:
+    """Bearer token -> principal for a few seconds, per server process.
+
+    Every API request authenticates; without this each would spend a database round trip (and
+    a pool connection) on a lookup whose answer rarely changes. Only API tokens are cached:
+    a cookie session must end the moment its owner logs out. A token deleted from the database
+    stays usable here for at most ``ttl_s``.
+    """
+
+    def __init__(self, ttl_s: float = 10.0, max_entries: int = 10_000) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Principal | None:
+        with self._lock:
+            hit = self._entries.get(token)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1]
+
+    def put(self, token: str, principal: Principal) -> None:
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()  # crude but bounded; a refill costs one lookup each
+            self._entries[token] = (time.monotonic() + self.ttl_s, principal)
+
+
+async def _principal_for_token(request: Request, container: Container, token: str) -> Principal:
+    cache: TokenCache | None = getattr(request.app.state, "token_cache", None)
+    if cache is not None and (hit := cache.get(token)) is not None:
+        return hit
+    principal = await run_in_threadpool(_lookup_token, container, token)
+    if cache is not None:
+        cache.put(token, principal)
+    return principal
+
+
+def _lookup_token(container: Container, token: str) -> Principal:
+    # Runs in the threadpool: a blocking query on the event loop would stall every request.
+    with container.uow(read_only=True) as uow:
+        return identity.principal_from_token(uow, token)
+
+
+def _principal_for_session(container: Container, secret: str) -> Principal | None:
+    with container.uow(read_only=True) as uow:
+        return identity.principal_from_session(uow, secret)
 
 
 async def _check_csrf(request: Request, principal: Principal) -> None:
