@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
-from tests.support.api import register
+from tests.support.api import assert_problem, register
 from tests.support.market import add_fx, list_product, open_shop, operator_headers
 from tests.support.money_flow import assert_ledger_ok, deliver_all, pay
 from tradewind.bootstrap import Container
@@ -143,3 +143,46 @@ def test_collected_duty_and_vat_go_to_customs_not_the_seller(
         assert balance(uow, ledger.order_escrow(order_id)) == 0
     assert_ledger_ok(container)
     assert clock.now() > datetime(2026, 3, 2, tzinfo=UTC) - timedelta(days=1)
+
+
+def test_operator_amends_israeli_vat_from_a_date_and_old_orders_keep_theirs(
+    client: TestClient, container: Container, clock: ManualClock
+) -> None:
+    ops = operator_headers(client, container)
+    us = open_shop(client, ops, "us@example.com", "US")
+    add_fx(container, "USD", "ILS", "3.7")
+    _, dear = list_product(client, us, price_minor=20000, stock=5, title="Headphones")
+    buyer = register(client, "noa@example.com", country="IL")
+    before = _checkout(client, buyer, dear, "IL", "before")["orders"][0]
+    amended = client.post(
+        "/api/v1/customs/rules",
+        headers=ops,
+        json={
+            "destination": "IL",
+            "effective_from": "2026-04-01",
+            "vat_percent": "20",
+            "note": "test amendment",
+        },
+    )
+    assert amended.status_code == 201, amended.text
+    history = {r["effective_from"]: r for r in amended.json()}
+    assert history["2026-02-25"]["effective_to"] == "2026-04-01"
+    assert (history["2026-04-01"]["vat_percent"], history["2026-04-01"]["source"]) == (
+        "20",
+        "operator amendment: test amendment",
+    )
+    assert_problem(
+        client.post(
+            "/api/v1/customs/rules",
+            headers=register(client, "x@example.com", country="IL"),
+            json={"destination": "IL", "effective_from": "2026-04-01", "vat_percent": "1"},
+        ),
+        403,
+        "role_required",
+    )
+    _move_to(clock, datetime(2026, 4, 2, 9, 0, tzinfo=UTC))
+    after = _checkout(client, buyer, dear, "IL", "after")["orders"][0]
+    old = client.get(f"/api/v1/orders/{before['id']}", headers=buyer).json()["landed_cost"]
+    new = client.get(f"/api/v1/orders/{after['id']}", headers=buyer).json()["landed_cost"]
+    assert (old["vat_minor"], old["rule_id"]) == (13320, "IL/2026-02-25")  # 18% of 740.00
+    assert (new["vat_minor"], new["rule_id"]) == (14800, "IL/2026-04-01")  # 20% of 740.00

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from tradewind.customs.landed_cost import CustomsLine, LandedCostQuote, quote_landed_cost
+from tradewind.customs.service import rule_book
 from tradewind.db.uow import UnitOfWork
 from tradewind.kernel.errors import InvalidInput
 from tradewind.logistics.shipping import DEMO_RATE_CARDS, SERVICES, quote_parcel
@@ -100,7 +101,15 @@ def _landed_cost(
 
     try:
         return quote_landed_cost(
-            lines, shipping_minor, 0, currency, destination, at.date(), duty_terms, fx
+            lines,
+            shipping_minor,
+            0,
+            currency,
+            destination,
+            at.date(),
+            duty_terms,
+            fx,
+            rules=rule_book(uow),
         )
     except InvalidInput as exc:
         if exc.code == "no_customs_rule":

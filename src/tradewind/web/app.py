@@ -16,6 +16,7 @@ from tradewind.web.routes import (
     addresses,
     auth,
     catalog,
+    customs,
     escrow,
     flash,
     fx,
@@ -56,6 +57,7 @@ def create_app(container: Container, *, access_log: bool = True) -> FastAPI:
         sandbox_psp.router,
         tracking.router,
         fx.router,
+        customs.router,
         ops.router,
         pages.router,
     )

@@ -6,7 +6,8 @@ where they change anything. The dispute queue is the shared ``/disputes`` page.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Request
@@ -15,10 +16,12 @@ from sqlalchemy import text
 
 from tradewind.bootstrap import sync_manual_clock
 from tradewind.catalog import service as catalog
-from tradewind.customs.rules_data import default_rule_book
+from tradewind.customs import service as customs_service
+from tradewind.customs.amendments import Amendment
 from tradewind.escrow import payouts
 from tradewind.identity.domain import Role
 from tradewind.kernel.clock import ManualClock
+from tradewind.kernel.errors import InvalidInput
 from tradewind.ledger import service as ledger
 from tradewind.money import service as fx
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
@@ -154,14 +157,59 @@ def add_fx_rate(
 def customs_rules(
     request: Request, principal: OptionalPrincipalDep, container: ContainerDep
 ) -> Response:
-    """The built-in dated rule book, read-only: no service stores operator edits yet."""
+    """The dated rule book (built-in rules plus operator amendments), and the amend form."""
     operator = need(principal, Role.OPERATOR)
-    book = default_rule_book()
+    with container.uow(read_only=True) as uow:
+        book = customs_service.rule_book(uow)
     countries = [(c, book.history(c)) for c in sorted(book.destinations)]
     today = container.clock.now().date()
     return render(
         request, "ops/customs.html", {"principal": operator, "countries": countries, "today": today}
     )
+
+
+@router.post("/customs")
+@page
+def amend_customs_rule(
+    request: Request,
+    principal: OptionalPrincipalDep,
+    container: ContainerDep,
+    destination: Annotated[str, Form(min_length=2, max_length=2)],
+    effective_from: Annotated[date, Form()],
+    vat_percent: Annotated[str, Form(max_length=10)] = "",
+    de_minimis_minor: Annotated[str, Form(max_length=15)] = "",
+    duty_default_percent: Annotated[str, Form(max_length=10)] = "",
+    note: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    operator = need(principal, Role.OPERATOR)
+    with container.uow() as uow:
+        customs_service.amend(
+            uow,
+            operator.account_id,
+            Amendment(
+                destination=destination.upper(),
+                effective_from=effective_from,
+                vat_percent=_percent(vat_percent, "vat_percent"),
+                de_minimis_minor=int(de_minimis_minor) if de_minimis_minor.isdigit() else None,
+                duty_default_percent=_percent(duty_default_percent, "duty_default_percent"),
+                note=note,
+            ),
+        )
+        uow.commit()
+    return see_other("/ops/customs", "amended")
+
+
+def _percent(raw: str, field: str) -> Decimal | None:
+    """An optional percentage from a form field (empty keeps the current figure)."""
+    if not raw.strip():
+        return None
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation as exc:
+        raise InvalidInput(f"{field} must be a number", code="invalid_percent") from exc
+    if not value.is_finite() or not 0 <= value <= 100:
+        raise InvalidInput(f"{field} must be 0 to 100", code="invalid_percent")
+    return value
 
 
 @router.get("/ledger")
