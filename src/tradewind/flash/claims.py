@@ -16,13 +16,23 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tradewind.db.tables.flash import flash_buyers, flash_claims, flash_sales
 from tradewind.db.uow import UnitOfWork
 from tradewind.flash._buyers import buyers_for_tokens
 from tradewind.flash._orders import NewClaim, insert_claims, quotes_by_currency
-from tradewind.flash.domain import Ask, Buyer, Granted, Refused, Replay, Window, decide_claims
+from tradewind.flash.domain import (
+    Ask,
+    Buyer,
+    Decision,
+    Granted,
+    Refused,
+    Replay,
+    Window,
+    decide_claims,
+)
 from tradewind.kernel.errors import Conflict, DomainError, NotFound, Unauthenticated
 from tradewind.money.fx import FxQuote
 
@@ -169,7 +179,7 @@ def _apply_sale(
     fresh: dict[tuple[str, str], dict[str, Any]] = {}
     if granted:
         _take_units(uow, sale, sum(inputs[k].inp.quantity for k in granted), len(granted), now)
-        write_counts(uow, sale, counts, decided.units_by_buyer)
+        write_counts(uow, sale, decided.units_by_buyer)
         rows = insert_claims(
             uow,
             sale,
@@ -180,11 +190,24 @@ def _apply_sale(
         )
         fresh = {(c["buyer_id"], c["idempotency_key"]): c for c in rows}
         claim_seq += len(granted)
+    results = _outcomes(inputs, decisions, quotes, earlier, fresh)
+    remaining = decided.remaining_units
+    return results, _state(uow, sale["id"], remaining, claim_seq, seen_seq)
+
+
+def _outcomes(
+    inputs: list[_Claim],
+    decisions: Mapping[int, Decision],
+    quotes: Mapping[str, FxQuote | Conflict],
+    earlier: Mapping[tuple[str, str], dict[str, Any]],
+    fresh: Mapping[tuple[str, str], dict[str, Any]],
+) -> list[Outcome]:
+    """Each input's answer: its claim (new or replayed) or the error that refused it."""
     results: list[Outcome] = []
     for k, inp in enumerate(inputs):
         decision = decisions.get(k)
         identity = (inp.buyer_id, inp.idempotency_key)
-        if decision is None:
+        if decision is None:  # refused before judging: no FX quote into its currency
             error = quotes[inp.currency]
             assert isinstance(error, Conflict)
             results.append(error)
@@ -194,8 +217,7 @@ def _apply_sale(
             results.append(ClaimResult(earlier.get(identity) or fresh[identity], replayed=True))
         else:
             results.append(ClaimResult(fresh[identity], replayed=False))
-    remaining = decided.remaining_units
-    return results, _state(uow, sale["id"], remaining, claim_seq, seen_seq)
+    return results
 
 
 def _ask(claim: _Claim) -> Ask:
@@ -258,28 +280,28 @@ def _take_units(
         raise AssertionError(f"flash sale {sale['id']} lost units under its own row lock")
 
 
-def write_counts(
-    uow: UnitOfWork, sale: Mapping[str, Any], before: Mapping[str, int], after: Mapping[str, int]
-) -> None:
-    """Store new per-buyer unit counts. Safe without upserts: every writer of a sale's counts
-    holds that sale's row lock, so nobody inserts the same (sale, buyer) row meanwhile."""
-    updates = [{"s": sale["id"], "b": b, "u": u} for b, u in after.items() if b in before]
-    inserts = [
-        {"sale_id": sale["id"], "buyer_id": b, "units": u, "limit_units": sale["per_buyer_limit"]}
-        for b, u in after.items()
-        if b not in before
-    ]
-    if updates:
-        uow.conn.execute(
-            update(flash_buyers)
-            .where(
-                flash_buyers.c.sale_id == bindparam("s"), flash_buyers.c.buyer_id == bindparam("b")
-            )
-            .values(units=bindparam("u")),
-            updates,
-        )
-    if inserts:
-        uow.conn.execute(insert(flash_buyers), inserts)
+def write_counts(uow: UnitOfWork, sale: Mapping[str, Any], after: Mapping[str, int]) -> None:
+    """Store new per-buyer unit counts, one upsert for all of them. The absolute values are
+    safe to write: every writer of a sale's counts holds that sale's row lock."""
+    if not after:
+        return
+    dialect = postgresql if uow.conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(flash_buyers)
+    uow.conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[flash_buyers.c.sale_id, flash_buyers.c.buyer_id],
+            set_={"units": statement.excluded.units},
+        ),
+        [
+            {
+                "sale_id": sale["id"],
+                "buyer_id": buyer_id,
+                "units": units,
+                "limit_units": sale["per_buyer_limit"],
+            }
+            for buyer_id, units in after.items()
+        ],
+    )
 
 
 def _state(

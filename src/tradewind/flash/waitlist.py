@@ -177,7 +177,7 @@ def _serve(uow: UnitOfWork, sale: dict[str, Any], units: int) -> int:
         first_seq=int(sale["claim_seq"]) + 1,
         now=now,
     )
-    write_counts(uow, sale, before, {r.buyer_id: before.get(r.buyer_id, 0) + 1 for r in chosen})
+    write_counts(uow, sale, {r.buyer_id: before.get(r.buyer_id, 0) + 1 for r in chosen})
     for row, claim in zip(chosen, claims, strict=True):
         _decide(uow, row.id, WaitStatus.SERVED, claim["id"])
     for waiting in plan.skipped:
