@@ -16,7 +16,7 @@ from tradewind.bench.harness import bench_database, run_load, server_process
 from tradewind.catalog import service as catalog
 from tradewind.catalog.domain import gtin_check_digit
 from tradewind.db.tables.catalog import offers, sellers
-from tradewind.db.tables.ordering import order_lines, orders
+from tradewind.db.tables.ordering import order_lines
 from tradewind.db.uow import UnitOfWorkFactory
 from tradewind.identity import service as identity
 from tradewind.identity.domain import Role
@@ -137,7 +137,15 @@ def bench_checkout(
                 }
             )
         with container.uow(read_only=True) as uow:
-            created = int(uow.conn.scalar(select(func.count()).select_from(orders)) or 0)
+            # This run's orders only: a reused --db may hold earlier runs' orders.
+            created = int(
+                uow.conn.scalar(
+                    select(func.count(func.distinct(order_lines.c.order_id))).where(
+                        order_lines.c.offer_id.in_(offer_ids)
+                    )
+                )
+                or 0
+            )
         oversold, conserved = _stock_audit(container.uow, offer_ids, stock)
     ok = load["statuses"].get("201", 0)
     orders_per_s = ok / load["elapsed_s"] if load["elapsed_s"] else 0.0
