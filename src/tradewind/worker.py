@@ -6,6 +6,7 @@ import logging
 import threading
 
 from tradewind.bootstrap import Container, sync_manual_clock
+from tradewind.escrow.payouts import schedule_daily_batch
 from tradewind.fulfilment import postal_sim
 from tradewind.payments.sandbox import dispatch_webhooks
 from tradewind.timers.service import run_due
@@ -16,6 +17,7 @@ log = logging.getLogger(__name__)
 def run_worker(container: Container, stop: threading.Event) -> None:
     poll_s = container.settings.worker_poll_s
     log.info("timer worker started", extra={"poll_s": poll_s})
+    arm_recurring_timers(container)
     while not stop.is_set():
         try:
             sync_manual_clock(container)
@@ -29,6 +31,14 @@ def run_worker(container: Container, stop: threading.Event) -> None:
         if ran == 0:
             stop.wait(poll_s)
     log.info("timer worker stopped")
+
+
+def arm_recurring_timers(container: Container) -> None:
+    """Make sure the daily payout batch is scheduled (idempotent: one timer per day boundary;
+    each batch schedules the next one)."""
+    with container.uow() as uow:
+        schedule_daily_batch(uow, uow.clock.now())
+        uow.commit()
 
 
 def run_background_step(container: Container) -> int:

@@ -371,3 +371,29 @@ def test_buyer_rates_the_seller_once_after_completion(
     assert_problem(again, 409, "already_rated")
     profile = client.get(f"/api/v1/sellers/{shop.seller_id}").json()
     assert (profile["rating_count"], profile["rating_average"]) == (1, 4.0)
+
+
+def test_the_worker_arms_a_daily_payout_batch_that_pays_and_rearms(
+    client: TestClient, container: Container, clock: ManualClock
+) -> None:
+    from tradewind.worker import arm_recurring_timers
+
+    ops = operator_headers(client, container)
+    shop = open_shop(client, ops, "us@example.com", "US")
+    _, offer_id = list_product(client, shop, price_minor=5000, stock=5)
+    buyer = register(client, "noa@example.com", country="US")
+    checkout = buy(client, buyer, offer_id)
+    order_id = checkout["orders"][0]["id"]
+    pay(client, container, clock, buyer, checkout["id"])
+    client.post(f"/api/v1/orders/{order_id}/ship", headers=shop.headers, json={})
+    client.post(f"/api/v1/orders/{order_id}/confirm-receipt", headers=buyer)
+    arm_recurring_timers(container)
+    arm_recurring_timers(container)  # a restart arms nothing twice
+    clock.advance(timedelta(days=1))
+    _run_timers(container)
+    paid = client.get("/api/v1/payouts", headers=shop.headers).json()["items"]
+    assert [(p["amount_minor"], p["currency"]) for p in paid] == [(4600, "USD")]
+    clock.advance(timedelta(days=1))
+    _run_timers(container)  # the next day's batch runs and finds nothing more to pay
+    assert len(client.get("/api/v1/payouts", headers=shop.headers).json()["items"]) == 1
+    assert_ledger_ok(container)
