@@ -25,6 +25,7 @@ from tradewind.escrow.domain import EscrowPolicy
 from tradewind.flash.runtime import FlashRuntime
 from tradewind.fulfilment.service import CarrierSetup
 from tradewind.kernel.clock import Clock, ManualClock, SystemClock
+from tradewind.ordering.checkout_writer import CheckoutWriter
 from tradewind.payments.ports import WebhookSender
 from tradewind.payments.sandbox import SandboxProvider
 from tradewind.timers.service import TimerHandler
@@ -49,12 +50,14 @@ class Container:
     timer_handlers: dict[str, TimerHandler] = field(default_factory=dict)
     # Flash sales (issue 8): this process's sale gate and claim writer (threads start lazily).
     flash: FlashRuntime = field(init=False)
+    # Checkouts from the API: this process's group-commit writer (its thread starts lazily).
+    checkouts: CheckoutWriter = field(init=False)
 
 
 def build(
     settings: Settings, *, clock: Clock | None = None, webhook_sender: WebhookSender | None = None
 ) -> Container:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     if clock is None:
         clock = ManualClock() if settings.clock == "manual" else SystemClock()
     secret_key = _secret_key(settings)
@@ -76,6 +79,7 @@ def build(
         webhook_sender=webhook_sender or http_webhook_sender,
     )
     container.flash = FlashRuntime(container.uow)
+    container.checkouts = CheckoutWriter(container.uow)
     container.timer_handlers.update(_timer_handlers(container))
     return container
 

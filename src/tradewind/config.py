@@ -16,6 +16,13 @@ class Settings(BaseSettings):
         default="sqlite:///var/tradewind.db",
         description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host:port/db",
     )
+    db_pool_size: int = Field(
+        default=30,
+        ge=1,
+        le=200,
+        description="PostgreSQL connections each server process keeps open (plus a third as "
+        "much overflow); at least the request threads that use the database at once",
+    )
     host: str = Field(default="127.0.0.1", description="Address the HTTP server binds")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the HTTP server binds")
     secret_key: str = Field(

@@ -1,5 +1,5 @@
-"""The claim writer: answers only after the commit, batches what queued, and retries a failed
-batch claim by claim so one bad claim cannot fail its neighbours."""
+"""The claim writer on its group-commit thread: answers only after the commit, batches what
+queued, and retries a failed batch claim by claim so one bad claim cannot fail its neighbours."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ def test_a_failed_batch_is_retried_claim_by_claim(monkeypatch: pytest.MonkeyPatc
         loop = asyncio.get_running_loop()
         jobs = [Job(claim(k), loop.create_future(), loop) for k in ("a", "bad", "c")]
         for job in jobs[:-1]:
-            writer._queue.put(job)
+            writer.queue._queue.put(job)
         writer.submit(jobs[-1])
         done = await asyncio.wait_for(
             asyncio.gather(*(j.future for j in jobs), return_exceptions=True), 10

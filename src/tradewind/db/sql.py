@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import ColumnElement, Connection, Row, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -15,10 +15,20 @@ def insert_ignoring_conflicts(conn: Connection, table: Table, rows: Any) -> int:
     hottest paths (idempotency claims, timers), and on PostgreSQL ON CONFLICT also waits for a
     concurrent inserter of the same key to commit, which is exactly the queueing we want.
     """
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     key = next(iter(table.primary_key.columns))
-    # RETURNING, not rowcount: psycopg reports -1 for rowcount on INSERT ... ON CONFLICT.
-    statement = dialect.insert(table).on_conflict_do_nothing().returning(key)
-    if isinstance(rows, list):
-        return len(conn.execute(statement, rows).all()) if rows else 0
-    return len(conn.execute(statement, rows).all())
+    return len(inserted_ignoring_conflicts(conn, table, rows, key))
+
+
+def inserted_ignoring_conflicts(
+    conn: Connection, table: Table, rows: Any, *returning: ColumnElement[Any]
+) -> list[Row[Any]]:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING ``returning``: the rows that went in.
+
+    RETURNING, not rowcount: psycopg reports -1 for rowcount on INSERT ... ON CONFLICT. A list
+    of rows goes in as one multi-row statement (SQLAlchemy's "insertmanyvalues").
+    """
+    if isinstance(rows, list) and not rows:
+        return []
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).on_conflict_do_nothing().returning(*returning)
+    return list(conn.execute(statement, rows).all())

@@ -15,7 +15,7 @@ from datetime import datetime
 from tradewind.db.uow import UnitOfWorkFactory
 from tradewind.flash.claims import ClaimInput, ClaimResult, SaleState
 from tradewind.flash.gate import POLL_S, SaleGate, Verdict
-from tradewind.flash.writer import ClaimWriter, Job
+from tradewind.flash.writer import ClaimWriter
 from tradewind.kernel.errors import Conflict, NotFound, TooManyRequests
 
 log = logging.getLogger(__name__)
@@ -58,15 +58,7 @@ class FlashRuntime:
 
     async def claim(self, claim: ClaimInput) -> ClaimResult:
         """Queue the claim and wait until its batch has committed (or was refused)."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[ClaimResult] = loop.create_future()
-        self.writer.submit(Job(claim, future, loop))
-        # One timer handle, not asyncio.wait_for: that costs a task and two futures per claim.
-        give_up = loop.call_later(CLAIM_WAIT_S, _still_queued, future)
-        try:
-            return await future
-        finally:
-            give_up.cancel()
+        return await self.writer.queue.run(claim, wait_s=CLAIM_WAIT_S, on_timeout=_still_queued)
 
     def _observe(self, state: SaleState, at: float) -> None:
         self.gate.observe(state, at=at)
@@ -100,14 +92,11 @@ class FlashRuntime:
             self._poller = None
 
 
-def _still_queued(future: asyncio.Future[ClaimResult]) -> None:
+def _still_queued() -> Exception:
     """Not an answer either way: the claim may still commit, and a retry under the same
     Idempotency-Key then returns it."""
-    if not future.done():
-        future.set_exception(
-            TooManyRequests(
-                "the claim is still queued; retry with the same Idempotency-Key",
-                retry_after_s=1,
-                code="claim_pending",
-            )
-        )
+    return TooManyRequests(
+        "the claim is still queued; retry with the same Idempotency-Key",
+        retry_after_s=1,
+        code="claim_pending",
+    )

@@ -9,12 +9,13 @@ it is safe.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
-from tradewind.db.sql import insert_ignoring_conflicts
+from tradewind.db.sql import inserted_ignoring_conflicts
 from tradewind.db.tables.platform import idempotency_records
 from tradewind.db.uow import UnitOfWork
 from tradewind.kernel.errors import FieldError, IdempotencyKeyReused, InvalidInput
@@ -39,30 +40,70 @@ def validate_key(key: str) -> str:
     return key
 
 
+@dataclass(frozen=True, slots=True)
+class Claim:
+    principal_id: str
+    key: str
+    request_hash: str
+
+
 def claim(uow: UnitOfWork, principal_id: str, key: str, request_hash: str) -> StoredResult | None:
     """Claim ``key`` for this request, or return the stored result of its first use."""
-    inserted = insert_ignoring_conflicts(
-        uow.conn,
-        idempotency_records,
-        {
-            "principal_id": principal_id,
-            "key": key,
-            "request_hash": request_hash,
-            "status_code": _PENDING,
-            "response_body": b"",
-            "created_at": uow.clock.now(),
-        },
-    )
-    if inserted:
-        return None
-    # Used before, or a concurrent twin committed first (we waited for it): serve its result.
-    stored = _lookup(uow, principal_id, key, request_hash)
-    if stored is None:
-        raise RuntimeError("idempotency record vanished between insert and read")
-    return stored
+    (outcome,) = claim_many(uow, [Claim(principal_id, key, request_hash)])
+    if isinstance(outcome, IdempotencyKeyReused):
+        raise outcome
+    return outcome
 
 
-def _lookup(uow: UnitOfWork, principal_id: str, key: str, request_hash: str) -> StoredResult | None:
+def claim_many(
+    uow: UnitOfWork, claims: Sequence[Claim]
+) -> list[StoredResult | IdempotencyKeyReused | None]:
+    """Claim every key with one INSERT. Per claim: None if it is ours now, else the stored
+    result of the first use, or the refusal if that first use was a different request.
+
+    The claims must name distinct (principal, key) pairs; the caller settles twins itself.
+    """
+    now = uow.clock.now()
+    inserted = {
+        (row.principal_id, row.key)
+        for row in inserted_ignoring_conflicts(
+            uow.conn,
+            idempotency_records,
+            [
+                {
+                    "principal_id": c.principal_id,
+                    "key": c.key,
+                    "request_hash": c.request_hash,
+                    "status_code": _PENDING,
+                    "response_body": b"",
+                    "created_at": now,
+                }
+                for c in claims
+            ],
+            idempotency_records.c.principal_id,
+            idempotency_records.c.key,
+        )
+    }
+    outcomes: list[StoredResult | IdempotencyKeyReused | None] = []
+    for c in claims:
+        if (c.principal_id, c.key) in inserted:
+            outcomes.append(None)
+            continue
+        # Used before, or a concurrent twin committed first (we waited for it): its result.
+        try:
+            stored = find(uow, c)
+        except IdempotencyKeyReused as refused:
+            outcomes.append(refused)
+            continue
+        if stored is None:
+            raise RuntimeError("idempotency record vanished between insert and read")
+        outcomes.append(stored)
+    return outcomes
+
+
+def find(uow: UnitOfWork, claim: Claim) -> StoredResult | None:
+    """The stored answer to this key's first use, if any; refuses a different request."""
+    principal_id, key = claim.principal_id, claim.key
     row = uow.conn.execute(
         select(
             idempotency_records.c.request_hash,
@@ -74,19 +115,50 @@ def _lookup(uow: UnitOfWork, principal_id: str, key: str, request_hash: str) -> 
     ).first()
     if row is None:
         return None
-    if row.request_hash != request_hash:
-        raise IdempotencyKeyReused(
-            "this Idempotency-Key was used for a different request; use a new key"
-        )
+    if row.request_hash != claim.request_hash:
+        raise key_reused()
     return StoredResult(row.status_code, bytes(row.response_body))
 
 
-def complete(uow: UnitOfWork, principal_id: str, key: str, result: StoredResult) -> None:
+def release(uow: UnitOfWork, principal_id: str, key: str) -> None:
+    """Give a claim up inside its transaction (the work was refused): a retry runs afresh."""
     uow.conn.execute(
-        update(idempotency_records)
-        .where(idempotency_records.c.principal_id == principal_id, idempotency_records.c.key == key)
-        .values(status_code=result.status_code, response_body=result.body)
+        delete(idempotency_records).where(
+            idempotency_records.c.principal_id == principal_id, idempotency_records.c.key == key
+        )
     )
+
+
+def key_reused() -> IdempotencyKeyReused:
+    return IdempotencyKeyReused(
+        "this Idempotency-Key was used for a different request; use a new key"
+    )
+
+
+def complete(uow: UnitOfWork, principal_id: str, key: str, result: StoredResult) -> None:
+    complete_many(uow, [(principal_id, key, result)])
+
+
+_COMPLETE = (
+    update(idempotency_records)
+    .where(
+        idempotency_records.c.principal_id == bindparam("principal"),
+        idempotency_records.c.key == bindparam("claimed_key"),
+    )
+    .values(status_code=bindparam("status"), response_body=bindparam("body"))
+)
+
+
+def complete_many(uow: UnitOfWork, results: Sequence[tuple[str, str, StoredResult]]) -> None:
+    """Store the results of claimed keys (one statement, executed for every row)."""
+    if results:
+        uow.conn.execute(
+            _COMPLETE,
+            [
+                {"principal": p, "claimed_key": k, "status": r.status_code, "body": r.body}
+                for p, k, r in results
+            ],
+        )
 
 
 def purge(uow: UnitOfWork, older_than: datetime) -> int:

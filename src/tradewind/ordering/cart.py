@@ -145,9 +145,9 @@ def cart_requests(uow: UnitOfWork, principal: Principal) -> list[tuple[str, int]
     ]
 
 
-def remove_lines(uow: UnitOfWork, principal: Principal, offer_ids: list[str]) -> None:
+def remove_lines(uow: UnitOfWork, buyer_id: str, offer_ids: list[str]) -> None:
     uow.conn.execute(
         delete(cart_lines).where(
-            cart_lines.c.buyer_id == principal.account_id, cart_lines.c.offer_id.in_(offer_ids)
+            cart_lines.c.buyer_id == buyer_id, cart_lines.c.offer_id.in_(offer_ids)
         )
     )

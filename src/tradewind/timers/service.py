@@ -9,7 +9,8 @@ updates that do nothing the second time).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,23 +27,38 @@ RETRY_BASE_S = 5
 TimerHandler = Callable[[UnitOfWork, Mapping[str, Any]], None]
 
 
+@dataclass(frozen=True, slots=True)
+class TimerSpec:
+    kind: str
+    dedupe_key: str
+    due_at: datetime
+    payload: Mapping[str, Any]
+
+
 def schedule(
     uow: UnitOfWork, *, kind: str, dedupe_key: str, due_at: datetime, payload: Mapping[str, Any]
 ) -> bool:
     """Add a timer unless one with ``dedupe_key`` exists; returns whether it was added."""
-    added = insert_ignoring_conflicts(
+    return schedule_many(uow, [TimerSpec(kind, dedupe_key, due_at, payload)]) == 1
+
+
+def schedule_many(uow: UnitOfWork, specs: Sequence[TimerSpec]) -> int:
+    """Add every timer whose ``dedupe_key`` is new, in one statement; returns how many."""
+    return insert_ignoring_conflicts(
         uow.conn,
         timers,
-        {
-            "kind": kind,
-            "dedupe_key": dedupe_key,
-            "payload": dict(payload),
-            "due_at": due_at,
-            "status": "pending",
-            "attempts": 0,
-        },
+        [
+            {
+                "kind": spec.kind,
+                "dedupe_key": spec.dedupe_key,
+                "payload": dict(spec.payload),
+                "due_at": spec.due_at,
+                "status": "pending",
+                "attempts": 0,
+            }
+            for spec in specs
+        ],
     )
-    return added == 1
 
 
 def cancel(uow: UnitOfWork, dedupe_key: str) -> bool:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -32,7 +35,17 @@ from tradewind.web.routes import (
 
 
 def create_app(container: Container, *, access_log: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        """On shutdown, commit the checkouts and flash claims still queued (and answer them)
+        before the process ends."""
+        yield
+        await asyncio.gather(
+            asyncio.to_thread(container.checkouts.stop), asyncio.to_thread(container.flash.stop)
+        )
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Tradewind",
         version=__version__,
         description="Marketplace engine for cross-border trade. Errors are RFC 9457 "

@@ -26,6 +26,29 @@ def request_fingerprint(request: Request, body: BaseModel | None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def idempotency_key(request: Request, *, required: bool) -> str | None:
+    """The request's Idempotency-Key, validated; refuses a missing one where it is required."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        if required:
+            raise InvalidInput(
+                f"this request moves money or stock: send an {HEADER} header",
+                errors=[FieldError(HEADER, "required", "idempotency_key_required")],
+                code="idempotency_key_required",
+            )
+        return None
+    return idem.validate_key(key)
+
+
+def replay(stored: idem.StoredResult) -> Response:
+    return Response(
+        stored.body,
+        status_code=stored.status_code,
+        media_type="application/json",
+        headers={REPLAY_HEADER: "true"},
+    )
+
+
 def run_idempotent(
     request: Request,
     container: Container,
@@ -37,24 +60,12 @@ def run_idempotent(
     required: bool = False,
 ) -> Response:
     """Run ``work`` in one unit of work, at most once per (principal, Idempotency-Key)."""
-    key = request.headers.get(HEADER)
-    if key is None and required:
-        raise InvalidInput(
-            f"this request moves money or stock: send an {HEADER} header",
-            errors=[FieldError(HEADER, "required", "idempotency_key_required")],
-            code="idempotency_key_required",
-        )
+    key = idempotency_key(request, required=required)
     with container.uow() as uow:
         if key is not None:
-            idem.validate_key(key)
             stored = idem.claim(uow, principal.account_id, key, request_fingerprint(request, body))
             if stored is not None:
-                return Response(
-                    stored.body,
-                    status_code=stored.status_code,
-                    media_type="application/json",
-                    headers={REPLAY_HEADER: "true"},
-                )
+                return replay(stored)
         result = work(uow)
         response = JSONResponse(jsonable_encoder(result), status_code=status_code)
         if key is not None:

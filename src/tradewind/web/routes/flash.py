@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
@@ -44,19 +43,7 @@ from tradewind.web.problems import problem_response, status_for
 from tradewind.web.routes.ordering import ShipTo
 from tradewind.web.schemas import PROBLEM_RESPONSES, StrictInput
 
-
-@asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """On shutdown, commit the claims still queued (and answer them) before the process ends."""
-    yield
-    container = app.state.container
-    assert isinstance(container, Container)
-    await asyncio.to_thread(container.flash.stop)
-
-
-router = APIRouter(
-    prefix="/api/v1", tags=["flash sales"], responses=PROBLEM_RESPONSES, lifespan=_lifespan
-)
+router = APIRouter(prefix="/api/v1", tags=["flash sales"], responses=PROBLEM_RESPONSES)
 KEY_HEADER = "Idempotency-Key"
 MAX_ID_LEN = 64
 SaleId = Annotated[str, Path(max_length=MAX_ID_LEN)]

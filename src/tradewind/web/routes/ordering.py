@@ -6,19 +6,30 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
+from tradewind.bootstrap import Container
 from tradewind.escrow import service as escrow
+from tradewind.idempotency import service as idem
 from tradewind.identity import service as identity
-from tradewind.kernel.errors import FieldError, InvalidInput
+from tradewind.identity.domain import Principal
+from tradewind.kernel.errors import DomainError, FieldError, InvalidInput
 from tradewind.money.currency import validate_country
 from tradewind.ordering import cart as carts
 from tradewind.ordering import checkout as checkouts
 from tradewind.ordering import orders, ratings
+from tradewind.ordering.checkout_plan import CheckoutPlan, CheckoutRequest, plan_checkout
+from tradewind.ordering.checkout_write import CheckoutJob, Replayed
 from tradewind.ordering.domain import LineRequest, OrderEvent, OrderStatus
 from tradewind.web.deps import ContainerDep, PrincipalDep
-from tradewind.web.idempotency import run_idempotent
+from tradewind.web.idempotency import (
+    idempotency_key,
+    replay,
+    request_fingerprint,
+)
 from tradewind.web.pagination import Page, PageParams, page_params
 from tradewind.web.schemas import PROBLEM_RESPONSES, StrictInput
 
@@ -127,28 +138,54 @@ class CheckoutOut(BaseModel):
 
 
 @router.post("/checkouts", response_model=CheckoutOut, status_code=201)
-def place_checkout(
+async def place_checkout(
     body: CheckoutIn, request: Request, principal: PrincipalDep, container: ContainerDep
 ) -> Response:
     """One payment for the cart (or `lines`), split into one order per seller; stock is held
-    until payment or the payment timeout. Requires an Idempotency-Key."""
+    until payment or the payment timeout. Requires an Idempotency-Key.
 
-    def work(uow: Any) -> CheckoutOut:
-        ship_to = _ship_to(uow, principal, body)
-        lines = (
-            None
-            if body.lines is None
-            else [LineRequest(x.offer_id, x.quantity) for x in body.lines]
-        )
-        result = checkouts.place_checkout(
-            uow,
-            principal,
-            checkouts.CheckoutRequest(ship_to=ship_to, lines=lines, shipping=body.shipping),
-            payment_timeout_s=container.settings.payment_timeout_s,
-        )
-        return CheckoutOut.model_validate(result)
+    Priced first (reads only), then written together with other checkouts in one transaction
+    by this process's checkout writer; the answer comes after the commit."""
+    key = idempotency_key(request, required=True)
+    assert key is not None
+    claim = idem.Claim(principal.account_id, key, request_fingerprint(request, body))
+    planned = await run_in_threadpool(_plan_checkout, container, principal, body, claim)
+    if isinstance(planned, idem.StoredResult):
+        return replay(planned)
+    answer = JSONResponse(
+        jsonable_encoder(CheckoutOut.model_validate(planned.result)), status_code=201
+    )
+    settled = await container.checkouts.place(
+        CheckoutJob(planned, claim, idem.StoredResult(201, bytes(answer.body)))
+    )
+    return replay(settled.stored) if isinstance(settled, Replayed) else answer
 
-    return run_idempotent(request, container, principal, body, work, required=True)
+
+def _plan_checkout(
+    container: Container, principal: Principal, body: CheckoutIn, claim: idem.Claim
+) -> CheckoutPlan | idem.StoredResult:
+    with container.uow(read_only=True) as uow:
+        try:
+            lines = (
+                None
+                if body.lines is None
+                else [LineRequest(x.offer_id, x.quantity) for x in body.lines]
+            )
+            return plan_checkout(
+                uow,
+                principal,
+                CheckoutRequest(
+                    ship_to=_ship_to(uow, principal, body), lines=lines, shipping=body.shipping
+                ),
+                payment_timeout_s=container.settings.payment_timeout_s,
+            )
+        except DomainError:
+            # A retry of a checkout that went through answers as the first time, even if
+            # planning it again would now fail (its cart is empty, its offer sold out).
+            stored = idem.find(uow, claim)
+            if stored is None:
+                raise
+            return stored
 
 
 def _ship_to(uow: Any, principal: Any, body: CheckoutIn) -> dict[str, str]:

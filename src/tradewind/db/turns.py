@@ -1,12 +1,15 @@
-"""Claim writers of several server processes taking turns on one SQLite database.
+"""Batch writers of several server processes taking turns on one SQLite database.
 
 SQLite lets one writer in at a time, and a writer that finds the database busy sleeps and polls
 (1, 2, 5, ... up to 100 ms between tries). With two server processes each writer's next batch
 keeps waking up too late, and tail latency grows to seconds. An exclusive ``flock`` on a file
 beside the database hands the turn over at once: the kernel wakes the waiting writer as soon as
 the other lets go. Measured with ``tradewind bench flash-sale``: claim p99 at half load fell
-from about 500 ms to about 130 ms. PostgreSQL needs none of this: the sale's row lock already
-queues the writers inside the server.
+from about 500 ms to about 130 ms. PostgreSQL needs none of this: row locks already queue the
+writers inside the server.
+
+Every batch writer (flash claims, checkouts) shares the one lock file, so they also take turns
+with each other, as SQLite would make them do anyway.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ class WriterTurns:
     def __init__(self, engine: Engine) -> None:
         database = engine.url.database
         self._path = (
-            f"{database}.flash-lock"
+            f"{database}.writer-lock"
             if engine.dialect.name == "sqlite" and database and database != ":memory:"
             else None
         )

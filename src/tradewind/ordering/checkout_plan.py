@@ -1,0 +1,293 @@
+"""Pricing a checkout before it is written: every read, every figure, every row to insert.
+
+Why a plan: a checkout's reads and arithmetic (offers, FX quotes, postage, duty and VAT) are
+most of its work, and none of it needs the write lock. Planned outside the write transaction,
+checkouts are then written many to a transaction (:mod:`tradewind.ordering.checkout_write`),
+where the stock reservation re-checks every price the plan used, so a price that changed in
+between is refused instead of sold.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, select
+
+from tradewind.customs.landed_cost import CustomsLine
+from tradewind.db.tables.catalog import offers, products, sellers
+from tradewind.db.uow import UnitOfWork
+from tradewind.identity.domain import Principal, Role, require_role
+from tradewind.inventory.service import PricedUnits
+from tradewind.kernel.errors import FieldError, InvalidInput, LimitExceeded, NotFound
+from tradewind.kernel.ids import new_id
+from tradewind.money.service import quotes_for
+from tradewind.ordering import cart
+from tradewind.ordering.domain import (
+    MAX_SELLERS_PER_CHECKOUT,
+    LineRequest,
+    OrderStatus,
+    validate_lines,
+)
+from tradewind.ordering.parcels import price_parcel
+from tradewind.ordering.pricing import fx_snapshot, unit_price_for_buyer
+from tradewind.timers.service import TimerSpec
+
+PAYMENT_TIMEOUT_KIND = "checkout.payment_timeout"
+
+_OFFER_COLUMNS = (
+    offers.c.id,
+    offers.c.seller_id,
+    offers.c.product_id,
+    offers.c.price_minor,
+    offers.c.currency,
+    offers.c.status,
+    offers.c.shipping_services,
+    sellers.c.account_id.label("seller_account_id"),
+    sellers.c.status.label("seller_status"),
+    sellers.c.handling_days,
+    offers.c.free_shipping,
+    sellers.c.country.label("seller_country"),
+    products.c.title,
+    products.c.hs_code,
+    products.c.origin_country,
+    products.c.weight_g,
+)
+
+# Built once (checkouts are the hottest path): SQLAlchemy then skips rebuilding the statement
+# and computing its cache key on every call.
+OFFERS_FOR_CHECKOUT = (
+    select(*_OFFER_COLUMNS)
+    .join(sellers, sellers.c.id == offers.c.seller_id)
+    .join(products, products.c.id == offers.c.product_id)
+    .where(offers.c.id.in_(bindparam("offer_ids", expanding=True)))
+)
+
+SUMMARY_KEYS = (
+    "id",
+    "seller_id",
+    "status",
+    "currency",
+    "items_minor",
+    "shipping_minor",
+    "duty_minor",
+    "vat_minor",
+    "total_minor",
+    "seller_currency",
+    "seller_items_minor",
+    "seller_shipping_minor",
+    "landed_cost",
+    "shipping_service",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutRequest:
+    ship_to: dict[str, str]
+    lines: list[LineRequest] | None = None  # None: buy what is in the cart
+    shipping: dict[str, str] = field(default_factory=dict)  # seller id -> service code
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutPlan:
+    """Everything a checkout writes, priced; ``result`` is what the buyer is answered."""
+
+    buyer_id: str
+    checkout: dict[str, Any]
+    orders: list[dict[str, Any]]
+    lines: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    payment_timeout: TimerSpec
+    reservations: list[PricedUnits]
+    cart_offer_ids: list[str]  # empty unless the checkout buys the cart
+    result: dict[str, Any]
+
+
+def payment_timeout_key(checkout_id: str) -> str:
+    return f"{PAYMENT_TIMEOUT_KIND}:{checkout_id}"
+
+
+def order_summary(order: dict[str, Any]) -> dict[str, Any]:
+    return {k: order[k] for k in SUMMARY_KEYS}
+
+
+def plan_checkout(
+    uow: UnitOfWork, principal: Principal, request: CheckoutRequest, *, payment_timeout_s: int
+) -> CheckoutPlan:
+    """Price ``request`` for ``principal``; reads only. Refusals that need no stock (unknown
+    offers, limits, shipping choices) are raised here, before anything is written."""
+    require_role(principal, Role.BUYER)
+    from_cart = request.lines is None
+    raw = (
+        [LineRequest(o, q) for o, q in cart.cart_requests(uow, principal)]
+        if request.lines is None
+        else request.lines
+    )
+    lines = validate_lines(raw)
+    offer_rows = _load_offers(uow, [line.offer_id for line in lines])
+    by_seller: dict[str, list[tuple[Any, int]]] = defaultdict(list)
+    for line in lines:
+        by_seller[offer_rows[line.offer_id].seller_id].append(
+            (offer_rows[line.offer_id], line.quantity)
+        )
+    if len(by_seller) > MAX_SELLERS_PER_CHECKOUT:
+        raise LimitExceeded(f"at most {MAX_SELLERS_PER_CHECKOUT} sellers per checkout")
+    unknown = set(request.shipping) - set(by_seller)
+    if unknown:
+        raise InvalidInput(
+            "shipping choices name sellers that are not in this checkout",
+            errors=[FieldError(f"shipping.{s}", "not in checkout") for s in unknown],
+        )
+
+    now = uow.clock.now()
+    currency = principal.currency
+    quotes = quotes_for(uow, {(r.currency, currency) for r in offer_rows.values()}, now)
+    checkout_id = new_id("chk")
+    order_values: list[dict[str, Any]] = []
+    line_values: list[dict[str, Any]] = []
+    for seller_id, items in by_seller.items():
+        first = items[0][0]
+        quote = quotes[(first.currency, currency)]
+        order_id = new_id("ord")
+        items_minor = 0
+        seller_items_minor = 0
+        customs_lines = []
+        for row, quantity in items:
+            unit = unit_price_for_buyer(row.price_minor, row.currency, quote)
+            items_minor += unit * quantity
+            seller_items_minor += row.price_minor * quantity
+            customs_lines.append(CustomsLine(row.hs_code, row.origin_country, unit * quantity))
+            line_values.append(
+                {
+                    "order_id": order_id,
+                    "offer_id": row.id,
+                    "product_id": row.product_id,
+                    "title": row.title,
+                    "quantity": quantity,
+                    "unit_price_minor": unit,
+                    "line_total_minor": unit * quantity,
+                    "seller_unit_price_minor": row.price_minor,
+                    "hs_code": row.hs_code,
+                    "origin_country": row.origin_country,
+                }
+            )
+        service = _shipping_service(request.shipping.get(seller_id), first.shipping_services)
+        parcel = price_parcel(
+            uow,
+            service_code=service,
+            free_shipping=all(r.free_shipping for r, _ in items),
+            weight_g=sum(r.weight_g * q for r, q in items),
+            origin=first.seller_country,
+            destination=request.ship_to["country"],
+            buyer_currency=currency,
+            seller_currency=first.currency,
+            at=now,
+            customs_lines=customs_lines,
+        )
+        order_values.append(
+            {
+                "id": order_id,
+                "checkout_id": checkout_id,
+                "buyer_id": principal.account_id,
+                "seller_id": seller_id,
+                "seller_account_id": first.seller_account_id,
+                "status": OrderStatus.AWAITING_PAYMENT.value,
+                "version": 1,
+                "currency": currency,
+                "items_minor": items_minor,
+                "shipping_minor": parcel.shipping_minor,
+                "duty_minor": parcel.duty_minor,
+                "vat_minor": parcel.vat_minor,
+                "total_minor": items_minor
+                + parcel.shipping_minor
+                + parcel.duty_minor
+                + parcel.vat_minor,
+                "seller_currency": first.currency,
+                "seller_items_minor": seller_items_minor,
+                "seller_shipping_minor": parcel.seller_shipping_minor,
+                "landed_cost": parcel.landed_cost,
+                "fx": fx_snapshot(quote),
+                "shipping_service": service,
+                "ship_by_at": None,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    total_minor = sum(o["total_minor"] for o in order_values)
+    due = now + timedelta(seconds=payment_timeout_s)
+    return CheckoutPlan(
+        buyer_id=principal.account_id,
+        checkout={
+            "id": checkout_id,
+            "buyer_id": principal.account_id,
+            "status": "awaiting_payment",
+            "currency": currency,
+            "total_minor": total_minor,
+            "ship_to": request.ship_to,
+            "payment_due_at": due,
+            "payment_ref": None,
+            "created_at": now,
+            "paid_at": None,
+        },
+        orders=order_values,
+        lines=line_values,
+        events=[
+            {
+                "order_id": o["id"],
+                "event": "placed",
+                "from_status": None,
+                "to_status": OrderStatus.AWAITING_PAYMENT.value,
+                "actor_id": principal.account_id,
+                "note": "",
+                "at": now,
+            }
+            for o in order_values
+        ],
+        payment_timeout=TimerSpec(
+            PAYMENT_TIMEOUT_KIND,
+            payment_timeout_key(checkout_id),
+            due,
+            {"checkout_id": checkout_id},
+        ),
+        reservations=[
+            PricedUnits(
+                line.offer_id,
+                line.quantity,
+                offer_rows[line.offer_id].price_minor,
+                offer_rows[line.offer_id].currency,
+            )
+            for line in lines
+        ],
+        cart_offer_ids=[line.offer_id for line in lines] if from_cart else [],
+        result={
+            "id": checkout_id,
+            "status": "awaiting_payment",
+            "currency": currency,
+            "total_minor": total_minor,
+            "payment_due_at": due,
+            "created_at": now,
+            "orders": [order_summary(o) for o in order_values],
+        },
+    )
+
+
+def _shipping_service(chosen: str | None, offered: list[str]) -> str:
+    if chosen is None:
+        return offered[0]
+    if chosen not in offered:
+        raise InvalidInput(
+            f"this seller does not ship with {chosen!r}; choose one of {offered}",
+            code="shipping_service_unavailable",
+        )
+    return chosen
+
+
+def _load_offers(uow: UnitOfWork, offer_ids: list[str]) -> dict[str, Any]:
+    rows = {r.id: r for r in uow.conn.execute(OFFERS_FOR_CHECKOUT, {"offer_ids": offer_ids})}
+    for offer_id in offer_ids:
+        row = rows.get(offer_id)
+        if row is None or row.status != "active" or row.seller_status != "active":
+            raise NotFound(f"offer {offer_id} not found or not on sale", code="offer_unavailable")
+    return rows

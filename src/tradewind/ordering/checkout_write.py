@@ -1,0 +1,141 @@
+"""Writing planned checkouts, many in one transaction.
+
+Per batch: claim every Idempotency-Key with one INSERT (a key used before replays its stored
+answer), lock the batch's offers in id order (PostgreSQL), reserve each checkout's stock at the
+prices it was quoted (one conditional UPDATE per line), then insert every checkout, order,
+line, event and timer of the batch with one statement per table, and store the answers under
+their keys. A checkout that is refused (out of stock, price changed) gives back what it took and
+its key inside the same transaction, so it changes nothing while its neighbours commit.
+
+Why claims come before the offer locks: on PostgreSQL a claim of a key that another process's
+batch holds waits for that batch to commit, and a batch that already held offer rows while
+waiting could deadlock with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import insert
+
+from tradewind.db.tables.ordering import checkouts, order_events, order_lines, orders
+from tradewind.db.uow import UnitOfWork
+from tradewind.idempotency import service as idem
+from tradewind.inventory.service import lock_for_reservation, reserve_at_prices
+from tradewind.kernel.errors import DomainError
+from tradewind.ordering import cart
+from tradewind.ordering.checkout_plan import CheckoutPlan
+from tradewind.timers.service import schedule_many
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutJob:
+    plan: CheckoutPlan
+    claim: idem.Claim | None = None  # the request's Idempotency-Key, if it sent one
+    answer: idem.StoredResult | None = None  # stored under the key when the checkout commits
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """Written now; ``plan.result`` is the answer."""
+
+    plan: CheckoutPlan
+
+
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    """The key was used before by the same request: its first answer, as stored."""
+
+    stored: idem.StoredResult
+
+
+Settlement = Placed | Replayed | DomainError
+
+
+def apply_checkouts(uow: UnitOfWork, jobs: Sequence[CheckoutJob]) -> list[Settlement]:
+    """Write ``jobs`` in the caller's transaction; one settlement per job, in order.
+    The caller commits."""
+    settled: list[Settlement | None] = [None] * len(jobs)
+    twins = _claim_keys(uow, jobs, settled)
+    live = [i for i, s in enumerate(settled) if s is None and i not in twins]
+    lock_for_reservation(uow, (r.offer_id for i in live for r in jobs[i].plan.reservations))
+    placed: list[int] = []
+    for i in live:
+        job = jobs[i]
+        refusal = reserve_at_prices(uow, job.plan.reservations)
+        if refusal is None:
+            placed.append(i)
+            settled[i] = Placed(job.plan)
+            continue
+        settled[i] = refusal
+        if job.claim is not None:
+            idem.release(uow, job.claim.principal_id, job.claim.key)
+    _insert_plans(uow, [jobs[i].plan for i in placed])
+    idem.complete_many(
+        uow,
+        [
+            (claim.principal_id, claim.key, answer)
+            for claim, answer in ((jobs[i].claim, jobs[i].answer) for i in placed)
+            if claim is not None and answer is not None
+        ],
+    )
+    for i, first in twins.items():
+        settled[i] = _twin_settlement(jobs[i], jobs[first], settled[first])
+    return [s for s in settled if s is not None]
+
+
+def _claim_keys(
+    uow: UnitOfWork, jobs: Sequence[CheckoutJob], settled: list[Settlement | None]
+) -> dict[int, int]:
+    """Claim each distinct key once; settles replays and reused keys. Returns the twins: a job
+    whose key an earlier job of this batch claims (a retry racing its original) -> that job."""
+    first_by_key: dict[tuple[str, str], int] = {}
+    twins: dict[int, int] = {}
+    claiming: list[int] = []
+    for i, job in enumerate(jobs):
+        if job.claim is None:
+            continue
+        key = (job.claim.principal_id, job.claim.key)
+        if key in first_by_key:
+            twins[i] = first_by_key[key]
+        else:
+            first_by_key[key] = i
+            claiming.append(i)
+    claims = [jobs[i].claim for i in claiming]
+    outcomes = idem.claim_many(uow, [c for c in claims if c is not None])
+    for i, outcome in zip(claiming, outcomes, strict=True):
+        if isinstance(outcome, idem.StoredResult):
+            settled[i] = Replayed(outcome)
+        elif outcome is not None:
+            settled[i] = outcome
+    return twins
+
+
+def _twin_settlement(
+    job: CheckoutJob, first: CheckoutJob, first_settled: Settlement | None
+) -> Settlement:
+    assert job.claim is not None
+    assert first.claim is not None
+    assert first_settled is not None
+    if job.claim.request_hash != first.claim.request_hash:
+        return idem.key_reused()
+    if isinstance(first_settled, Placed) and first.answer is not None:
+        return Replayed(first.answer)
+    # A replay stays a replay; a refusal changed nothing, and the identical twin, judged at
+    # the same instant, gets the same answer.
+    return first_settled
+
+
+def _insert_plans(uow: UnitOfWork, plans: Sequence[CheckoutPlan]) -> None:
+    if not plans:
+        return
+    conn = uow.conn
+    conn.execute(insert(checkouts), [p.checkout for p in plans])
+    conn.execute(insert(orders), [o for p in plans for o in p.orders])
+    conn.execute(insert(order_lines), [line for p in plans for line in p.lines])
+    conn.execute(insert(order_events), [e for p in plans for e in p.events])
+    schedule_many(uow, [p.payment_timeout for p in plans])
+    for plan in plans:
+        if plan.cart_offer_ids:
+            cart.remove_lines(uow, plan.buyer_id, plan.cart_offer_ids)
