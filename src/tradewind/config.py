@@ -20,7 +20,7 @@ class Settings(BaseSettings):
         default=30,
         ge=1,
         le=200,
-        description="PostgreSQL connections each server process keeps open (plus a third as "
+        description="Database connections each server process keeps open (plus a third as "
         "much overflow); at least the request threads that use the database at once",
     )
     host: str = Field(default="127.0.0.1", description="Address the HTTP server binds")

@@ -16,7 +16,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 def make_engine(url: str, *, pool_size: int = 30) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, pool_size)
     if parsed.get_backend_name() == "postgresql":
         # Why a pool as large as the request threads that read at once: an overflow connection
         # is closed when returned, and opening one costs PostgreSQL a new backend process (a
@@ -33,14 +33,16 @@ def make_engine(url: str, *, pool_size: int = 30) -> Engine:
     )
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, pool_size: int) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
-        pool_size=8,
-        max_overflow=16,
+        # As on PostgreSQL, a pool as large as the threads that read at once: an overflow
+        # connection is closed on return, and each new one re-runs the PRAGMAs below.
+        pool_size=pool_size,
+        max_overflow=max(pool_size // 3, 1),
         pool_timeout=60,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
     )

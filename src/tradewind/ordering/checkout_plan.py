@@ -20,7 +20,7 @@ from tradewind.customs.landed_cost import CustomsLine
 from tradewind.db.tables.catalog import offers, products, sellers
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, Role, require_role
-from tradewind.inventory.service import PricedUnits
+from tradewind.inventory.batch import PricedUnits
 from tradewind.kernel.errors import FieldError, InvalidInput, LimitExceeded, NotFound
 from tradewind.kernel.ids import new_id
 from tradewind.money.service import quotes_for

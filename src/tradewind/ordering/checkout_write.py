@@ -1,11 +1,12 @@
 """Writing planned checkouts, many in one transaction.
 
 Per batch: claim every Idempotency-Key with one INSERT (a key used before replays its stored
-answer), lock the batch's offers in id order (PostgreSQL), reserve each checkout's stock at the
-prices it was quoted (one conditional UPDATE per line), then insert every checkout, order,
-line, event and timer of the batch with one statement per table, and store the answers under
-their keys. A checkout that is refused (out of stock, price changed) gives back what it took and
-its key inside the same transaction, so it changes nothing while its neighbours commit.
+answer); lock and read the batch's offers in id order and judge each checkout against them in
+arrival order, all or nothing, at the prices it was quoted (:mod:`tradewind.inventory.batch`);
+write the units taken with one UPDATE; insert every checkout, order, line, event and timer of
+the batch with one statement per table; store the answers under their keys. A refused checkout
+(out of stock, price changed, offer withdrawn) takes nothing and gives its key back inside the
+transaction, so it changes nothing while its neighbours commit.
 
 Why claims come before the offer locks: on PostgreSQL a claim of a key that another process's
 batch holds waits for that batch to commit, and a batch that already held offer rows while
@@ -22,7 +23,7 @@ from sqlalchemy import insert
 from tradewind.db.tables.ordering import checkouts, order_events, order_lines, orders
 from tradewind.db.uow import UnitOfWork
 from tradewind.idempotency import service as idem
-from tradewind.inventory.service import lock_for_reservation, reserve_at_prices
+from tradewind.inventory.batch import lock_offers, write_takes
 from tradewind.kernel.errors import DomainError
 from tradewind.ordering import cart
 from tradewind.ordering.checkout_plan import CheckoutPlan
@@ -59,11 +60,11 @@ def apply_checkouts(uow: UnitOfWork, jobs: Sequence[CheckoutJob]) -> list[Settle
     settled: list[Settlement | None] = [None] * len(jobs)
     twins = _claim_keys(uow, jobs, settled)
     live = [i for i, s in enumerate(settled) if s is None and i not in twins]
-    lock_for_reservation(uow, (r.offer_id for i in live for r in jobs[i].plan.reservations))
+    stock = lock_offers(uow, (r.offer_id for i in live for r in jobs[i].plan.reservations))
     placed: list[int] = []
     for i in live:
         job = jobs[i]
-        refusal = reserve_at_prices(uow, job.plan.reservations)
+        refusal = stock.take(job.plan.reservations)
         if refusal is None:
             placed.append(i)
             settled[i] = Placed(job.plan)
@@ -71,6 +72,7 @@ def apply_checkouts(uow: UnitOfWork, jobs: Sequence[CheckoutJob]) -> list[Settle
         settled[i] = refusal
         if job.claim is not None:
             idem.release(uow, job.claim.principal_id, job.claim.key)
+    write_takes(uow, stock.taken)
     _insert_plans(uow, [jobs[i].plan for i in placed])
     idem.complete_many(
         uow,
