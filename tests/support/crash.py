@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -16,7 +15,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from tests.support.postgres import free_port
+from tradewind.bench.harness import free_port, wait_healthy
 
 T = TypeVar("T")
 
@@ -36,15 +35,7 @@ def killable_server(db_url: str, log: Path) -> Iterator[tuple[str, subprocess.Po
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, f"server exited with {proc.returncode}"
-            assert time.monotonic() < deadline, "server did not become healthy"
-            try:
-                if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        wait_healthy(base_url, proc)
         yield base_url, proc
     finally:
         if proc.poll() is None:

@@ -5,14 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
-import httpx
-
-from tests.support.postgres import free_port
+from tradewind.bench.harness import free_port, wait_healthy
 
 
 class ServerProcess:
@@ -46,16 +43,7 @@ class ServerProcess:
             stdout=self._log or subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                raise RuntimeError(f"server exited early with {self._proc.returncode}")
-            try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise RuntimeError("server did not answer /healthz in time")
+        wait_healthy(self.base_url, self._proc, timeout_s)
 
     def stop(self) -> None:
         if self._proc is not None and self._proc.poll() is None:

@@ -103,7 +103,7 @@ def test_a_failed_batch_is_retried_claim_by_claim(monkeypatch: pytest.MonkeyPatc
         loop = asyncio.get_running_loop()
         jobs = [Job(claim(k), loop.create_future(), loop) for k in ("a", "bad", "c")]
         for job in jobs[:-1]:
-            writer.queue._queue.put(job)
+            writer._writer._queue.put(job)
         writer.submit(jobs[-1])
         done = await asyncio.wait_for(
             asyncio.gather(*(j.future for j in jobs), return_exceptions=True), 10

@@ -11,15 +11,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from tradewind.bench.fixtures import bulk_buyers
+from tradewind.bench.fixtures import bench_shop, bulk_buyers
 from tradewind.bench.harness import bench_database, run_load, server_process
 from tradewind.catalog import service as catalog
 from tradewind.catalog.domain import gtin_check_digit
-from tradewind.db.tables.catalog import offers, sellers
+from tradewind.db.tables.catalog import offers
 from tradewind.db.tables.ordering import order_lines
 from tradewind.db.uow import UnitOfWorkFactory
-from tradewind.identity import service as identity
-from tradewind.identity.domain import Role
 
 SHIP_TO = {
     "full_name": "Bench Buyer",
@@ -32,31 +30,12 @@ SHIP_TO = {
 
 def _seed_offers(uow_factory: UnitOfWorkFactory, count: int, stock: int) -> list[str]:
     # A run id keeps repeated runs against one PostgreSQL database from colliding.
-    run_id_digits = f"{secrets.randbelow(10**6):06d}"
-    run_id = run_id_digits
+    run_id = f"{secrets.randbelow(10**6):06d}"
     with uow_factory() as uow:
-        account_id = identity.register_account(
-            uow,
-            identity.NewAccount(
-                email=f"bench.seller.{run_id}@bench.test",
-                password="bench-seller-password",  # noqa: S106 - throwaway bench DB
-                display_name="Bench Seller",
-                role=Role.SELLER,
-                country="US",
-            ),
-        )
-        principal = identity.principal_for_account(uow, account_id)
-        shop = catalog.apply_as_seller(
-            uow,
-            principal,
-            catalog.SellerApplication(
-                name="Bench Shop", ship_from={"line1": "1 Dock", "city": "Austin"}
-            ),
-        )
-        uow.conn.execute(sellers.update().where(sellers.c.id == shop["id"]).values(status="active"))
+        principal = bench_shop(uow, "Bench Shop", f"bench.seller.{run_id}@bench.test")
         offer_ids = []
         for i in range(count):
-            body = f"5{run_id_digits}{i:05d}"
+            body = f"5{run_id}{i:05d}"
             product = catalog.create_product(
                 uow,
                 principal,

@@ -1,13 +1,39 @@
-"""Bulk fixtures for benchmarks and tests: many buyers with API tokens, one password hash."""
+"""Fixtures for benchmarks and tests: an active shop, many buyers with API tokens."""
 
 from __future__ import annotations
 
 from sqlalchemy import insert
 
+from tradewind.catalog import service as catalog
+from tradewind.db.tables.catalog import sellers
 from tradewind.db.tables.identity import accounts, api_tokens
-from tradewind.db.uow import UnitOfWorkFactory
+from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
+from tradewind.identity import service as identity
+from tradewind.identity.domain import Principal, Role
 from tradewind.identity.service import TOKEN_PREFIX, digest_secret, hash_password
 from tradewind.kernel.ids import new_id
+
+
+def bench_shop(uow: UnitOfWork, name: str, email: str) -> Principal:
+    """A US seller whose shop is already approved; returns the seller, to list offers as."""
+    account_id = identity.register_account(
+        uow,
+        identity.NewAccount(
+            email=email,
+            password="bench-seller-password",  # noqa: S106 - throwaway bench DB
+            display_name=name,
+            role=Role.SELLER,
+            country="US",
+        ),
+    )
+    seller = identity.principal_for_account(uow, account_id)
+    shop = catalog.apply_as_seller(
+        uow,
+        seller,
+        catalog.SellerApplication(name=name, ship_from={"line1": "1 Dock", "city": "Austin"}),
+    )
+    uow.conn.execute(sellers.update().where(sellers.c.id == shop["id"]).values(status="active"))
+    return seller
 
 
 def bulk_buyers(

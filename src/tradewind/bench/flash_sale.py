@@ -25,18 +25,15 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from tradewind.bench.fixtures import bulk_buyers
+from tradewind.bench.fixtures import bench_shop, bulk_buyers
 from tradewind.bench.harness import bench_database, run_load, server_process
 from tradewind.catalog import service as catalog
 from tradewind.catalog.domain import gtin_check_digit
-from tradewind.db.tables.catalog import sellers
 from tradewind.db.tables.flash import flash_buyers, flash_claims, flash_sales
 from tradewind.db.tables.ordering import orders
 from tradewind.db.uow import UnitOfWorkFactory
 from tradewind.flash import service as flash
 from tradewind.flash.domain import Terms
-from tradewind.identity import service as identity
-from tradewind.identity.domain import Role
 
 SHIP_TO = {"full_name": "Bench Buyer", "line1": "1 Load St", "city": "Austin", "country": "US"}
 SELLOUT_POOL = 100
@@ -53,25 +50,7 @@ def _seed_sales(
     """One seller, one offer, and a live sale per name: name -> (pool, per-buyer limit)."""
     run_id = f"{secrets.randbelow(10**6):06d}"  # repeated runs on one PostgreSQL never collide
     with uow_factory() as uow:
-        account_id = identity.register_account(
-            uow,
-            identity.NewAccount(
-                email=f"flash.seller.{run_id}@bench.test",
-                password="bench-seller-password",  # noqa: S106 - throwaway bench DB
-                display_name="Flash Seller",
-                role=Role.SELLER,
-                country="US",
-            ),
-        )
-        seller = identity.principal_for_account(uow, account_id)
-        shop = catalog.apply_as_seller(
-            uow,
-            seller,
-            catalog.SellerApplication(
-                name="Flash Shop", ship_from={"line1": "1 Dock", "city": "X"}
-            ),
-        )
-        uow.conn.execute(sellers.update().where(sellers.c.id == shop["id"]).values(status="active"))
+        seller = bench_shop(uow, "Flash Shop", f"flash.seller.{run_id}@bench.test")
         body = f"6{run_id}00000"
         product = catalog.create_product(
             uow,

@@ -70,7 +70,7 @@ def server_process(
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(base_url, proc)
+        wait_healthy(base_url, proc)
         yield base_url
     finally:
         proc.terminate()
@@ -81,7 +81,8 @@ def server_process(
             proc.wait()
 
 
-def _wait_healthy(base_url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
+def wait_healthy(base_url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
+    """Until ``/healthz`` answers 200; raises if the process exits or time runs out."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tradewind.catalog.domain import (
@@ -246,6 +246,39 @@ OFFER_COLUMNS = (
     sellers.c.rating_count,
     sellers.c.handling_days,
 )
+
+
+# An offer with what selling it needs from its shop and product. Checkouts read it on their
+# hottest path, so the statement is built once: SQLAlchemy then skips rebuilding it and
+# computing its cache key on every call.
+_OFFERS_FOR_SALE = (
+    select(
+        offers.c.id,
+        offers.c.seller_id,
+        offers.c.product_id,
+        offers.c.price_minor,
+        offers.c.currency,
+        offers.c.status,
+        offers.c.shipping_services,
+        offers.c.free_shipping,
+        sellers.c.account_id.label("seller_account_id"),
+        sellers.c.status.label("seller_status"),
+        sellers.c.handling_days,
+        sellers.c.country.label("seller_country"),
+        products.c.title,
+        products.c.hs_code,
+        products.c.origin_country,
+        products.c.weight_g,
+    )
+    .join(sellers, sellers.c.id == offers.c.seller_id)
+    .join(products, products.c.id == offers.c.product_id)
+    .where(offers.c.id.in_(bindparam("offer_ids", expanding=True)))
+)
+
+
+def offers_for_sale(uow: UnitOfWork, offer_ids: list[str]) -> dict[str, Any]:
+    """Offer id -> the offer joined with its shop and product (any status; callers judge)."""
+    return {r.id: r for r in uow.conn.execute(_OFFERS_FOR_SALE, {"offer_ids": offer_ids})}
 
 
 @dataclass(frozen=True, slots=True)

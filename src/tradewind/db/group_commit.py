@@ -132,6 +132,20 @@ class GroupCommitWriter(Generic[J, R]):
         return settled
 
 
+def still_queued(what: str, code: str) -> Callable[[], Exception]:
+    """The answer for a caller that waited too long: not an answer either way, since the job
+    may still commit, and a retry under the same Idempotency-Key then returns it."""
+
+    def refusal() -> Exception:
+        return TooManyRequests(
+            f"the {what} is still queued; retry with the same Idempotency-Key",
+            retry_after_s=1,
+            code=code,
+        )
+
+    return refusal
+
+
 def _time_out(future: asyncio.Future[R], on_timeout: Callable[[], Exception]) -> None:
     if not future.done():
         future.set_exception(on_timeout())

@@ -16,11 +16,10 @@ from tradewind.db.uow import UnitOfWorkFactory
 from tradewind.flash.claims import ClaimInput, ClaimResult, SaleState
 from tradewind.flash.gate import POLL_S, SaleGate, Verdict
 from tradewind.flash.writer import ClaimWriter
-from tradewind.kernel.errors import Conflict, NotFound, TooManyRequests
+from tradewind.kernel.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
 
-CLAIM_WAIT_S = 30.0
 STOP_TIMEOUT_S = 10.0
 POLLER_IDLE_EXIT_S = 30.0
 MAX_POLL_BACKOFF_S = 5.0
@@ -58,7 +57,7 @@ class FlashRuntime:
 
     async def claim(self, claim: ClaimInput) -> ClaimResult:
         """Queue the claim and wait until its batch has committed (or was refused)."""
-        return await self.writer.queue.run(claim, wait_s=CLAIM_WAIT_S, on_timeout=_still_queued)
+        return await self.writer.claim(claim)
 
     def _observe(self, state: SaleState, at: float) -> None:
         self.gate.observe(state, at=at)
@@ -90,13 +89,3 @@ class FlashRuntime:
                 failures = min(failures + 1, 10)
         with self._poller_lock:
             self._poller = None
-
-
-def _still_queued() -> Exception:
-    """Not an answer either way: the claim may still commit, and a retry under the same
-    Idempotency-Key then returns it."""
-    return TooManyRequests(
-        "the claim is still queued; retry with the same Idempotency-Key",
-        retry_after_s=1,
-        code="claim_pending",
-    )

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from tradewind.db.tables.catalog import offers, products, sellers
+from tradewind.catalog.service import offers_for_sale
 from tradewind.db.tables.flash import flash_buyers, flash_claims, flash_sales
 from tradewind.db.tables.ordering import orders
 from tradewind.db.uow import UnitOfWork
@@ -35,25 +35,7 @@ def create_sale(
 ) -> dict[str, Any]:
     """A seller puts one of its offers on flash sale (operators may do it for any offer)."""
     require_role(principal, Role.SELLER, Role.OPERATOR)
-    offer = uow.conn.execute(
-        select(
-            offers.c.id,
-            offers.c.seller_id,
-            offers.c.product_id,
-            offers.c.price_minor,
-            offers.c.currency,
-            offers.c.status,
-            offers.c.shipping_services,
-            sellers.c.account_id.label("seller_account_id"),
-            sellers.c.status.label("seller_status"),
-            products.c.title,
-            products.c.hs_code,
-            products.c.origin_country,
-        )
-        .join(sellers, sellers.c.id == offers.c.seller_id)
-        .join(products, products.c.id == offers.c.product_id)
-        .where(offers.c.id == offer_id)
-    ).first()
+    offer = offers_for_sale(uow, [offer_id]).get(offer_id)
     ensure_visible(principal, [offer.seller_account_id] if offer else [], "offer")
     assert offer is not None
     if offer.status != "active" or offer.seller_status != "active":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from tradewind.db.group_commit import GroupCommitWriter, Job
+from tradewind.db.group_commit import GroupCommitWriter, Job, still_queued
 from tradewind.db.turns import WriterTurns
 from tradewind.db.uow import UnitOfWorkFactory
 from tradewind.flash.claims import (
@@ -23,6 +23,8 @@ from tradewind.flash.claims import (
 )
 
 MAX_QUEUED_CLAIMS = 20_000
+CLAIM_WAIT_S = 30.0
+_STILL_QUEUED = still_queued("claim", "claim_pending")
 
 __all__ = ["ClaimWriter", "Job"]
 
@@ -47,9 +49,9 @@ class ClaimWriter:
             queue_full_message="the flash-sale queue is full; retry shortly",
         )
 
-    @property
-    def queue(self) -> GroupCommitWriter[ClaimInput, ClaimResult]:
-        return self._writer
+    async def claim(self, claim: ClaimInput) -> ClaimResult:
+        """Queue ``claim``; returns once its batch committed, raises what refused it."""
+        return await self._writer.run(claim, wait_s=CLAIM_WAIT_S, on_timeout=_STILL_QUEUED)
 
     def submit(self, job: Job[ClaimInput, ClaimResult]) -> None:
         self._writer.submit(job)

@@ -14,10 +14,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select
-
+from tradewind.catalog.service import offers_for_sale
 from tradewind.customs.landed_cost import CustomsLine
-from tradewind.db.tables.catalog import offers, products, sellers
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, Role, require_role
 from tradewind.inventory.batch import PricedUnits
@@ -36,34 +34,6 @@ from tradewind.ordering.pricing import fx_snapshot, unit_price_for_buyer
 from tradewind.timers.service import TimerSpec
 
 PAYMENT_TIMEOUT_KIND = "checkout.payment_timeout"
-
-_OFFER_COLUMNS = (
-    offers.c.id,
-    offers.c.seller_id,
-    offers.c.product_id,
-    offers.c.price_minor,
-    offers.c.currency,
-    offers.c.status,
-    offers.c.shipping_services,
-    sellers.c.account_id.label("seller_account_id"),
-    sellers.c.status.label("seller_status"),
-    sellers.c.handling_days,
-    offers.c.free_shipping,
-    sellers.c.country.label("seller_country"),
-    products.c.title,
-    products.c.hs_code,
-    products.c.origin_country,
-    products.c.weight_g,
-)
-
-# Built once (checkouts are the hottest path): SQLAlchemy then skips rebuilding the statement
-# and computing its cache key on every call.
-OFFERS_FOR_CHECKOUT = (
-    select(*_OFFER_COLUMNS)
-    .join(sellers, sellers.c.id == offers.c.seller_id)
-    .join(products, products.c.id == offers.c.product_id)
-    .where(offers.c.id.in_(bindparam("offer_ids", expanding=True)))
-)
 
 SUMMARY_KEYS = (
     "id",
@@ -285,7 +255,7 @@ def _shipping_service(chosen: str | None, offered: list[str]) -> str:
 
 
 def _load_offers(uow: UnitOfWork, offer_ids: list[str]) -> dict[str, Any]:
-    rows = {r.id: r for r in uow.conn.execute(OFFERS_FOR_CHECKOUT, {"offer_ids": offer_ids})}
+    rows = offers_for_sale(uow, offer_ids)
     for offer_id in offer_ids:
         row = rows.get(offer_id)
         if row is None or row.status != "active" or row.seller_status != "active":

@@ -94,7 +94,7 @@ def _claim_keys(
     whose key an earlier job of this batch claims (a retry racing its original) -> that job."""
     first_by_key: dict[tuple[str, str], int] = {}
     twins: dict[int, int] = {}
-    claiming: list[int] = []
+    claims: list[idem.Claim] = []
     for i, job in enumerate(jobs):
         if job.claim is None:
             continue
@@ -103,10 +103,9 @@ def _claim_keys(
             twins[i] = first_by_key[key]
         else:
             first_by_key[key] = i
-            claiming.append(i)
-    claims = [jobs[i].claim for i in claiming]
-    outcomes = idem.claim_many(uow, [c for c in claims if c is not None])
-    for i, outcome in zip(claiming, outcomes, strict=True):
+            claims.append(job.claim)
+    outcomes = idem.claim_many(uow, claims)
+    for i, outcome in zip(first_by_key.values(), outcomes, strict=True):
         if isinstance(outcome, idem.StoredResult):
             settled[i] = Replayed(outcome)
         elif outcome is not None:

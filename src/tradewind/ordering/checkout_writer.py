@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tradewind.db.group_commit import GroupCommitWriter
+from tradewind.db.group_commit import GroupCommitWriter, still_queued
 from tradewind.db.turns import WriterTurns
 from tradewind.db.uow import UnitOfWorkFactory
-from tradewind.kernel.errors import TooManyRequests
 from tradewind.ordering.checkout_write import (
     CheckoutJob,
     Placed,
@@ -26,6 +25,7 @@ from tradewind.ordering.checkout_write import (
 MAX_BATCH_CHECKOUTS = 200
 MAX_QUEUED_CHECKOUTS = 5_000
 CHECKOUT_WAIT_S = 30.0
+_STILL_QUEUED = still_queued("checkout", "checkout_pending")
 STOP_TIMEOUT_S = 10.0
 
 
@@ -43,7 +43,7 @@ class CheckoutWriter:
 
     async def place(self, job: CheckoutJob) -> Placed | Replayed:
         """Queue ``job``; returns once it committed, raises what refused it."""
-        return await self._writer.run(job, wait_s=CHECKOUT_WAIT_S, on_timeout=_still_queued)
+        return await self._writer.run(job, wait_s=CHECKOUT_WAIT_S, on_timeout=_STILL_QUEUED)
 
     def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
         """Server shutdown: commit (and answer) the checkouts still queued."""
@@ -54,13 +54,3 @@ class CheckoutWriter:
             settled = apply_checkouts(uow, jobs)
             uow.commit()
         return settled
-
-
-def _still_queued() -> Exception:
-    """Not an answer either way: the checkout may still commit, and a retry under the same
-    Idempotency-Key then returns it."""
-    return TooManyRequests(
-        "the checkout is still queued; retry with the same Idempotency-Key",
-        retry_after_s=1,
-        code="checkout_pending",
-    )
