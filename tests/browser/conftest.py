@@ -13,7 +13,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    expect,
+    sync_playwright,
+)
 
 from tests.browser.market import Market
 from tests.support.server import ServerProcess
@@ -74,21 +81,49 @@ def market(demo_server: ServerProcess) -> Iterator[Market]:
         yield found
 
 
+class CspWatch:
+    """Every Content-Security-Policy refusal Chromium reports in the watched contexts.
+
+    The pages must satisfy their own policy (no inline script, nothing from elsewhere): a
+    refusal means part of a page silently stopped working, so every browser test fails on one.
+    """
+
+    def __init__(self) -> None:
+        self.refusals: list[str] = []
+
+    def watch(self, context: BrowserContext) -> BrowserContext:
+        context.on("console", self._on_console)
+        return context
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            self.refusals.append(message.text)
+
+
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
+def csp() -> Iterator[CspWatch]:
+    watch = CspWatch()
+    yield watch
+    assert watch.refusals == [], watch.refusals
+
+
+@pytest.fixture
+def page(browser: Browser, csp: CspWatch) -> Iterator[Page]:
+    context = csp.watch(browser.new_context())
     new_page = context.new_page()
     yield new_page
     context.close()
 
 
 @pytest.fixture
-def person(browser: Browser, demo_server: ServerProcess) -> Iterator[Callable[[str], Page]]:
+def person(
+    browser: Browser, demo_server: ServerProcess, csp: CspWatch
+) -> Iterator[Callable[[str], Page]]:
     """``person(email)``: a fresh browser (own cookies) logged in as that account."""
     contexts = []
 
     def log_in(email: str) -> Page:
-        context = browser.new_context(base_url=demo_server.base_url)
+        context = csp.watch(browser.new_context(base_url=demo_server.base_url))
         contexts.append(context)
         new_page = context.new_page()
         new_page.goto("/login")
@@ -104,8 +139,8 @@ def person(browser: Browser, demo_server: ServerProcess) -> Iterator[Callable[[s
 
 
 @pytest.fixture
-def visitor(browser: Browser, demo_server: ServerProcess) -> Iterator[Page]:
+def visitor(browser: Browser, demo_server: ServerProcess, csp: CspWatch) -> Iterator[Page]:
     """A browser nobody has logged in with yet."""
-    context = browser.new_context(base_url=demo_server.base_url)
+    context = csp.watch(browser.new_context(base_url=demo_server.base_url))
     yield context.new_page()
     context.close()

@@ -7,13 +7,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from tradewind.kernel.errors import FieldError, IllegalTransition, InvalidInput
+from tradewind.kernel.text import is_ascii_digits
 
 GTIN_LENGTHS = frozenset({8, 12, 13, 14})
 MAX_TITLE_LEN = 500
 MAX_PRICE_MINOR = 10**12  # a hard ceiling: no listing costs more than 10^10 major units
 MAX_STOCK = 1_000_000
 MAX_HANDLING_DAYS = 30
-_HS_RE = re.compile(r"^\d{6}$")
+MAX_WEIGHT_G = 1_000_000  # one tonne: more is freight, not a parcel
+MAX_DIMENSION_MM = 10_000
+MAX_VERSION = 2**31 - 2  # versions live in 32-bit columns and the next one must fit too
+_HS_RE = re.compile(r"^[0-9]{6}$")  # not \d: that also matches other scripts' digits
 
 
 class SellerStatus(StrEnum):
@@ -56,7 +60,7 @@ def gtin_check_digit(body: str) -> int:
 
 def is_valid_gtin(code: str) -> bool:
     return (
-        code.isdigit()
+        is_ascii_digits(code)
         and len(code) in GTIN_LENGTHS
         and gtin_check_digit(code[:-1]) == int(code[-1])
     )
@@ -74,7 +78,7 @@ def normalize_gtin(raw: str) -> str:
 
 
 def validate_hs_code(raw: str) -> str:
-    if not _HS_RE.match(raw):
+    if not _HS_RE.fullmatch(raw):
         raise InvalidInput(
             "HS code must be 6 digits",
             errors=[FieldError("hs_code", "must be 6 digits", "invalid_hs_code")],
@@ -89,6 +93,30 @@ def validate_price(price_minor: int) -> int:
             errors=[FieldError("price_minor", "out of range", "invalid_price")],
         )
     return price_minor
+
+
+def validate_weight_and_size(weight_g: int, dimensions_mm: dict[str, int]) -> None:
+    """The same limits for the API, the listing form and the CSV import."""
+    if not 0 < weight_g <= MAX_WEIGHT_G:
+        raise InvalidInput(
+            f"weight must be 1 to {MAX_WEIGHT_G} grams",
+            errors=[FieldError("weight_g", "out of range", "invalid_weight")],
+        )
+    for field, value in dimensions_mm.items():
+        if not 0 <= value <= MAX_DIMENSION_MM:
+            raise InvalidInput(
+                f"{field} must be 0 to {MAX_DIMENSION_MM} mm",
+                errors=[FieldError(field, "out of range", "invalid_dimension")],
+            )
+
+
+def validate_version(version: int) -> int:
+    if not 1 <= version <= MAX_VERSION:
+        raise InvalidInput(
+            "version must be the offer's current version",
+            errors=[FieldError("version", "out of range", "invalid_version")],
+        )
+    return version
 
 
 def validate_stock(stock: int) -> int:

@@ -20,12 +20,15 @@ from tradewind.catalog.domain import (
     validate_hs_code,
     validate_price,
     validate_stock,
+    validate_version,
+    validate_weight_and_size,
 )
 from tradewind.db.tables.catalog import offers, products, sellers
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, Role, require_role
 from tradewind.kernel.errors import Conflict, FieldError, InvalidInput, NotFound
 from tradewind.kernel.ids import new_id
+from tradewind.kernel.text import clean_text
 from tradewind.logistics.shipping import SERVICES
 from tradewind.money.currency import currency_for_country, validate_country, validate_currency
 
@@ -168,14 +171,20 @@ class NewProduct:
 def product_values(
     data: NewProduct, *, created_by: str | None, now: Any, source_ref: str | None = None
 ) -> dict[str, Any]:
-    """Validated column values for a product (shared by the API and the bulk importer)."""
+    """Validated column values for a product (shared by the API, the CSV and the importer)."""
+    for name in ("title", "brand", "model", "description", "category", "image_url"):
+        clean_text(getattr(data, name) or "", name)
+    for key, value in data.attributes.items():
+        clean_text(key + value, "attributes")
     title = data.title.strip()
     if not 1 <= len(title) <= MAX_TITLE_LEN:
         raise InvalidInput(
             "title must be 1 to 500 characters", errors=[FieldError("title", "length out of range")]
         )
-    if data.weight_g <= 0:
-        raise InvalidInput("weight must be positive", errors=[FieldError("weight_g", "> 0")])
+    validate_weight_and_size(
+        data.weight_g,
+        {"length_mm": data.length_mm, "width_mm": data.width_mm, "height_mm": data.height_mm},
+    )
     guess = categorize(title, data.attributes.get("product_type"))
     return {
         "id": new_id("prd"),
@@ -349,7 +358,8 @@ def update_offer(
     are not in it, which is why a stale version must be refused rather than overwritten.
     """
     seller = seller_of(uow, principal)
-    values: dict[str, Any] = {"version": change.version + 1, "updated_at": uow.clock.now()}
+    version = validate_version(change.version)
+    values: dict[str, Any] = {"version": version + 1, "updated_at": uow.clock.now()}
     if change.price_minor is not None:
         values["price_minor"] = validate_price(change.price_minor)
     if change.stock is not None:
@@ -361,7 +371,7 @@ def update_offer(
         .where(
             offers.c.id == offer_id,
             offers.c.seller_id == seller["id"],
-            offers.c.version == change.version,
+            offers.c.version == version,
         )
         .values(**values)
     ).rowcount

@@ -32,6 +32,7 @@ from tradewind.web.routes import (
     search,
     tracking,
 )
+from tradewind.web.security import SecurityHeaders
 
 
 def create_app(container: Container, *, access_log: bool = True) -> FastAPI:
@@ -81,5 +82,6 @@ def create_app(container: Container, *, access_log: bool = True) -> FastAPI:
         RequestContextMiddleware,
         max_body_bytes=container.settings.max_body_bytes,
         access_log=access_log,
+        security=SecurityHeaders(hsts=container.settings.public_base_url.startswith("https://")),
     )
     return app

@@ -1,7 +1,11 @@
-"""Pure ASGI middleware: request ids, access logs and the request body size limit.
+"""Pure ASGI middleware: request ids, access logs, security headers and input limits.
 
 Pure ASGI (not BaseHTTPMiddleware) because it sits on every request, flash-sale claims included,
 and BaseHTTPMiddleware costs a task and a stream copy per request.
+
+It is the outermost layer the application owns, so it is also where an unexpected exception
+becomes a 500: here the request id is still known, and it goes into the header, the body and the
+log line (Starlette's own catch-all runs outside this middleware, after the id is gone).
 """
 
 from __future__ import annotations
@@ -10,15 +14,19 @@ import logging
 import re
 import secrets
 import time
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tradewind.kernel.text import control_characters_error, has_control_characters
 from tradewind.logs import request_id_var
-from tradewind.web.problems import problem_response
+from tradewind.web.problems import domain_problem, internal_error, problem_response
+from tradewind.web.security import SecurityHeaders
 
 log = logging.getLogger("tradewind.access")
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_FORM = b"application/x-www-form-urlencoded"
 
 
 class BodyTooLarge(HTTPException):
@@ -29,10 +37,18 @@ class BodyTooLarge(HTTPException):
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, access_log: bool = True) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        access_log: bool = True,
+        security: SecurityHeaders | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.access_log = access_log
+        self.security = security or SecurityHeaders()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -43,39 +59,51 @@ class RequestContextMiddleware:
         request_id = incoming if _REQUEST_ID_RE.match(incoming) else secrets.token_hex(8)
         token = request_id_var.set(request_id)
         started = time.perf_counter()
-        status = {"code": 500}
+        state = {"code": 500, "started": False}
+        extra_headers = [
+            (b"x-request-id", request_id.encode()),
+            *self.security.for_request(scope["path"], headers),
+        ]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                state["code"] = message["status"]
+                state["started"] = True
+                message["headers"] = self.security.merge(message.get("headers", []), extra_headers)
+            await send(message)
+
         try:
             declared = headers.get(b"content-length")
             if declared is not None and (
                 not declared.isdigit() or int(declared) > self.max_body_bytes
             ):
-                await self._too_large(scope, receive, send)
-                status["code"] = 413
+                await self._too_large(scope, receive, send_with_headers)
                 return
-
-            async def send_with_id(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    status["code"] = message["status"]
-                    message.setdefault("headers", [])
-                    message["headers"] = [
-                        *message["headers"],
-                        (b"x-request-id", request_id.encode()),
-                    ]
-                await send(message)
-
-            await self.app(scope, self._limited(receive), send_with_id)
+            if _has_dirty_target(scope):
+                await _refuse_dirty(scope, receive, send_with_headers, ["path or query"])
+                return
+            body_receive = self._limited(receive)
+            if headers.get(b"content-type", b"").startswith(_FORM):
+                body_receive, dirty = await self._checked_form(body_receive)
+                if dirty:
+                    await _refuse_dirty(scope, receive, send_with_headers, dirty)
+                    return
+            await self.app(scope, body_receive, send_with_headers)
         except BodyTooLarge:
-            await self._too_large(scope, receive, send)
-            status["code"] = 413
+            await self._too_large(scope, receive, send_with_headers)
+        except Exception as exc:  # the last line of defence, logged with its request id
+            log.error("unhandled error", exc_info=exc, extra={"path": scope["path"]})
+            if not state["started"]:
+                await internal_error()(scope, receive, send_with_headers)
         finally:
             if self.access_log:
                 log.info(
                     "%s %s %s",
                     scope["method"],
                     scope["path"],
-                    status["code"],
+                    state["code"],
                     extra={
-                        "status": status["code"],
+                        "status": state["code"],
                         "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                     },
                 )
@@ -95,12 +123,54 @@ class RequestContextMiddleware:
 
         return wrapped
 
+    async def _checked_form(self, receive: Receive) -> tuple[Receive, list[str]]:
+        """Read a (size-limited) form body once, check its fields, and replay it to the app.
+
+        Page forms arrive here; API bodies are JSON and checked by their models
+        (``web.schemas.StrictInput``). Multipart uploads are checked by their own parsers.
+        """
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        dirty = [k for k, v in fields if has_control_characters(k) or has_control_characters(v)]
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        return replay, dirty
+
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(
             413,
             "body_too_large",
             "Request body too large",
             f"request bodies are limited to {self.max_body_bytes} bytes",
-            headers={"Connection": "close", "X-Request-ID": request_id_var.get() or ""},
+            headers={"Connection": "close"},
         )
         await response(scope, receive, send)
+
+
+def _has_dirty_target(scope: Scope) -> bool:
+    """The path (already percent-decoded by the server) or the query string carry controls."""
+    if has_control_characters(scope["path"]):
+        return True
+    query = scope.get("query_string", b"")
+    return bool(query) and has_control_characters(
+        unquote_to_bytes(query).decode("utf-8", "replace")
+    )
+
+
+async def _refuse_dirty(scope: Scope, receive: Receive, send: Send, fields: list[str]) -> None:
+    await domain_problem(control_characters_error(fields))(scope, receive, send)

@@ -1,13 +1,12 @@
 """RFC 9457 problem details, mapped from typed errors by one table.
 
 ``STATUS_BY_ERROR`` is the only place that decides which HTTP status a domain error gets. The
-``code`` member is stable and documented (docs/reference/errors.md); ``detail`` is for humans.
+``code`` member is stable and documented (docs/reference/api.md); ``detail`` is for humans.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,8 +16,6 @@ from starlette.responses import Response
 
 from tradewind.kernel import errors as e
 from tradewind.logs import request_id_var
-
-log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -34,7 +31,7 @@ STATUS_BY_ERROR: tuple[tuple[type[e.DomainError], int], ...] = (
     (e.DomainError, 400),
 )
 
-_HTTP_CODES = {
+HTTP_CODES = {
     400: "bad_request",
     401: "unauthenticated",
     403: "forbidden",
@@ -77,8 +74,8 @@ def problem_response(
     return Response(json.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _domain_error(_request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, e.DomainError)
+def domain_problem(exc: e.DomainError) -> Response:
+    """The problem response for a typed domain error (also used by the middleware)."""
     headers = None
     if isinstance(exc, e.TooManyRequests):
         headers = {"Retry-After": str(exc.retry_after_s)}
@@ -90,6 +87,11 @@ def _domain_error(_request: Request, exc: Exception) -> Response:
         errors=[{"field": f.field, "message": f.message, "code": f.code} for f in exc.errors],
         headers=headers,
     )
+
+
+def _domain_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, e.DomainError)
+    return domain_problem(exc)
 
 
 def _validation_error(_request: Request, exc: Exception) -> Response:
@@ -118,7 +120,7 @@ def _validation_error(_request: Request, exc: Exception) -> Response:
 
 def _http_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    code = HTTP_CODES.get(exc.status_code, "http_error")
     return problem_response(
         exc.status_code,
         code,
@@ -128,8 +130,8 @@ def _http_error(_request: Request, exc: Exception) -> Response:
     )
 
 
-def _unexpected(_request: Request, exc: Exception) -> Response:
-    log.error("unhandled error", exc_info=exc)
+def internal_error() -> Response:
+    """A 500 that says nothing about the cause but carries the request id (header and body)."""
     return problem_response(
         500,
         "internal_error",
@@ -142,4 +144,3 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(e.DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected)

@@ -2,16 +2,51 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from tradewind.kernel.text import control_characters_error, has_control_characters
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
+# The widest integer any column holds (BIGINT). Fields carry their own tighter bounds; this is
+# the net under them, so an unbounded integer can never reach a driver and overflow there.
+MAX_ABS_INT = 2**63 - 1
 
 
 class StrictInput(BaseModel):
-    """Every request body: unknown fields are errors, strings are not coerced into numbers."""
+    """Every request body: unknown fields are errors, strings are not coerced into numbers,
+    no text carries control characters and no integer exceeds what a column can hold."""
 
     model_config = ConfigDict(extra="forbid", strict=True, str_max_length=10_000)
+
+    @model_validator(mode="after")
+    def _clean_values(self) -> StrictInput:
+        bad = [name for name, value in self.__dict__.items() if _is_dirty(value)]
+        if bad:
+            raise control_characters_error(bad)
+        return self
+
+
+def _is_dirty(value: Any) -> bool:
+    """True for text with control characters, or an out-of-range integer, at any depth.
+
+    Nested StrictInput models validate themselves, so they are not walked twice.
+    """
+    if isinstance(value, str):
+        return has_control_characters(value)
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        if abs(value) > MAX_ABS_INT:
+            raise ValueError(f"integers are limited to ±{MAX_ABS_INT}")
+        return False
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_is_dirty(item) for item in value)
+    if isinstance(value, dict):
+        return any(_is_dirty(k) or _is_dirty(v) for k, v in value.items())
+    return False
 
 
 class Problem(BaseModel):

@@ -19,6 +19,7 @@ from tradewind.catalog.domain import OfferStatus, normalize_gtin
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal
 from tradewind.kernel.errors import DomainError, InvalidInput
+from tradewind.kernel.text import is_ascii_digits
 from tradewind.money.amount import Money
 from tradewind.search import service as search
 from tradewind.web.pages import queries
@@ -76,10 +77,13 @@ def parse(data: bytes) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]
 
 
 def _whole(value: str, name: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidInput(f"{name} must be a whole number, not {value!r}") from None
+    # int() also reads other scripts' digits ("٣" is 3); a CSV column takes ASCII digits only.
+    if not is_ascii_digits(value) or len(value) > _MAX_DIGITS:
+        raise InvalidInput(f"{name} must be a whole number, not {value!r}")
+    return int(value)
+
+
+_MAX_DIGITS = 12  # far above every column's limit, which the domain checks with a clear message
 
 
 def apply_row(

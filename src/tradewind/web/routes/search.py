@@ -79,7 +79,7 @@ def search_products(
     facets: bool = True,
     limit: Annotated[int, Query(ge=1, le=search.MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     after: Annotated[
-        str | None, Query(pattern=r"^\d{1,4}$", description="next_cursor of the previous page")
+        str | None, Query(pattern=r"^[0-9]{1,4}$", description="next_cursor of the previous page")
     ] = None,
 ) -> SearchPage:
     """Ranked products; filters narrow, facets count the whole filtered match set."""
