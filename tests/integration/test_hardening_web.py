@@ -257,3 +257,17 @@ def test_an_unexpected_error_carries_its_request_id(container: Container) -> Non
     assert len(errors) == 1
     assert errors[0]["request_id"] == "req-12345678"
     assert "kaboom" in errors[0]["exc"]
+
+
+def test_operators_get_404_for_objects_that_do_not_exist(
+    client: TestClient, container: Container, live: httpx.Client
+) -> None:
+    ops = operator_headers(client, container)
+    resolve = live.post(
+        "/api/v1/disputes/dsp_missing/resolve",
+        json={"resolution": "release", "note": "no such dispute"},
+        headers={**ops, "Idempotency-Key": "resolve-missing"},
+    )
+    assert_problem(resolve, 404, "not_found")
+    for path in ("/api/v1/orders/ord_missing", "/api/v1/checkouts/chk_missing"):
+        assert_problem(live.get(path, headers=ops), 404, "not_found")

@@ -49,12 +49,13 @@ def require_role(principal: Principal, *roles: Role) -> None:
 def ensure_visible(principal: Principal, owner_ids: Iterable[str | None], what: str) -> None:
     """Let operators and the owners of an object see it; everybody else gets 404.
 
-    Why 404 and not 403: answering 403 would confirm that the object exists, which leaks other
-    buyers' and sellers' order ids. Every endpoint that serves an owned object calls this.
+    Callers pass no owners (or only None) when the object does not exist: a 404 for everyone,
+    operators included. Why 404 and not 403: answering 403 would confirm that the object exists,
+    which leaks other buyers' and sellers' order ids. Every endpoint that serves an owned object
+    calls this.
     """
-    if principal.is_operator:
-        return
-    if principal.account_id in {o for o in owner_ids if o is not None}:
+    owners = {o for o in owner_ids if o is not None}
+    if owners and (principal.is_operator or principal.account_id in owners):
         return
     raise NotFound(f"{what} not found")
 

@@ -38,7 +38,7 @@ def _load(uow: UnitOfWork, order_id: str) -> dict[str, Any]:
 
 
 def get_order(uow: UnitOfWork, principal: Principal, order_id: str) -> dict[str, Any]:
-    order = _load(uow, order_id) if _exists(uow, order_id) else {}
+    order = _load(uow, order_id) if _exists(uow, order_id) else {}  # {}: 404 for all
     ensure_visible(principal, [order.get("buyer_id"), order.get("seller_account_id")], "order")
     order["lines"] = [
         dict(r._mapping)
