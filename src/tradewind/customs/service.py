@@ -174,14 +174,18 @@ def list_amendments(uow: UnitOfWork, *, limit: int, after: str | None) -> list[d
         check_plain_text(after, "after", max_len=64)
         query = query.where(customs_rules.c.id > after)
     today = uow.clock.now().date()
-    return [_listed(row, today) for row in uow.conn.execute(query)]
+    _, skipped = apply_valid(BUILTIN_RULES, amendments(uow))
+    not_applied = {a.amendment_id for a, _ in skipped}
+    return [_listed(row, today, not_applied) for row in uow.conn.execute(query)]
 
 
-def _listed(row: Any, today: date) -> dict[str, Any]:
+def _listed(
+    row: Any, today: date, not_applied: frozenset[str] | set[str] = frozenset()
+) -> dict[str, Any]:
     amendment = _decoded(row)
     if row.withdrawn_at is not None:
         status = "withdrawn"
-    elif amendment is None:
+    elif amendment is None or row.id in not_applied:
         status = "invalid"
     else:
         status = "in_effect" if in_effect(amendment, today) else "scheduled"

@@ -28,7 +28,7 @@ class FxIn(StrictInput):
     spread_bps: int = Field(default=0, ge=0, le=MAX_SPREAD_BPS)
     source: str = Field(default="operator", max_length=MAX_SOURCE_LEN)
     valid_from: AwareDatetime | None = Field(
-        default=None, description="default now; from a day before now to a year ahead"
+        default=None, strict=False, description="default now; from a day before now to a year ahead"
     )
 
 
