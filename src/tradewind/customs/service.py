@@ -115,8 +115,9 @@ def amend(uow: UnitOfWork, created_by: str, amendment: Amendment) -> dict[str, A
     now = uow.clock.now()
     check_schedulable(amendment, now.date())
     _lock_writers(uow)
-    stored = amendments(uow)
-    if len(stored) >= MAX_AMENDMENTS:
+    rows = _active_rows(uow)  # counted as rows: an unreadable row still takes a read slot
+    stored = [a for a in map(_decoded, rows) if a is not None]
+    if len(rows) >= MAX_AMENDMENTS:
         raise LimitExceeded(
             f"at most {MAX_AMENDMENTS} customs amendments may be scheduled or in force",
             code="too_many_amendments",
