@@ -36,10 +36,16 @@ def validate_currency(code: str) -> str:
     return code
 
 
+# CLDR territories that are not countries: unknown region, EU, eurozone, UN, outlying Oceania.
+_NOT_COUNTRIES = frozenset({"ZZ", "EU", "EZ", "UN", "QO"})
+
+
 @cache
 def _countries() -> frozenset[str]:
     codes = (str(c) for c in Locale("en").territories)
-    return frozenset(c for c in codes if len(c) == 2 and c.isalpha())
+    return frozenset(
+        c for c in codes if len(c) == 2 and c.isalpha() and c.isupper() and c not in _NOT_COUNTRIES
+    )
 
 
 def validate_country(code: str) -> str:

@@ -10,15 +10,22 @@ more than mid-market and the difference stays with the platform (the ledger book
 ``platform:fx`` accounts). The product is exact, then rounded once by
 :func:`tradewind.money.rounding.round_to_minor`; differing minor units (JPY 0 -> ILS 2 -> KWD 3)
 need no special case because the arithmetic runs in major units.
+
+The bounds on a rate (:data:`MIN_RATE`, :data:`MAX_RATE`, :data:`MAX_RATE_DIGITS`) are defined
+here once and checked by :func:`validate_rate`, both when an operator writes a quote
+(:func:`parse_rate`) and whenever a stored quote is read back into an :class:`FxQuote`: a rate
+that could not be priced with is refused at the door instead of breaking every price later.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Context, Decimal
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 
 from tradewind.kernel.errors import FieldError, InvalidInput
+from tradewind.kernel.plain_text import check_plain_text
 from tradewind.money.amount import CurrencyMismatch, Money
 from tradewind.money.currency import validate_currency
 from tradewind.money.rounding import BPS_PER_UNIT, EXACT, round_to_minor
@@ -30,6 +37,11 @@ MIN_RATE = Decimal(10) ** -9
 MAX_SOURCE_LEN = 100
 MAX_QUOTE_ID_LEN = 100
 CROSS_RATE_DIGITS = 12  # significant digits kept when a cross rate needs a division
+MAX_RATE_TEXT_LEN = 40  # the stored column's width
+MAX_VALID_FROM_PAST = timedelta(days=1)  # a rate may start "this morning", not last year
+MAX_VALID_FROM_AHEAD = timedelta(days=366)
+# Digits, an optional fraction and exponent; ASCII only (no signs, spaces, "_", "NaN", "Inf").
+_RATE_TEXT = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +63,7 @@ class FxQuote:
     def __post_init__(self) -> None:
         validate_currency(self.base)
         validate_currency(self.quote)
-        _check_rate(self.rate)
+        validate_rate(self.rate)
         _check_spread(self.spread_bps)
         _check_text(self.source, "source", MAX_SOURCE_LEN)
         _check_text(self.quote_id, "quote_id", MAX_QUOTE_ID_LEN)
@@ -114,7 +126,10 @@ def cross(
     )
 
 
-def _check_rate(rate: Decimal) -> None:
+def validate_rate(rate: Decimal) -> Decimal:
+    """``rate`` if it is finite, in [:data:`MIN_RATE`, :data:`MAX_RATE`] and has at most
+    :data:`MAX_RATE_DIGITS` significant digits; ``invalid_rate`` otherwise. The one check,
+    on write and on read."""
     if not isinstance(rate, Decimal):
         raise TypeError(f"rate must be a Decimal, not {type(rate).__name__}")
     if (
@@ -122,11 +137,70 @@ def _check_rate(rate: Decimal) -> None:
         or not MIN_RATE <= rate <= MAX_RATE
         or len(rate.as_tuple().digits) > MAX_RATE_DIGITS
     ):
-        raise InvalidInput(
-            f"rate must be a positive decimal in [{MIN_RATE}, {MAX_RATE}] "
-            f"with at most {MAX_RATE_DIGITS} digits: {rate}",
-            errors=[FieldError("rate", "out of range", "invalid_rate")],
+        raise _bad_rate(
+            f"rate must be a number from {MIN_RATE:f} to {MAX_RATE:f} with at most "
+            f"{MAX_RATE_DIGITS} significant digits"
         )
+    return rate
+
+
+def parse_rate(raw: str) -> Decimal:
+    """An operator's rate text, such as ``"3.6712"``, checked by :func:`validate_rate`."""
+    if not isinstance(raw, str) or len(raw) > MAX_RATE_TEXT_LEN or not _RATE_TEXT.fullmatch(raw):
+        raise _bad_rate("rate must be a plain positive decimal number such as '3.6712'")
+    try:
+        rate = Decimal(raw)
+    except InvalidOperation as exc:  # pragma: no cover - the pattern admits only numbers
+        raise _bad_rate("rate must be a plain positive decimal number such as '3.6712'") from exc
+    return validate_rate(rate)
+
+
+def rate_text(rate: Decimal) -> str:
+    """How a rate is stored: positional notation (``0.000000001``, never ``1E-9``)."""
+    return format(validate_rate(rate), "f")
+
+
+def validate_pair(base: str, quote: str) -> None:
+    """Both ISO 4217 currencies with a minor unit (``unknown_currency``), and not the same
+    one (``same_currency``): a quote from a currency to itself is implicit, never stored."""
+    for field, code in (("base", base), ("quote", quote)):
+        try:
+            validate_currency(code)
+        except InvalidInput as exc:
+            raise InvalidInput(
+                f"{field} must be an ISO 4217 currency code such as USD: {code!r} is not one",
+                code="unknown_currency",
+                errors=[FieldError(field, "not an ISO 4217 currency", "unknown_currency")],
+            ) from exc
+    if base == quote:
+        raise InvalidInput(
+            "base and quote currencies must differ",
+            code="same_currency",
+            errors=[FieldError("quote", "same as base", "same_currency")],
+        )
+
+
+def check_valid_from(valid_from: datetime, now: datetime) -> datetime:
+    """``valid_from`` in UTC if it is from :data:`MAX_VALID_FROM_PAST` before ``now`` to
+    :data:`MAX_VALID_FROM_AHEAD` after it; ``valid_from_out_of_range`` otherwise."""
+    _check_utc(now)
+    earliest, latest = now - MAX_VALID_FROM_PAST, now + MAX_VALID_FROM_AHEAD
+    if valid_from.tzinfo is None or not earliest <= valid_from <= latest:
+        detail = (
+            f"valid_from must be a UTC time from {earliest.isoformat()} to {latest.isoformat()}"
+        )
+        raise InvalidInput(
+            detail,
+            code="valid_from_out_of_range",
+            errors=[FieldError("valid_from", detail, "valid_from_out_of_range")],
+        )
+    return valid_from.astimezone(UTC)  # cannot overflow: it is within a year of now
+
+
+def _bad_rate(detail: str) -> InvalidInput:
+    return InvalidInput(
+        detail, code="invalid_rate", errors=[FieldError("rate", detail, "invalid_rate")]
+    )
 
 
 def _check_spread(spread_bps: int) -> None:
@@ -135,15 +209,18 @@ def _check_spread(spread_bps: int) -> None:
     if not 0 <= spread_bps <= MAX_SPREAD_BPS:
         raise InvalidInput(
             f"spread must be 0 to {MAX_SPREAD_BPS} basis points: {spread_bps}",
+            code="invalid_spread",
             errors=[FieldError("spread_bps", "out of range", "invalid_spread")],
         )
 
 
 def _check_text(value: str, name: str, max_len: int) -> None:
-    if not isinstance(value, str) or not 1 <= len(value) <= max_len or value != value.strip():
+    check_plain_text(value, name, min_len=1, max_len=max_len)
+    if value != value.strip():
         raise InvalidInput(
             f"{name} must be 1 to {max_len} characters without surrounding spaces",
-            errors=[FieldError(name, "missing or too long")],
+            code="invalid_text",
+            errors=[FieldError(name, "surrounding spaces", "invalid_text")],
         )
 
 

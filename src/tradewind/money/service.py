@@ -6,38 +6,30 @@ the quote it was priced with, so historic amounts are never re-converted.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert, select
 
 from tradewind.db.tables.money import fx_quotes
 from tradewind.db.uow import UnitOfWork
-from tradewind.kernel.errors import Conflict, FieldError, InvalidInput
+from tradewind.kernel.errors import Conflict, InvalidInput
 from tradewind.kernel.ids import new_id
-from tradewind.money.currency import validate_currency
-from tradewind.money.fx import FxQuote
+from tradewind.kernel.plain_text import check_plain_text
+from tradewind.money.fx import (
+    FxQuote,
+    check_valid_from,
+    parse_rate,
+    rate_text,
+    validate_pair,
+)
 
-MAX_RATE_DIGITS = 20
+log = logging.getLogger(__name__)
+
 IDENTITY_SOURCE = "identity"
-
-
-def parse_rate(raw: str) -> Decimal:
-    try:
-        rate = Decimal(raw)
-    except InvalidOperation as exc:
-        raise InvalidInput(
-            "rate must be a decimal number such as '3.6712'",
-            errors=[FieldError("rate", "not a decimal", "invalid_rate")],
-        ) from exc
-    if not rate.is_finite() or rate <= 0 or len(rate.as_tuple().digits) > MAX_RATE_DIGITS:
-        raise InvalidInput(
-            "rate must be a positive decimal with at most 20 digits",
-            errors=[FieldError("rate", "out of range", "invalid_rate")],
-        )
-    return rate
 
 
 def record_quote(
@@ -51,25 +43,29 @@ def record_quote(
     source: str,
     valid_from: datetime | None = None,
 ) -> dict[str, Any]:
-    """Store a new quote. Callers check that ``created_by`` is an operator (None: seeding)."""
-    validate_currency(base)
-    validate_currency(quote)
-    if base == quote:
-        raise InvalidInput("base and quote currencies must differ", code="same_currency")
-    if not 0 <= spread_bps <= 2000:
-        raise InvalidInput(
-            "spread must be 0 to 2000 basis points",
-            errors=[FieldError("spread_bps", "out of range")],
-        )
+    """Store a new quote. Callers check that ``created_by`` is an operator (None: seeding).
+
+    The quote is built exactly as the read path builds it (:class:`FxQuote`, the same bounds)
+    before anything is written, so a stored quote can always be priced with."""
+    validate_pair(base, quote)
     now = uow.clock.now()
+    checked = FxQuote(
+        base=base,
+        quote=quote,
+        rate=parse_rate(rate),
+        spread_bps=spread_bps,
+        source=check_plain_text(source, "source", min_len=1, max_len=100),
+        quoted_at=now if valid_from is None else check_valid_from(valid_from, now),
+        quote_id=new_id("fxq"),
+    )
     values = {
-        "id": new_id("fxq"),
-        "base": base,
-        "quote": quote,
-        "rate": str(parse_rate(rate)),
-        "spread_bps": spread_bps,
-        "source": source[:100],
-        "valid_from": valid_from or now,
+        "id": checked.quote_id,
+        "base": checked.base,
+        "quote": checked.quote,
+        "rate": rate_text(checked.rate),
+        "spread_bps": checked.spread_bps,
+        "source": checked.source,
+        "valid_from": checked.quoted_at,
         "created_by": created_by,
         "created_at": now,
     }
@@ -123,12 +119,26 @@ def quotes_for(
                 f"no FX rate from {base} to {quote} is set; an operator must add one",
                 code="fx_rate_missing",
             )
-        result[(base, quote)] = _to_quote(row)
+        result[(base, quote)] = _readable(row, base, quote)
     return result
+
+
+def _readable(row: Any, base: str, quote: str) -> FxQuote:
+    """The stored quote; one written before the bounds were checked on write (or edited in the
+    database) answers ``fx_rate_invalid`` for its pair, with the reason in the log."""
+    try:
+        return _to_quote(row)
+    except (InvalidInput, ArithmeticError, ValueError, TypeError) as exc:
+        log.error("FX quote %s (%s->%s) is unusable: %s", row.id, base, quote, exc)
+        raise Conflict(
+            f"the FX rate from {base} to {quote} is unusable; an operator must set a new one",
+            code="fx_rate_invalid",
+        ) from exc
 
 
 def list_quotes(uow: UnitOfWork, *, limit: int, after: str | None) -> list[dict[str, Any]]:
     query = select(fx_quotes).order_by(fx_quotes.c.id).limit(limit)
-    if after:
+    if after is not None:
+        check_plain_text(after, "after", max_len=64)
         query = query.where(fx_quotes.c.id > after)
     return [dict(r._mapping) for r in uow.conn.execute(query)]

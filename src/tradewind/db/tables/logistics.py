@@ -70,5 +70,8 @@ customs_rules = Table(
     Column("rule", JSON, nullable=False),
     Column("created_by", String(ID_LEN), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
+    # An amendment withdrawn before its day is kept (who, when) but no longer applies.
+    Column("withdrawn_at", UtcDateTime(), nullable=True),
+    Column("withdrawn_by", String(ID_LEN), nullable=True),
     Index("ix_customs_rules_destination_from", "destination", "effective_from"),
 )

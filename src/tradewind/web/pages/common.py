@@ -50,6 +50,8 @@ NOTICES = {
     "escalated": "The dispute was sent to an operator.",
     "resolved": "The dispute was resolved.",
     "fx": "The FX rate was added.",
+    "amended": "The amendment was scheduled.",
+    "withdrawn": "The amendment was withdrawn; it will not take effect.",
     "offer": "The listing was updated.",
     "payouts": "The payout batch ran.",
     "registered": "Welcome to Tradewind.",

@@ -6,30 +6,30 @@ where they change anything. The dispute queue is the shared ``/disputes`` page.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import text
 
-from tradewind.bootstrap import sync_manual_clock
+from tradewind.bootstrap import Container, sync_manual_clock
 from tradewind.catalog import service as catalog
 from tradewind.customs import service as customs_service
-from tradewind.customs.amendments import Amendment
 from tradewind.escrow import payouts
-from tradewind.identity.domain import Role
+from tradewind.identity.domain import Principal, Role
 from tradewind.kernel.clock import ManualClock
-from tradewind.kernel.errors import InvalidInput
+from tradewind.kernel.errors import Conflict, DomainError, InvalidInput, LimitExceeded, NotFound
 from tradewind.ledger import service as ledger
 from tradewind.money import service as fx
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
+from tradewind.web.pages import operator_forms as forms
 from tradewind.web.pages import queries
 from tradewind.web.pages.common import PAGE_SIZE, need, page, render, see_other
+from tradewind.web.problems import status_for
 
 router = APIRouter(prefix="/ops", include_in_schema=False)
 FX_PAGE = 200
+AMENDMENTS_PAGE = 200
 
 
 @router.get("")
@@ -107,9 +107,21 @@ def fx_rates(
     request: Request,
     principal: OptionalPrincipalDep,
     container: ContainerDep,
-    after: str | None = None,
+    after: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     operator = need(principal, Role.OPERATOR)
+    return _fx_page(request, operator, container, after=after)
+
+
+def _fx_page(
+    request: Request,
+    operator: Principal,
+    container: Container,
+    *,
+    after: str | None = None,
+    form: dict[str, str] | None = None,
+    error: DomainError | None = None,
+) -> Response:
     with container.uow(read_only=True) as uow:
         rows = fx.list_quotes(uow, limit=FX_PAGE, after=after)
     return render(
@@ -119,7 +131,9 @@ def fx_rates(
             "principal": operator,
             "quotes": rows,
             "next_after": rows[-1]["id"] if len(rows) == FX_PAGE else None,
+            **forms.context(form or forms.FX_DEFAULTS, error),
         },
+        status_code=status_for(error) if error else 200,
     )
 
 
@@ -129,26 +143,30 @@ def add_fx_rate(
     request: Request,
     principal: OptionalPrincipalDep,
     container: ContainerDep,
-    base: Annotated[str, Form(min_length=3, max_length=3)],
-    quote: Annotated[str, Form(min_length=3, max_length=3)],
-    rate: Annotated[str, Form(max_length=40)],
-    spread_bps: Annotated[int, Form(ge=0, le=2000)] = 0,
-    source: Annotated[str, Form(max_length=100)] = "operator",
-    valid_from: Annotated[datetime | None, Form()] = None,
+    base: Annotated[str, Form()] = "",
+    quote: Annotated[str, Form()] = "",
+    rate: Annotated[str, Form()] = "",
+    spread_bps: Annotated[str, Form()] = "",
+    source: Annotated[str, Form()] = "",
+    valid_from: Annotated[str, Form()] = "",
 ) -> Response:
+    """A bad rate re-renders the form with the operator's input and the reasons in words."""
     operator = need(principal, Role.OPERATOR)
-    with container.uow() as uow:
-        fx.record_quote(
-            uow,
-            operator.account_id,
-            base=base.upper(),
-            quote=quote.upper(),
-            rate=rate.strip(),
-            spread_bps=spread_bps,
-            source=source or "operator",
-            valid_from=valid_from if valid_from is None or valid_from.tzinfo else None,
-        )
-        uow.commit()
+    form = {
+        "base": base,
+        "quote": quote,
+        "rate": rate,
+        "spread_bps": spread_bps,
+        "source": source,
+        "valid_from": valid_from,
+    }
+    try:
+        parsed = forms.fx_quote(form)
+        with container.uow() as uow:
+            fx.record_quote(uow, operator.account_id, **parsed)
+            uow.commit()
+    except (InvalidInput, LimitExceeded, Conflict) as exc:
+        return _fx_page(request, operator, container, form=form, error=exc)
     return see_other("/ops/fx", "fx")
 
 
@@ -159,12 +177,33 @@ def customs_rules(
 ) -> Response:
     """The dated rule book (built-in rules plus operator amendments), and the amend form."""
     operator = need(principal, Role.OPERATOR)
+    return _customs_page(request, operator, container)
+
+
+def _customs_page(
+    request: Request,
+    operator: Principal,
+    container: Container,
+    *,
+    form: dict[str, str] | None = None,
+    error: DomainError | None = None,
+) -> Response:
     with container.uow(read_only=True) as uow:
         book = customs_service.rule_book(uow)
+        amendments = customs_service.list_amendments(uow, limit=AMENDMENTS_PAGE, after=None)
     countries = [(c, book.history(c)) for c in sorted(book.destinations)]
     today = container.clock.now().date()
     return render(
-        request, "ops/customs.html", {"principal": operator, "countries": countries, "today": today}
+        request,
+        "ops/customs.html",
+        {
+            "principal": operator,
+            "countries": countries,
+            "today": today,
+            "amendments": amendments,
+            **forms.context(form or forms.AMENDMENT_DEFAULTS, error),
+        },
+        status_code=status_for(error) if error else 200,
     )
 
 
@@ -174,42 +213,49 @@ def amend_customs_rule(
     request: Request,
     principal: OptionalPrincipalDep,
     container: ContainerDep,
-    destination: Annotated[str, Form(min_length=2, max_length=2)],
-    effective_from: Annotated[date, Form()],
-    vat_percent: Annotated[str, Form(max_length=10)] = "",
-    de_minimis_minor: Annotated[str, Form(max_length=15)] = "",
-    duty_default_percent: Annotated[str, Form(max_length=10)] = "",
-    note: Annotated[str, Form(max_length=200)] = "",
+    destination: Annotated[str, Form()] = "",
+    effective_from: Annotated[str, Form()] = "",
+    vat_percent: Annotated[str, Form()] = "",
+    de_minimis_minor: Annotated[str, Form()] = "",
+    duty_default_percent: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
 ) -> Response:
+    """A refused amendment stores nothing and re-renders the form with the operator's input."""
     operator = need(principal, Role.OPERATOR)
-    with container.uow() as uow:
-        customs_service.amend(
-            uow,
-            operator.account_id,
-            Amendment(
-                destination=destination.upper(),
-                effective_from=effective_from,
-                vat_percent=_percent(vat_percent, "vat_percent"),
-                de_minimis_minor=int(de_minimis_minor) if de_minimis_minor.isdigit() else None,
-                duty_default_percent=_percent(duty_default_percent, "duty_default_percent"),
-                note=note,
-            ),
-        )
-        uow.commit()
+    form = {
+        "destination": destination,
+        "effective_from": effective_from,
+        "vat_percent": vat_percent,
+        "de_minimis_minor": de_minimis_minor,
+        "duty_default_percent": duty_default_percent,
+        "note": note,
+    }
+    try:
+        amendment = forms.amendment(form)
+        with container.uow() as uow:
+            customs_service.amend(uow, operator.account_id, amendment)
+            uow.commit()
+    except (InvalidInput, LimitExceeded, Conflict) as exc:
+        return _customs_page(request, operator, container, form=form, error=exc)
     return see_other("/ops/customs", "amended")
 
 
-def _percent(raw: str, field: str) -> Decimal | None:
-    """An optional percentage from a form field (empty keeps the current figure)."""
-    if not raw.strip():
-        return None
+@router.post("/customs/amendments/{amendment_id}/withdraw")
+@page
+def withdraw_customs_amendment(
+    amendment_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_]{1,40}$")],
+    request: Request,
+    principal: OptionalPrincipalDep,
+    container: ContainerDep,
+) -> Response:
+    operator = need(principal, Role.OPERATOR)
     try:
-        value = Decimal(raw.strip())
-    except InvalidOperation as exc:
-        raise InvalidInput(f"{field} must be a number", code="invalid_percent") from exc
-    if not value.is_finite() or not 0 <= value <= 100:
-        raise InvalidInput(f"{field} must be 0 to 100", code="invalid_percent")
-    return value
+        with container.uow() as uow:
+            customs_service.withdraw(uow, operator.account_id, amendment_id)
+            uow.commit()
+    except (Conflict, NotFound) as exc:
+        return _customs_page(request, operator, container, error=exc)
+    return see_other("/ops/customs", "withdrawn")
 
 
 @router.get("/ledger")

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from tradewind.identity.domain import Role, require_role
 from tradewind.money import service as fx
+from tradewind.money.fx import MAX_RATE, MAX_RATE_TEXT_LEN, MAX_SOURCE_LEN, MAX_SPREAD_BPS, MIN_RATE
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.pagination import Page, PageParams, page_params
 from tradewind.web.schemas import PROBLEM_RESPONSES, StrictInput
@@ -20,10 +21,15 @@ router = APIRouter(prefix="/api/v1/fx-rates", tags=["money"], responses=PROBLEM_
 class FxIn(StrictInput):
     base: str = Field(min_length=3, max_length=3)
     quote: str = Field(min_length=3, max_length=3)
-    rate: str = Field(max_length=40, description="Decimal string: quote units per 1 base unit")
-    spread_bps: int = Field(default=0, ge=0, le=2000)
-    source: str = Field(default="operator", max_length=100)
-    valid_from: AwareDatetime | None = None
+    rate: str = Field(
+        max_length=MAX_RATE_TEXT_LEN,
+        description=f"Decimal string: quote units per 1 base unit, {MIN_RATE:f} to {MAX_RATE:f}",
+    )
+    spread_bps: int = Field(default=0, ge=0, le=MAX_SPREAD_BPS)
+    source: str = Field(default="operator", max_length=MAX_SOURCE_LEN)
+    valid_from: AwareDatetime | None = Field(
+        default=None, strict=False, description="default now; from a day before now to a year ahead"
+    )
 
 
 class FxOut(BaseModel):
