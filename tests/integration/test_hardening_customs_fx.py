@@ -159,7 +159,7 @@ def test_vat_zero_amendment_applies_and_a_scheduled_one_can_be_withdrawn(
     _problem(
         http.post("/api/v1/customs/rules/amendments/cr%00x/withdraw", headers=ops),
         422,
-        "validation_failed",
+        "control_characters",
     )
     assert _rows(container, customs_rules) == before
     assert _vat(market.checkout(http)) == (0, 300, 1300)
@@ -174,7 +174,7 @@ REFUSED_AMENDMENTS: list[tuple[dict[str, Any], int, str]] = [
     ({"duty_default_percent": "-0.5"}, 422, "validation_failed"),
     ({"de_minimis_minor": 10**13}, 422, "validation_failed"),
     ({"de_minimis_minor": 2**63}, 422, "validation_failed"),
-    ({"vat_percent": "0", "note": "bad\x00note"}, 422, "invalid_text"),
+    ({"vat_percent": "0", "note": "bad\x00note"}, 422, "control_characters"),
     ({"vat_percent": "0", "note": "line\nbreak"}, 422, "invalid_text"),
     ({"vat_percent": "0", "destination": "ZZ"}, 422, "unknown_country"),
     ({"vat_percent": "0", "destination": "de"}, 422, "validation_failed"),
@@ -279,10 +279,10 @@ def test_fx_rates_out_of_bounds_are_refused_and_the_existing_rate_still_prices(
         ({**good, "base": "XXX"}, 422, "unknown_currency"),
         ({**good, "base": "ABC"}, 422, "unknown_currency"),
         ({**good, "quote": "eur"}, 422, "unknown_currency"),
-        ({**good, "quote": "E\x00R"}, 422, "unknown_currency"),
+        ({**good, "quote": "E\x00R"}, 422, "control_characters"),
         ({**good, "quote": "CNY"}, 422, "same_currency"),
-        ({**good, "source": "ecb\x00"}, 422, "invalid_text"),
-        ({**good, "source": "ecb\u0085"}, 422, "invalid_text"),
+        ({**good, "source": "ecb\x00"}, 422, "control_characters"),
+        ({**good, "source": "ecb\u0085"}, 422, "control_characters"),
         ({**good, "source": ""}, 422, "invalid_text"),
         ({**good, "spread_bps": 2001}, 422, "validation_failed"),
         ({**good, "spread_bps": 2**63}, 422, "validation_failed"),
@@ -302,7 +302,7 @@ def test_fx_rates_out_of_bounds_are_refused_and_the_existing_rate_still_prices(
         assert accepted.status_code == 201, accepted.text
     assert accepted.json()["rate"] == "7.2"
     listed = http.get("/api/v1/fx-rates", params={"after": "fxq\x00"})
-    _problem(listed, 422, "invalid_text")
+    _problem(listed, 422, "control_characters")
 
 
 def test_console_forms_keep_the_input_and_explain_refusals(

@@ -28,7 +28,7 @@ from typing import Final
 from tradewind.customs.rules import Amount, CustomsRule, RuleBook
 from tradewind.customs.rules_data import BUILTIN_RULES
 from tradewind.kernel.errors import FieldError, InvalidInput
-from tradewind.kernel.plain_text import check_plain_text
+from tradewind.kernel.text import check_plain_text
 from tradewind.money.currency import validate_country
 
 MAX_NOTE_LEN: Final = 200

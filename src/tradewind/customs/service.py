@@ -21,7 +21,7 @@ from tradewind.db.tables.logistics import customs_rules
 from tradewind.db.uow import UnitOfWork
 from tradewind.kernel.errors import Conflict, DomainError, LimitExceeded, NotFound
 from tradewind.kernel.ids import new_id
-from tradewind.kernel.plain_text import check_plain_text
+from tradewind.kernel.text import check_plain_text
 
 log = logging.getLogger(__name__)
 

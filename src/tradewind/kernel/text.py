@@ -38,6 +38,30 @@ def clean_text(value: str, field: str) -> str:
     return value
 
 
+_LINE_BREAKS_AND_TABS = frozenset("\t\n\r")
+INVALID_TEXT = "invalid_text"
+
+
+def check_plain_text(value: str, field: str, *, max_len: int, min_len: int = 0) -> str:
+    """A one-line text field (a note, a source, a name): ``min_len``..``max_len`` characters,
+    no control characters (``control_characters``) and no tab or line break (``invalid_text``).
+    Format characters stay allowed: a right-to-left mark belongs in Hebrew text."""
+    if not isinstance(value, str) or not min_len <= len(value) <= max_len:
+        raise InvalidInput(
+            f"{field} must be {min_len} to {max_len} characters",
+            code=INVALID_TEXT,
+            errors=[FieldError(field, f"must be {min_len} to {max_len} characters", INVALID_TEXT)],
+        )
+    clean_text(value, field)
+    if any(ch in _LINE_BREAKS_AND_TABS for ch in value):
+        raise InvalidInput(
+            f"{field} must be one line of text (no tabs or line breaks)",
+            code=INVALID_TEXT,
+            errors=[FieldError(field, "contains a tab or line break", INVALID_TEXT)],
+        )
+    return value
+
+
 ASCII_DIGITS = frozenset("0123456789")
 
 

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 
 from tradewind.kernel.errors import FieldError, InvalidInput
-from tradewind.kernel.plain_text import check_plain_text
+from tradewind.kernel.text import check_plain_text
 from tradewind.money.amount import CurrencyMismatch, Money
 from tradewind.money.currency import validate_currency
 from tradewind.money.rounding import BPS_PER_UNIT, EXACT, round_to_minor

@@ -18,7 +18,7 @@ from tradewind.db.tables.money import fx_quotes
 from tradewind.db.uow import UnitOfWork
 from tradewind.kernel.errors import Conflict, InvalidInput
 from tradewind.kernel.ids import new_id
-from tradewind.kernel.plain_text import check_plain_text
+from tradewind.kernel.text import check_plain_text
 from tradewind.money.fx import (
     FxQuote,
     check_valid_from,
