@@ -29,11 +29,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
-from tests.support.api import register
-from tests.support.market import Shop, list_product, open_shop, operator_headers
+from tests.support.api import count, register
+from tests.support.market import Shop, list_product, next_gtin, open_shop, operator_headers
 from tests.support.money_flow import buy, pay
 from tests.support.server import ServerProcess
 from tradewind.bootstrap import POSTAL_WEBHOOK_PATH, Container
+from tradewind.db.tables.catalog import products
 from tradewind.db.tables.logistics import (
     postal_sim_parcels,
     shipments,
@@ -165,6 +166,25 @@ def test_a_clash_is_the_clashers_409_and_the_post_skips_typed_numbers(
             "validation_failed",
         )
         assert _state(container) == before
+
+        # A weight beyond the weight column (the listing form and CSV bypass the API's bound).
+        products_before = count(container, products)
+        listing = http.post(
+            "/seller/listings",
+            headers=b.headers,
+            data={
+                "gtin": next_gtin(),
+                "title": "Anvil",
+                "brand": "Acme",
+                "price": "10.00",
+                "stock": "1",
+                "weight_g": "9999999999",
+                "origin_country": "CN",
+            },
+        )
+        assert listing.status_code == 422, listing.text
+        assert "weight must be 1 to 1000000 g" in listing.text
+        assert count(container, products) == products_before
 
         # B types the next two numbers the post would issue; the post skips both.
         for order_id, serial in ((b_orders[0], 2), (b_orders[1], 3)):

@@ -30,6 +30,9 @@ from tradewind.logistics.shipping import SERVICES
 from tradewind.money.currency import currency_for_country, validate_country, validate_currency
 
 MAX_SHIPPING_SERVICES = 5
+# A product (not a parcel: the services cap those at 30 kg) up to a tonne, as the API allows;
+# it keeps page and CSV input inside the 32-bit weight_g column.
+MAX_PRODUCT_WEIGHT_G = 1_000_000
 
 
 def _row(result: Any) -> dict[str, Any]:
@@ -174,8 +177,12 @@ def product_values(
         raise InvalidInput(
             "title must be 1 to 500 characters", errors=[FieldError("title", "length out of range")]
         )
-    if data.weight_g <= 0:
-        raise InvalidInput("weight must be positive", errors=[FieldError("weight_g", "> 0")])
+    if not 0 < data.weight_g <= MAX_PRODUCT_WEIGHT_G:
+        raise InvalidInput(
+            f"weight must be 1 to {MAX_PRODUCT_WEIGHT_G} g",
+            code="invalid_weight",
+            errors=[FieldError("weight_g", f"1 to {MAX_PRODUCT_WEIGHT_G} g", "invalid_weight")],
+        )
     guess = categorize(title, data.attributes.get("product_type"))
     return {
         "id": new_id("prd"),
