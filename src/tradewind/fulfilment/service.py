@@ -80,7 +80,11 @@ def ship_order(
     carrier: CarrierSetup,
 ) -> dict[str, Any]:
     require_role(principal, Role.SELLER)
-    order = uow.conn.execute(select(orders).where(orders.c.id == order_id)).first()
+    # The order row first, then the post's counter, then the claim: one lock order for typed
+    # and issued numbers, so two ships of one order cannot deadlock.
+    order = uow.conn.execute(
+        select(orders).where(orders.c.id == order_id).with_for_update()
+    ).first()
     ensure_visible(principal, [order.seller_account_id] if order else [], "order")
     if order is None:
         raise NotFound("order not found")
