@@ -205,7 +205,10 @@ def test_a_clash_is_the_clashers_409_and_the_post_skips_typed_numbers(
     assert len(state["shipments"]) == len(state["claims"]) == state["parcels"] == 6
 
 
-async def _race(base_url: str, shops: list[Shop], order_ids: list[str], number: str) -> list[Any]:
+async def _race(
+    base_url: str, shops: list[Shop], order_ids: list[str], number: str | None
+) -> list[Any]:
+    body = {"tracking_number": number} if number else {}
     limits = httpx.Limits(max_connections=len(order_ids))
     async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as http:
         return list(
@@ -214,7 +217,7 @@ async def _race(base_url: str, shops: list[Shop], order_ids: list[str], number: 
                     http.post(
                         f"/api/v1/orders/{order_id}/ship",
                         headers=shop.headers,
-                        json={"tracking_number": number},
+                        json=body,
                     )
                     for shop, order_id in zip(shops, order_ids, strict=True)
                 )
@@ -242,6 +245,19 @@ def test_concurrent_shippers_of_one_number_exactly_one_wins(
     assert sorted(status for _, status in state["orders"]) == sorted(
         ["AWAITING_RECEIPT"] + ["AWAITING_SHIPMENT"] * (RACERS - 1)
     )
+    # The losers race again, each for a number the post issues: all ship, no two alike.
+    losers = [
+        (shop, o) for shop, o in zip(shops, order_ids, strict=True) if o != winner["order_id"]
+    ]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        again = pool.submit(
+            asyncio.run,
+            _race(live_server.base_url, [s for s, _ in losers], [o for _, o in losers], None),
+        ).result()
+    assert [r.status_code for r in again] == [201] * (RACERS - 1), [r.text for r in again]
+    issued = {r.json()["tracking_number"] for r in again}
+    assert issued == {_cn(serial) for serial in range(1, RACERS)}
+    assert len(_state(container)["claims"]) == RACERS
 
 
 def _age(container: Container, number: str, days: int) -> None:
