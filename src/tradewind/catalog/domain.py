@@ -100,12 +100,14 @@ def validate_weight_and_size(weight_g: int, dimensions_mm: dict[str, int]) -> No
     if not 0 < weight_g <= MAX_WEIGHT_G:
         raise InvalidInput(
             f"weight must be 1 to {MAX_WEIGHT_G} grams",
+            code="invalid_weight",
             errors=[FieldError("weight_g", "out of range", "invalid_weight")],
         )
     for field, value in dimensions_mm.items():
         if not 0 <= value <= MAX_DIMENSION_MM:
             raise InvalidInput(
                 f"{field} must be 0 to {MAX_DIMENSION_MM} mm",
+                code="invalid_dimension",
                 errors=[FieldError(field, "out of range", "invalid_dimension")],
             )
 

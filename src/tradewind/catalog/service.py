@@ -33,6 +33,8 @@ from tradewind.logistics.shipping import SERVICES
 from tradewind.money.currency import currency_for_country, validate_country, validate_currency
 
 MAX_SHIPPING_SERVICES = 5
+# A product (not a parcel: the services cap those at 30 kg) up to a tonne, as the API allows;
+# it keeps page and CSV input inside the 32-bit weight_g column.
 
 
 def _row(result: Any) -> dict[str, Any]:

@@ -16,7 +16,8 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, insert, literal, select, update
+from sqlalchemy import case, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tradewind.db.tables.logistics import postal_sim_parcels
 from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
@@ -67,14 +68,22 @@ def register(
     chosen = scenario or scenario_for(tracking_number)
     if chosen not in SCENARIOS:
         raise InvalidInput(f"unknown scenario {chosen!r}", code="unknown_scenario")
+    # The caller holds the number's claim, so a parcel already here with it is from an earlier
+    # reuse window: the post now answers for the new one (as ``poll`` says), so it replaces it.
+    dialect = postgresql if uow.conn.dialect.name == "postgresql" else sqlite
+    values = {
+        "tracking_number": tracking_number,
+        "shipment_id": shipment_id,
+        "scenario": chosen,
+        "started_at": shipped_at,
+        "steps_emitted": 0,
+        "webhook_url": webhook_url,
+    }
+    statement = dialect.insert(postal_sim_parcels).values(**values)
     uow.conn.execute(
-        insert(postal_sim_parcels).values(
-            tracking_number=tracking_number,
-            shipment_id=shipment_id,
-            scenario=chosen,
-            started_at=shipped_at,
-            steps_emitted=0,
-            webhook_url=webhook_url,
+        statement.on_conflict_do_update(
+            index_elements=[postal_sim_parcels.c.tracking_number],
+            set_={k: v for k, v in values.items() if k != "tracking_number"},
         )
     )
     return chosen

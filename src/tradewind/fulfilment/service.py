@@ -6,19 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 
 from tradewind.db.tables.catalog import sellers
-from tradewind.db.tables.logistics import postal_sim_serials, shipments
+from tradewind.db.tables.logistics import shipments
 from tradewind.db.tables.ordering import checkouts, order_lines, orders
 from tradewind.db.uow import UnitOfWork
 from tradewind.escrow.domain import EscrowPolicy
 from tradewind.escrow.service import start_protection
+from tradewind.fulfilment import numbers
 from tradewind.fulfilment.tracking import start_tracking
 from tradewind.identity.domain import Principal, Role, ensure_visible, require_role
 from tradewind.kernel.errors import NotFound
 from tradewind.kernel.ids import new_id
-from tradewind.logistics.s10 import issue_s10, parse_s10
+from tradewind.logistics.s10 import S10Number, parse_s10
 from tradewind.logistics.shipping import SERVICES, ServiceKind
 from tradewind.ordering.domain import OrderEvent
 from tradewind.ordering.orders import apply_event
@@ -39,20 +40,34 @@ def shipping_kind(service_code: str) -> str:
     return "express" if service is not None and service.kind is ServiceKind.EXPRESS else "surface"
 
 
-def _next_serial(uow: UnitOfWork, prefix: str) -> int:
-    """The simulated origin post's serial counter (conditional increment, no check-then-act)."""
-    changed = uow.conn.execute(
-        update(postal_sim_serials)
-        .where(postal_sim_serials.c.prefix == prefix)
-        .values(next_serial=postal_sim_serials.c.next_serial + 1)
-    ).rowcount
-    if not changed:
-        uow.conn.execute(insert(postal_sim_serials).values(prefix=prefix, next_serial=2))
-        return 1
-    issued: int = uow.conn.execute(
-        select(postal_sim_serials.c.next_serial).where(postal_sim_serials.c.prefix == prefix)
-    ).scalar_one()
-    return issued - 1
+def _number_and_ship(
+    uow: UnitOfWork,
+    principal: Principal,
+    order: Any,
+    origin: str,
+    tracking_number: str | None,
+    shipment_id: str,
+) -> S10Number:
+    """Claim the seller's number (or have the post issue one) and move the order to shipped."""
+    now = uow.clock.now()
+    if tracking_number:
+        # The order moves first (a conditional update: shipping an order twice is a 409
+        # illegal_transition), then the number is claimed; a refusal rolls both back.
+        number = parse_s10(tracking_number)
+        _ship_event(uow, principal, order.id, number)
+        numbers.claim_typed(uow, number, shipment_id, now)
+        return number
+    service = SERVICES.get(order.shipping_service)
+    indicator = service.s10_service if service is not None else "RR"
+    number = numbers.issue(uow, indicator, origin, shipment_id, now)
+    _ship_event(uow, principal, order.id, number)
+    return number
+
+
+def _ship_event(uow: UnitOfWork, principal: Principal, order_id: str, number: S10Number) -> None:
+    apply_event(
+        uow, order_id, OrderEvent.SHIP, actor_id=principal.account_id, note=f"shipped {number}"
+    )
 
 
 def ship_order(
@@ -65,21 +80,18 @@ def ship_order(
     carrier: CarrierSetup,
 ) -> dict[str, Any]:
     require_role(principal, Role.SELLER)
-    order = uow.conn.execute(select(orders).where(orders.c.id == order_id)).first()
+    # The order row first, then the post's counter, then the claim: one lock order for typed
+    # and issued numbers, so two ships of one order cannot deadlock.
+    order = uow.conn.execute(
+        select(orders).where(orders.c.id == order_id).with_for_update()
+    ).first()
     ensure_visible(principal, [order.seller_account_id] if order else [], "order")
     if order is None:
         raise NotFound("order not found")
-    origin = uow.conn.scalar(select(sellers.c.country).where(sellers.c.id == order.seller_id))
-    if tracking_number:
-        number = parse_s10(tracking_number)
-    else:
-        service = SERVICES.get(order.shipping_service)
-        indicator = service.s10_service if service is not None else "RR"
-        number = issue_s10(indicator, _next_serial(uow, indicator + str(origin)), str(origin))
+    origin = str(uow.conn.scalar(select(sellers.c.country).where(sellers.c.id == order.seller_id)))
     now = uow.clock.now()
-    apply_event(
-        uow, order_id, OrderEvent.SHIP, actor_id=principal.account_id, note=f"shipped {number}"
-    )
+    shipment_id = new_id("shp")
+    number = _number_and_ship(uow, principal, order, origin, tracking_number, shipment_id)
     ship_to: dict[str, str] = uow.conn.execute(
         select(checkouts.c.ship_to).where(checkouts.c.id == order.checkout_id)
     ).scalar_one()
@@ -103,7 +115,7 @@ def ship_order(
     }
     kind = shipping_kind(order.shipping_service)
     values = {
-        "id": new_id("shp"),
+        "id": shipment_id,
         "order_id": order_id,
         "carrier": SIMULATED_CARRIER,
         "tracking_number": str(number),

@@ -24,10 +24,11 @@ from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
 from tradewind.escrow import disputes
 from tradewind.escrow import service as escrow
 from tradewind.escrow.domain import DisputeReason, EscrowPolicy
-from tradewind.fulfilment import postal_sim
+from tradewind.fulfilment import numbers, postal_sim
 from tradewind.identity.domain import Principal, ensure_visible
-from tradewind.kernel.errors import InvalidInput, NotFound
-from tradewind.logistics.tracking import Timeline, TrackingEvent, TrackingStatus
+from tradewind.kernel.errors import FieldError, InvalidInput, NotFound
+from tradewind.logistics.carrier_update import MAX_EVENTS_PER_UPDATE, parse_update
+from tradewind.logistics.tracking import Timeline, TrackingEvent, TrackingStatus, check_event_time
 from tradewind.notifications.service import notify
 from tradewind.payments.ports import PaymentProvider
 from tradewind.payments.signing import verify
@@ -37,7 +38,6 @@ EXPIRY_KIND = "tracking.expiry"
 POLL_KIND = "tracking.poll"
 EXPIRY_DAYS = 30
 RETURN_CODES = frozenset({"EDX", "EXX"})
-MAX_EVENTS_PER_REQUEST = 100
 TERMINAL = frozenset({TrackingStatus.DELIVERED, TrackingStatus.EXPIRED})
 
 
@@ -73,37 +73,27 @@ def _schedule_poll(uow: UnitOfWork, shipment_id: str, after: datetime, every_h: 
     )
 
 
-def _parse(raw: Mapping[str, Any]) -> TrackingEvent:
-    try:
-        return TrackingEvent(
-            code=str(raw["code"]),
-            occurred_at=datetime.fromisoformat(str(raw["occurred_at"])),
-            location=str(raw.get("location", "")),
-            description=str(raw.get("description", "")),
-            event_id=str(raw["event_id"]),
-        )
-    except (KeyError, ValueError, TypeError) as exc:
-        raise InvalidInput(f"malformed tracking event: {exc}", code="bad_event") from exc
-
-
 def find_shipment(
     uow: UnitOfWork, reference: str | None, tracking_number: str, now: datetime
 ) -> dict[str, Any] | None:
-    """By our reference when the carrier echoes it; else the newest shipment with the number
-    shipped in the last year (numbers are reused after twelve months)."""
-    query = select(shipments)
+    """By our reference when the carrier echoes it (the number must be that shipment's, else
+    the update is refused); else the shipment holding the number's claim (numbers are reused
+    after twelve months, so only a claim inside the reuse window counts)."""
     if reference:
-        query = query.where(shipments.c.id == reference)
-    else:
-        query = (
-            query.where(
-                shipments.c.tracking_number == tracking_number,
-                shipments.c.shipped_at > now - timedelta(days=365),
+        row = uow.conn.execute(select(shipments).where(shipments.c.id == reference)).first()
+        if row is not None and row.tracking_number != tracking_number:
+            raise InvalidInput(
+                "the tracking number is not the number of the shipment the update names",
+                code="tracking_number_mismatch",
+                errors=[
+                    FieldError("reference", "names another parcel", "tracking_number_mismatch")
+                ],
             )
-            .order_by(shipments.c.shipped_at.desc())
-            .limit(1)
-        )
-    row = uow.conn.execute(query).first()
+    else:
+        holder = numbers.holder(uow, tracking_number, now)
+        if holder is None:
+            return None
+        row = uow.conn.execute(select(shipments).where(shipments.c.id == holder)).first()
     return dict(row._mapping) if row else None
 
 
@@ -112,15 +102,19 @@ def ingest(
     policy: EscrowPolicy,
     provider: PaymentProvider,
     shipment: Mapping[str, Any],
-    raw_events: Sequence[Mapping[str, Any]],
+    parsed: Sequence[TrackingEvent],
 ) -> int:
-    """Record events, recompute the status, apply what changed; returns events that were new."""
-    if len(raw_events) > MAX_EVENTS_PER_REQUEST:
+    """Record events, recompute the status, apply what changed; returns events that were new.
+
+    Every event is checked against the clock and the shipment before anything is written.
+    """
+    if len(parsed) > MAX_EVENTS_PER_UPDATE:
         raise InvalidInput(
-            f"at most {MAX_EVENTS_PER_REQUEST} events per request", code="too_many_events"
+            f"at most {MAX_EVENTS_PER_UPDATE} events per request", code="too_many_events"
         )
     now = uow.clock.now()
-    parsed = [_parse(raw) for raw in raw_events]
+    for event in parsed:
+        check_event_time(event, shipment["shipped_at"], now)
     fresh = (
         insert_ignoring_conflicts(
             uow.conn,
@@ -132,7 +126,7 @@ def ingest(
                     "code": e.code,
                     "status": e.status.value,
                     "occurred_at": e.occurred_at,
-                    "location": e.location[:100],
+                    "location": e.location,
                     "description": e.description,
                     "received_at": now,
                 }
@@ -271,8 +265,9 @@ def poll(
     if shipment is None or shipment.status in {s.value for s in TERMINAL}:
         return
     answer = postal_sim.poll(uow, shipment.tracking_number, uow.clock.now())
-    if answer is not None and answer["events"]:
-        ingest(uow, policy, provider, dict(shipment._mapping), answer["events"])
+    if answer is not None and answer["reference"] == shipment.id and answer["events"]:
+        update_ = parse_update(answer)  # the carrier's answer is checked like a webhook
+        ingest(uow, policy, provider, dict(shipment._mapping), update_.events)
     _schedule_poll(uow, shipment.id, uow.clock.now(), int(payload["every_h"]))
 
 
@@ -289,17 +284,14 @@ def receive_webhook(
     verify(secret, body, signature, int(uow_factory.clock.now().timestamp()))
     try:
         payload = json.loads(body)
-        number, reference = str(payload["tracking_number"]), payload.get("reference")
-        events = list(payload["events"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InvalidInput(
-            "tracking webhook needs tracking_number and events", code="bad_event"
-        ) from exc
+    except (ValueError, RecursionError) as exc:
+        raise InvalidInput("tracking webhook body is not JSON", code="bad_event") from exc
+    update_ = parse_update(payload)  # every field type-checked before anything is read
     with uow_factory() as uow:
-        shipment = find_shipment(uow, reference, number, uow.clock.now())
+        shipment = find_shipment(uow, update_.reference, update_.tracking_number, uow.clock.now())
         if shipment is None:
             return 0
-        fresh = ingest(uow, policy, provider, shipment, events)
+        fresh = ingest(uow, policy, provider, shipment, update_.events)
         uow.commit()
     return fresh
 

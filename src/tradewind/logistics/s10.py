@@ -19,14 +19,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Final
 
 from tradewind.kernel.errors import FieldError, InvalidInput
+from tradewind.logistics.text import CONTROL_CODE, has_control_characters
 from tradewind.money.currency import validate_country
 
 FIELD: Final = "tracking_number"
 RAW_MAX_LEN: Final = 64  # generous for spaced-out input; refuses megabyte "numbers" early
 SERIAL_MAX: Final = 99_999_999
+LABEL_WHITESPACE: Final = "\t\n\r"  # the only control characters a copied label may carry
+# How long a number stays one parcel's. The S10 standard lets a post reissue a number once 12
+# months have passed since it was issued; 12 months are never shorter than 365 days, so this is
+# the longest window that can never refuse a legitimately reissued number. Within it a number
+# belongs to one shipment only (a second one is a typo, a reused label or an attack).
+REUSE_WINDOW: Final = timedelta(days=365)
 
 _WEIGHTS: Final = (8, 6, 4, 2, 3, 5, 9, 7)
 # [0-9] and not \d: Python's \d also matches other scripts' digits (e.g. Arabic-Indic).
@@ -68,10 +76,13 @@ def parse_s10(raw: str) -> S10Number:
     """Parse user or carrier input into an :class:`S10Number`.
 
     Whitespace anywhere and lowercase letters are accepted, because people copy numbers from
-    printed labels that space them out (``RR 473 124 829 GB``); the result is canonical.
+    printed labels that space them out (``RR 473 124 829 GB``); the result is canonical. Other
+    control characters (NUL, separators, bidi overrides) are refused with ``control_characters``.
     """
     if len(raw) > RAW_MAX_LEN:
         raise _error("tracking number is too long", "invalid_tracking_number")
+    if has_control_characters(raw, allowed=LABEL_WHITESPACE):
+        raise _error("tracking number contains control characters", CONTROL_CODE)
     compact = "".join(raw.split())
     # ASCII check before upper(): some non-ASCII letters upper-case to ASCII ones (dotless i to
     # "I", long s to "S") and would otherwise sneak through.

@@ -34,12 +34,19 @@ from types import MappingProxyType
 from typing import Final, NamedTuple
 
 from tradewind.kernel.errors import FieldError, InvalidInput, LimitExceeded
+from tradewind.logistics.text import check_text
 
 EXPIRY_DAYS: Final = 30
 MAX_EVENTS: Final = 500  # a real parcel has a few dozen; more means a looping carrier feed
-EVENT_ID_MAX_LEN: Final = 200
-LOCATION_MAX_LEN: Final = 200
+EVENT_ID_MAX_LEN: Final = 100  # the width of tracking_events.event_id
+LOCATION_MAX_LEN: Final = 100  # the width of tracking_events.location
 DESCRIPTION_MAX_LEN: Final = 500
+# Carrier clocks drift a little; an event further ahead than this was not scanned yet.
+EVENT_CLOCK_SKEW: Final = timedelta(minutes=10)
+# A seller may record the shipment some days after handing the parcel in, so scans may predate
+# it; a scan more than this before the shipment belongs to an earlier parcel with the number.
+EVENT_BEFORE_SHIPMENT_MAX: Final = timedelta(days=30)
+MIN_EVENT_YEAR: Final = 2000  # also keeps UTC conversion of year-1 times from overflowing
 
 
 class TrackingStatus(StrEnum):
@@ -126,6 +133,8 @@ class TrackingEvent:
     def __post_init__(self) -> None:
         status_for_code(self.code)
         offset = self.occurred_at.utcoffset()
+        if not MIN_EVENT_YEAR <= self.occurred_at.year < 9999:
+            raise _bad_time(f"event time must be after {MIN_EVENT_YEAR}", "event_time_out_of_range")
         if offset is None:
             raise InvalidInput(
                 "event time must be timezone-aware",
@@ -136,9 +145,9 @@ class TrackingEvent:
             )
         if offset:
             object.__setattr__(self, "occurred_at", self.occurred_at.astimezone(UTC))
-        _check_text("event_id", self.event_id, EVENT_ID_MAX_LEN, required=True)
-        _check_text("location", self.location, LOCATION_MAX_LEN, required=False)
-        _check_text("description", self.description, DESCRIPTION_MAX_LEN, required=False)
+        check_text("event_id", self.event_id, EVENT_ID_MAX_LEN, required=True)
+        check_text("location", self.location, LOCATION_MAX_LEN, required=False)
+        check_text("description", self.description, DESCRIPTION_MAX_LEN, required=False)
 
     @property
     def status(self) -> TrackingStatus:
@@ -150,7 +159,8 @@ def event_id_for(code: str, occurred_at: datetime, location: str) -> str:
 
     Same scan, same key, however many times the carrier resends it.
     """
-    return f"{code}@{occurred_at.astimezone(UTC).isoformat()}@{location.strip()[:100]}"
+    key = f"{code}@{occurred_at.astimezone(UTC).isoformat()}@{location.strip()[:100]}"
+    return key[:EVENT_ID_MAX_LEN]
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,12 +279,21 @@ def _order_key(event: TrackingEvent) -> tuple[datetime, str]:
     return (event.occurred_at, event.event_id)
 
 
-def _check_text(field: str, value: str, max_len: int, *, required: bool) -> None:
-    if len(value) > max_len or (required and not value.strip()):
-        raise InvalidInput(
-            f"{field} must be {'1' if required else '0'} to {max_len} characters",
-            errors=[FieldError(field, f"1 to {max_len} characters", "length")],
+def check_event_time(event: TrackingEvent, shipped_at: datetime, now: datetime) -> None:
+    """Refuse scans from the future (beyond clock skew) or from before this parcel existed."""
+    if event.occurred_at > now + EVENT_CLOCK_SKEW:
+        raise _bad_time(
+            f"event {event.event_id!r} is dated after the current time", "event_in_future"
         )
+    if event.occurred_at < shipped_at - EVENT_BEFORE_SHIPMENT_MAX:
+        raise _bad_time(
+            f"event {event.event_id!r} is dated long before the shipment: an earlier parcel's",
+            "event_before_shipment",
+        )
+
+
+def _bad_time(detail: str, code: str) -> InvalidInput:
+    return InvalidInput(detail, code=code, errors=[FieldError("occurred_at", detail, code)])
 
 
 class ScriptStep(NamedTuple):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tradewind.kernel.text import control_characters_error, has_control_characters
@@ -65,3 +66,9 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
     status: {"model": Problem, "content": {"application/problem+json": {}}}
     for status in (400, 401, 403, 404, 409, 413, 422, 429)
 }
+
+
+# Our ids are ``prefix_`` plus 26 base32 characters; a bounded, plain-ASCII path segment keeps NUL
+# and megabyte ids away from the database (PostgreSQL refuses NUL: that would be a 500).
+ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)]

@@ -1,4 +1,5 @@
-"""Shipments, their tracking events, the postal simulator's parcels, and customs rule edits."""
+"""Shipments, their tracking events and number claims, the postal simulator's parcels, and
+customs rule edits."""
 
 from sqlalchemy import JSON, Column, Index, Integer, String, Table, Text, UniqueConstraint
 
@@ -39,6 +40,18 @@ tracking_events = Table(
     Column("received_at", UtcDateTime(), nullable=False),
     UniqueConstraint("shipment_id", "event_id", name="uq_tracking_events_shipment_event"),
     Index("ix_tracking_events_shipment_occurred", "shipment_id", "occurred_at"),
+)
+
+tracking_number_claims = Table(
+    "tracking_number_claims",
+    metadata,
+    # Who holds an S10 number now. Keyed by the number, but a claim only counts for
+    # logistics.s10.REUSE_WINDOW: an older one is taken over by the next shipment with the
+    # number (INSERT ... ON CONFLICT DO UPDATE ... WHERE claimed_at <= cutoff), so a number is
+    # one shipment's within the window and free to be reused after it, atomically.
+    Column("tracking_number", String(13), primary_key=True),
+    Column("shipment_id", String(ID_LEN), nullable=False),
+    Column("claimed_at", UtcDateTime(), nullable=False),
 )
 
 postal_sim_parcels = Table(

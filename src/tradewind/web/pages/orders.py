@@ -24,6 +24,8 @@ from tradewind.ordering.domain import OrderStatus
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
 from tradewind.web.pages import queries
 from tradewind.web.pages.common import PAGE_SIZE, Redirect, need, page, render, see_other
+from tradewind.web.problems import status_for
+from tradewind.web.schemas import IdPath
 
 router = APIRouter(include_in_schema=False)
 
@@ -79,6 +81,8 @@ def _render_order(
     viewer: Principal,
     order_id: str,
     ship_error: str | None = None,
+    ship_status: int = 422,
+    ship_number: str = "",
 ) -> Response:
     with container.uow(read_only=True) as uow:
         order = orders.get_order(uow, viewer, order_id)
@@ -116,8 +120,9 @@ def _render_order(
             "reasons": list(DisputeReason),
             "S": OrderStatus,
             "ship_error": ship_error,
+            "ship_number": ship_number,
         },
-        status_code=422 if ship_error else 200,
+        status_code=ship_status if ship_error else 200,
     )
 
 
@@ -190,7 +195,7 @@ def open_dispute(
 @router.post("/orders/{order_id}/ship")
 @page
 def ship(
-    order_id: str,
+    order_id: IdPath,
     request: Request,
     principal: OptionalPrincipalDep,
     container: ContainerDep,
@@ -205,10 +210,18 @@ def ship(
                 container.policy,
                 seller,
                 order_id,
-                tracking_number.strip().upper() or None,
+                tracking_number.strip() or None,  # parse_s10 normalizes (and upper-cases)
                 carrier=container.carrier,
             )
             uow.commit()
-    except (InvalidInput, Conflict) as exc:
-        return _render_order(request, container, seller, order_id, ship_error=exc.detail)
+    except (InvalidInput, Conflict) as exc:  # the form again, with the error in words
+        return _render_order(
+            request,
+            container,
+            seller,
+            order_id,
+            ship_error=exc.detail,
+            ship_status=status_for(exc),
+            ship_number=tracking_number,
+        )
     return see_other(f"/orders/{order_id}", "shipped")

@@ -18,7 +18,7 @@ from tradewind.identity.domain import Role, require_role
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.idempotency import run_idempotent
 from tradewind.web.pagination import Page, PageParams, page_params
-from tradewind.web.schemas import PROBLEM_RESPONSES, StrictInput
+from tradewind.web.schemas import PROBLEM_RESPONSES, IdPath, StrictInput
 
 router = APIRouter(prefix="/api/v1", tags=["escrow"], responses=PROBLEM_RESPONSES)
 Paging = Annotated[PageParams, Depends(page_params)]
@@ -53,7 +53,11 @@ def _shipment(row: dict[str, Any]) -> ShipmentOut:
 
 @router.post("/orders/{order_id}/ship", response_model=ShipmentOut, status_code=201)
 def ship(
-    order_id: str, body: ShipIn, request: Request, principal: PrincipalDep, container: ContainerDep
+    order_id: IdPath,
+    body: ShipIn,
+    request: Request,
+    principal: PrincipalDep,
+    container: ContainerDep,
 ) -> Response:
     """The seller hands the parcel to the post: buyer protection starts counting."""
     return run_idempotent(
@@ -75,7 +79,7 @@ def ship(
 
 
 @router.get("/orders/{order_id}/shipment", response_model=ShipmentOut)
-def get_shipment(order_id: str, principal: PrincipalDep, container: ContainerDep) -> ShipmentOut:
+def get_shipment(order_id: IdPath, principal: PrincipalDep, container: ContainerDep) -> ShipmentOut:
     with container.uow(read_only=True) as uow:
         return _shipment(fulfilment.shipment_for_order(uow, principal, order_id))
 

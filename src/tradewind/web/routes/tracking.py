@@ -15,7 +15,7 @@ from tradewind.fulfilment import postal_sim
 from tradewind.fulfilment import tracking as tracking_service
 from tradewind.notifications import service as notifications
 from tradewind.web.deps import ContainerDep, PrincipalDep
-from tradewind.web.schemas import MAX_PAGE_SIZE, PROBLEM_RESPONSES
+from tradewind.web.schemas import MAX_PAGE_SIZE, PROBLEM_RESPONSES, IdPath
 
 router = APIRouter(tags=["tracking"], responses=PROBLEM_RESPONSES)
 MAX_ID = 2**62  # integer ids fit a signed 64-bit column; larger ones are simply not found
@@ -35,7 +35,7 @@ class TrackingAck(BaseModel):
 
 @router.get("/api/v1/orders/{order_id}/tracking", response_model=list[TrackingEventOut])
 def order_tracking(
-    order_id: str, principal: PrincipalDep, container: ContainerDep
+    order_id: IdPath, principal: PrincipalDep, container: ContainerDep
 ) -> list[TrackingEventOut]:
     """The parcel's timeline, oldest first, in event time (not arrival order)."""
     with container.uow(read_only=True) as uow:
