@@ -8,7 +8,9 @@
 4. Escrow per order equals what the order holds: its total less refunds while the order is in
    escrow (paid, shipped or disputed), and zero before payment and once it is released,
    refunded or cancelled.
-5. The append-only triggers are installed.
+5. Suspense per currency equals the captures held for an operator in that currency (a
+   surplus or late capture passes through suspense and back out in one database transaction).
+6. The append-only triggers are installed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy import func, select, text
 
 from tradewind.db.tables.ledger import ledger_entries, ledger_transactions
 from tradewind.db.tables.ordering import orders
-from tradewind.db.tables.payments import refunds
+from tradewind.db.tables.payments import payment_mismatches, refunds
 from tradewind.db.uow import UnitOfWork
 from tradewind.ledger import domain
 from tradewind.ledger.service import (
@@ -36,6 +38,7 @@ def check_ledger(uow: UnitOfWork) -> list[str]:
     breaches += [f"account {a} has entries in another currency" for a in mismatched_currencies(uow)]
     breaches += domain.check_invariants(_load(uow))
     breaches += _escrow_matches_orders(uow)
+    breaches += _suspense_matches_held(uow)
     breaches += _triggers_installed(uow)
     return breaches
 
@@ -84,6 +87,34 @@ def _escrow_matches_orders(uow: UnitOfWork) -> list[str]:
         if held != expected:
             breaches.append(
                 f"order {order.id} ({order.status}) escrow holds {held}, expected {expected}"
+            )
+    return breaches
+
+
+def _suspense_matches_held(uow: UnitOfWork) -> list[str]:
+    suspense = dict(
+        uow.conn.execute(
+            select(ledger_entries.c.currency, func.sum(ledger_entries.c.amount_minor))
+            .where(ledger_entries.c.account.like("platform:suspense:%"))
+            .group_by(ledger_entries.c.currency)
+        ).all()
+    )
+    held = dict(
+        uow.conn.execute(
+            select(
+                payment_mismatches.c.captured_currency,
+                func.sum(payment_mismatches.c.captured_minor),
+            )
+            .where(payment_mismatches.c.status == "held")
+            .group_by(payment_mismatches.c.captured_currency)
+        ).all()
+    )
+    breaches = []
+    for currency in sorted(set(suspense) | set(held)):
+        holds, expected = -int(suspense.get(currency, 0)), int(held.get(currency, 0))
+        if holds != expected:
+            breaches.append(
+                f"suspense ({currency}) holds {holds}, expected {expected} of held captures"
             )
     return breaches
 

@@ -20,6 +20,8 @@ Money movements (brief, "Ledger")::
                           Dr platform:fx:S           Cr seller:{id}:payable, platform:commission:S
     refund_from_escrow    Dr order:{id}:escrow       Cr psp:clearing:B
     refund_after_payout   Dr seller:{id}:receivable  Cr psp:clearing:B (clawback)
+    unapplied_capture     Dr psp:clearing:C          Cr platform:suspense:C (held, not applied)
+    unapplied_refund      Dr platform:suspense:C     Cr psp:clearing:C (given back to the buyer)
     payout                Dr seller:{id}:payable     Cr psp:clearing:S (and Cr receivable, netting)
     reverse               every posting of a transaction with its sign flipped
 
@@ -78,6 +80,8 @@ class TxKind(StrEnum):
     PAYOUT = "payout"
     RECEIVABLE_NETTING = "receivable_netting"
     REVERSAL = "reversal"
+    UNAPPLIED_CAPTURE = "unapplied_capture"
+    UNAPPLIED_REFUND = "unapplied_refund"
 
 
 # --- account names -------------------------------------------------------------------------
@@ -111,6 +115,12 @@ def platform_commission(currency: str) -> str:
 def platform_customs(currency: str) -> str:
     """Duty and VAT collected at checkout (DDP, low-value regimes), owed to customs."""
     return f"platform:customs:{validate_currency(currency)}"
+
+
+def platform_suspense(currency: str) -> str:
+    """Cash the processor moved that no order may take: a short, mismatched, surplus or late
+    capture, held for an operator or on its way back to the buyer (liability)."""
+    return f"platform:suspense:{validate_currency(currency)}"
 
 
 def platform_fx(currency: str) -> str:
@@ -304,6 +314,35 @@ def refund_from_escrow(order_id: str, amount: Money, idempotency_key: str) -> Le
     )
 
 
+def unapplied_capture(
+    provider_payment_id: str, amount: Money, idempotency_key: str
+) -> LedgerTransaction:
+    """The processor captured ``amount`` that pays no order (yet): the ledger still mirrors the
+    processor, and the money waits in suspense, in the currency it came in."""
+    _positive(amount)
+    return _transaction(
+        idempotency_key,
+        TxKind.UNAPPLIED_CAPTURE,
+        f"unapplied capture of {amount} on payment {provider_payment_id}",
+        debit(psp_clearing(amount.currency), amount),
+        credit(platform_suspense(amount.currency), amount),
+    )
+
+
+def refund_unapplied(
+    provider_payment_id: str, amount: Money, idempotency_key: str
+) -> LedgerTransaction:
+    """Money held in suspense goes back to the buyer through the processor."""
+    _positive(amount)
+    return _transaction(
+        idempotency_key,
+        TxKind.UNAPPLIED_REFUND,
+        f"refund of unapplied {amount} on payment {provider_payment_id}",
+        debit(platform_suspense(amount.currency), amount),
+        credit(psp_clearing(amount.currency), amount),
+    )
+
+
 def refund_after_payout(
     order_id: str, seller_id: str, amount: Money, idempotency_key: str
 ) -> LedgerTransaction:
@@ -491,8 +530,8 @@ def check_invariants(transactions: Iterable[LedgerTransaction]) -> list[str]:
 
     Checks: each transaction is well formed and balances per currency (again: rows read back
     from storage may not have passed through ``__post_init__``); idempotency keys are unique;
-    each account name keeps one currency; and, replaying in order, no escrow or payable is ever
-    overdrawn (holds less than nothing) and no receivable goes below zero.
+    each account name keeps one currency; and, replaying in order, no escrow, payable or
+    suspense is ever overdrawn (holds less than nothing) and no receivable goes below zero.
     """
     breaches: list[str] = []
     seen_keys: set[str] = set()
@@ -524,7 +563,7 @@ def check_invariants(transactions: Iterable[LedgerTransaction]) -> list[str]:
 def _overdraft(account: AccountKey, balance_minor: int, key: str) -> str:
     """``""``, or the breach when a credit-normal account turned debit or the reverse."""
     name, currency = account
-    credit_normal = name.endswith((":escrow", ":payable"))
+    credit_normal = name.endswith((":escrow", ":payable")) or name.startswith("platform:suspense:")
     debit_normal = name.endswith(":receivable")
     if (credit_normal and balance_minor > 0) or (debit_normal and balance_minor < 0):
         return f"{name} ({currency}) is overdrawn after {key}: balance {balance_minor:+d}"

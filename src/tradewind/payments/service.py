@@ -2,8 +2,11 @@
 
 Webhooks are the source of truth for money arriving: ``payment.authorized`` makes Tradewind
 capture, ``payment.captured`` marks the checkout paid and books the capture per order in the
-ledger. Every handler is idempotent (the event id is recorded once; ledger keys are unique), and
-tolerates events in any order: a capture that arrives before its authorization does both jobs.
+ledger, once its amount and currency are checked against what was asked; a short or
+mismatched capture is held for an operator instead (:mod:`tradewind.payments.mismatches`).
+Every field of an event is checked before use (:mod:`tradewind.payments.events`). Every handler
+is idempotent (the event id is recorded once; ledger keys are unique), and tolerates events in
+any order: a capture that arrives before its authorization does both jobs.
 """
 
 from __future__ import annotations
@@ -18,13 +21,20 @@ from tradewind.db.tables.ordering import checkouts, orders
 from tradewind.db.tables.payments import payments, refunds, webhook_events
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, Role, ensure_visible, require_role
-from tradewind.kernel.errors import Conflict, InvalidInput, NotFound
+from tradewind.kernel.errors import Conflict, NotFound
 from tradewind.kernel.ids import new_id
 from tradewind.ledger import domain as ledger
 from tradewind.ledger.service import post
 from tradewind.money.amount import Money
 from tradewind.ordering.checkout import mark_paid
 from tradewind.ordering.domain import OrderStatus
+from tradewind.payments.events import WebhookEvent, parse_event
+from tradewind.payments.mismatches import (
+    CAPTURABLE,
+    hold_capture,
+    record_over_capture,
+    refund_surplus,
+)
 from tradewind.payments.ports import PaymentProvider
 
 log = logging.getLogger(__name__)
@@ -118,43 +128,46 @@ def payable_minor(uow: UnitOfWork, checkout_id: str) -> int:
     )
 
 
-def record_event(uow: UnitOfWork, provider: PaymentProvider, event: dict[str, Any]) -> bool:
-    """Handle one verified webhook event; returns False for a duplicate delivery."""
-    event_id = str(event.get("id", ""))
-    kind = str(event.get("type", ""))
-    data = event.get("data")
-    if not event_id or not kind or not isinstance(data, dict):
-        raise InvalidInput("webhook event needs id, type and data", code="bad_event")
+def record_event(uow: UnitOfWork, provider: PaymentProvider, raw: dict[str, Any]) -> bool:
+    """Check and handle one verified webhook event; returns False for a duplicate delivery.
+
+    Every field is checked (:func:`~tradewind.payments.events.parse_event`) before anything is
+    stored; a malformed event raises ``InvalidInput`` and changes nothing."""
+    event = parse_event(raw, uow.clock.now())
     fresh = insert_ignoring_conflicts(
         uow.conn,
         webhook_events,
         {
-            "event_id": event_id,
+            "event_id": event.event_id,
             "provider": provider.name,
-            "type": kind,
-            "payload": event,
+            "type": event.kind,
+            "payload": event.payload(),
             "received_at": uow.clock.now(),
         },
     )
     if not fresh:
         return False
     payment = uow.conn.execute(
-        select(payments).where(payments.c.provider_payment_id == str(data.get("payment_id")))
+        select(payments).where(payments.c.provider_payment_id == event.payment_id)
     ).first()
     if payment is None:
-        log.warning("webhook for an unknown payment", extra={"event_id": event_id})
+        log.warning("webhook for an unknown payment", extra={"event_id": event.event_id})
         return True
-    handler = _HANDLERS.get(kind)
+    handler = _HANDLERS.get(event.kind)
     if handler is not None:
-        handler(uow, provider, dict(payment._mapping), data)
+        handler(uow, provider, dict(payment._mapping), event)
     return True
 
 
 def _on_authorized(
-    uow: UnitOfWork, provider: PaymentProvider, payment: dict[str, Any], _data: dict[str, Any]
+    uow: UnitOfWork, provider: PaymentProvider, payment: dict[str, Any], event: WebhookEvent
 ) -> None:
     if payment["status"] != "pending":
         return  # already captured (events arrived out of order) or failed
+    if event.amount != Money(payment["amount_minor"], payment["currency"]):
+        # Not what was asked: capture nothing. The checkout's payment timeout ends it.
+        log.warning("authorization does not match the payment", extra={"event": event.event_id})
+        return
     provider.capture(
         uow, payment["provider_payment_id"], payment["amount_minor"], f"capture:{payment['id']}"
     )
@@ -162,33 +175,66 @@ def _on_authorized(
 
 
 def _on_captured(
-    uow: UnitOfWork, provider: PaymentProvider, payment: dict[str, Any], data: dict[str, Any]
+    uow: UnitOfWork, provider: PaymentProvider, payment: dict[str, Any], event: WebhookEvent
 ) -> None:
-    amount = int(data.get("amount_minor", payment["amount_minor"]))
+    """Apply a capture to the checkout's orders, or hold it: what the processor reports is
+    checked against what was asked. Less than asked, or another currency: held for an
+    operator (:mod:`tradewind.payments.mismatches`), the checkout stays unpaid. A second
+    capture event for one payment changes nothing (the status moves once)."""
+    captured = event.amount
+    asked = Money(payment["amount_minor"], payment["currency"])
+    if captured.currency != asked.currency or captured.amount_minor < asked.amount_minor:
+        kind = "currency_mismatch" if captured.currency != asked.currency else "short_capture"
+        hold_capture(uow, payment, event, kind)
+        return
     changed = _set_status(
         uow,
         payment["id"],
         "captured",
-        expected=("pending", "capture_requested", "failed"),
-        captured_minor=amount,
+        expected=CAPTURABLE,
+        captured_minor=captured.amount_minor,
     )
     if not changed:
+        log.warning("a second capture for one payment", extra={"event": event.event_id})
         return
     checkout = _checkout(uow, payment["checkout_id"])
     owed = payable_minor(uow, checkout["id"])
     if checkout["status"] != "awaiting_payment" or owed == 0:
         # The money came after the payment timeout (or the buyer's cancellations) released
         # everything: give it all back.
-        provider.refund(uow, payment["provider_payment_id"], amount, f"late:{payment['id']}")
-        _set_status(uow, payment["id"], "refunded", expected=("captured",), refunded_minor=amount)
+        refund_surplus(uow, provider, payment, captured, "late")
+        _set_status(
+            uow,
+            payment["id"],
+            "refunded",
+            expected=("captured",),
+            refunded_minor=captured.amount_minor,
+        )
         return
+    _apply_capture(uow, payment, checkout["id"])
+    if captured.amount_minor > owed:  # an order was cancelled after the page opened, or more
+        surplus = Money(captured.amount_minor - owed, captured.currency)
+        refund_surplus(uow, provider, payment, surplus, "excess")
+        _set_status(
+            uow,
+            payment["id"],
+            "partially_refunded",
+            expected=("captured",),
+            refunded_minor=surplus.amount_minor,
+        )
+    if captured.amount_minor > asked.amount_minor:  # more than was authorized: tell operators
+        record_over_capture(uow, payment, event)
+
+
+def _apply_capture(uow: UnitOfWork, payment: dict[str, Any], checkout_id: str) -> None:
+    """The checkout is paid: each order's total goes into its escrow."""
     paid = uow.conn.execute(
         select(orders.c.id, orders.c.total_minor, orders.c.currency).where(
-            orders.c.checkout_id == checkout["id"],
+            orders.c.checkout_id == checkout_id,
             orders.c.status == OrderStatus.AWAITING_PAYMENT.value,
         )
     ).all()
-    mark_paid(uow, checkout["id"], payment["provider_payment_id"])
+    mark_paid(uow, checkout_id, payment["provider_payment_id"])
     for order in paid:
         post(
             uow,
@@ -197,21 +243,10 @@ def _on_captured(
             ),
             order_id=order.id,
         )
-    if amount > owed:  # an order was cancelled after the payment page opened
-        provider.refund(
-            uow, payment["provider_payment_id"], amount - owed, f"excess:{payment['id']}"
-        )
-        _set_status(
-            uow,
-            payment["id"],
-            "partially_refunded",
-            expected=("captured",),
-            refunded_minor=amount - owed,
-        )
 
 
 def _on_failed(
-    uow: UnitOfWork, _provider: PaymentProvider, payment: dict[str, Any], _data: dict[str, Any]
+    uow: UnitOfWork, _provider: PaymentProvider, payment: dict[str, Any], _event: WebhookEvent
 ) -> None:
     _set_status(uow, payment["id"], "failed", expected=("pending",))
 

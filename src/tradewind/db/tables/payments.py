@@ -104,3 +104,28 @@ sandbox_psp_events = Table(
     Index("ix_sandbox_psp_events_payment", "payment_id"),
     Index("ix_sandbox_psp_events_due", "deliveries_done", "due_at"),
 )
+
+payment_mismatches = Table(
+    "payment_mismatches",
+    metadata,
+    # A capture the processor reported that does not match what Tradewind asked for (short,
+    # another currency, more than authorized): held for an operator, never booked as paid.
+    Column("id", String(ID_LEN), primary_key=True),
+    Column("payment_id", String(ID_LEN), nullable=False, index=True),
+    Column("checkout_id", String(ID_LEN), nullable=False),
+    # One per processor payment: a second capture event for it changes nothing.
+    Column("provider_payment_id", String(100), nullable=False, unique=True),
+    Column("event_id", String(100), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("expected_minor", BigInteger, nullable=False),
+    Column("expected_currency", String(3), nullable=False),
+    Column("captured_minor", BigInteger, nullable=False),
+    Column("captured_currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("refund_id", String(100), nullable=True),
+    Column("resolved_by", String(ID_LEN), nullable=True),
+    Column("note", String(500), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("resolved_at", UtcDateTime(), nullable=True),
+    Index("ix_payment_mismatches_status_id", "status", "id"),
+)

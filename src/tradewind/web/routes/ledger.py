@@ -12,6 +12,10 @@ from tradewind.identity.domain import Role, require_role
 from tradewind.ledger import service as ledger
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.schemas import MAX_PAGE_SIZE, PROBLEM_RESPONSES
+from tradewind.web.text import IdQuery
+
+MAX_TRANSACTION_ID = 2**31 - 1  # ledger_transactions.id is an INTEGER column
+PREFIX_PATTERN = r"^[A-Za-z0-9_:-]+$"  # the alphabet of account names
 
 router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"], responses=PROBLEM_RESPONSES)
 
@@ -48,10 +52,10 @@ class AccountOut(BaseModel):
 def transactions(
     principal: PrincipalDep,
     container: ContainerDep,
-    order_id: Annotated[str | None, Query(max_length=64)] = None,
-    seller_id: Annotated[str | None, Query(max_length=64)] = None,
+    order_id: IdQuery = None,
+    seller_id: IdQuery = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
-    after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_TRANSACTION_ID)] = None,
 ) -> TransactionPage:
     require_role(principal, Role.OPERATOR)
     with container.uow(read_only=True) as uow:
@@ -68,7 +72,7 @@ def transactions(
 def accounts(
     principal: PrincipalDep,
     container: ContainerDep,
-    prefix: Annotated[str, Query(min_length=1, max_length=150)],
+    prefix: Annotated[str, Query(min_length=1, max_length=150, pattern=PREFIX_PATTERN)],
     as_of: Annotated[AwareDatetime | None, Query()] = None,
 ) -> list[AccountOut]:
     """Accounts under a prefix (``seller:slr_...``, ``order:ord_...``, ``platform:``) with their

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from tradewind.bootstrap import WEBHOOK_PATH
 from tradewind.kernel.errors import InvalidInput
+from tradewind.payments import mismatches
 from tradewind.payments import service as payments
 from tradewind.payments.signing import SIGNATURE_HEADER, verify
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.idempotency import run_idempotent
-from tradewind.web.schemas import PROBLEM_RESPONSES
+from tradewind.web.pagination import Page, PageParams, page_params
+from tradewind.web.schemas import PROBLEM_RESPONSES, StrictInput
+from tradewind.web.text import IdPath, OneLine
 
 router = APIRouter(tags=["payments"], responses=PROBLEM_RESPONSES)
 
@@ -42,7 +45,7 @@ def _out(row: dict[str, Any]) -> PaymentOut:
 
 @router.post("/api/v1/checkouts/{checkout_id}/payment", response_model=PaymentOut, status_code=201)
 def start_payment(
-    checkout_id: str, request: Request, principal: PrincipalDep, container: ContainerDep
+    checkout_id: IdPath, request: Request, principal: PrincipalDep, container: ContainerDep
 ) -> Response:
     """Open the provider's hosted payment page for this checkout (send the buyer to
     `redirect_url`). Requires an Idempotency-Key."""
@@ -62,7 +65,9 @@ def start_payment(
 
 
 @router.get("/api/v1/checkouts/{checkout_id}/payment", response_model=PaymentOut)
-def get_payment(checkout_id: str, principal: PrincipalDep, container: ContainerDep) -> PaymentOut:
+def get_payment(
+    checkout_id: IdPath, principal: PrincipalDep, container: ContainerDep
+) -> PaymentOut:
     with container.uow(read_only=True) as uow:
         return _out(payments.payment_for_checkout(uow, principal, checkout_id))
 
@@ -75,7 +80,9 @@ class WebhookAck(BaseModel):
 @router.post(WEBHOOK_PATH, response_model=WebhookAck)
 async def sandbox_webhook(request: Request, container: ContainerDep) -> Response:
     """The sandbox processor's signed webhooks. Verifies the HMAC over the raw body and the
-    timestamp tolerance; a duplicate delivery is acknowledged and changes nothing."""
+    timestamp tolerance, then checks every field (422 `bad_event` naming each bad field, or
+    `unknown_event_type`) before storing anything; a duplicate delivery is acknowledged and
+    changes nothing."""
     body = await request.body()
     verify(
         container.psp_secret,
@@ -98,3 +105,82 @@ async def sandbox_webhook(request: Request, container: ContainerDep) -> Response
 
     fresh = await run_in_threadpool(handle)
     return JSONResponse({"received": True, "duplicate": not fresh})
+
+
+# --- the operators' queue of captures that did not match ----------------------------------
+
+
+class MismatchOut(BaseModel):
+    id: str
+    payment_id: str
+    checkout_id: str
+    provider_payment_id: str
+    event_id: str
+    kind: str = Field(description="short_capture, currency_mismatch or over_capture")
+    expected_minor: int
+    expected_currency: str
+    captured_minor: int
+    captured_currency: str
+    status: str = Field(description="held (waiting for an operator) or refunded")
+    refund_id: str | None
+    resolved_by: str | None
+    note: str
+    created_at: datetime
+    resolved_at: datetime | None
+
+
+class MismatchRefundIn(StrictInput):
+    note: OneLine = Field(default="", max_length=mismatches.MAX_NOTE_LEN)
+
+
+def _mismatch(row: dict[str, Any]) -> MismatchOut:
+    return MismatchOut.model_validate({k: row[k] for k in MismatchOut.model_fields})
+
+
+@router.get("/api/v1/ops/payment-mismatches", response_model=Page[MismatchOut])
+def list_mismatches(
+    principal: PrincipalDep,
+    container: ContainerDep,
+    paging: Annotated[PageParams, Depends(page_params)],
+    status: Annotated[Literal["held", "refunded"] | None, Query()] = None,
+) -> Page[MismatchOut]:
+    """Captures the processor reported that did not match what was asked (operators)."""
+    with container.uow(read_only=True) as uow:
+        rows = mismatches.list_mismatches(
+            uow, principal, status=status, limit=paging.limit, after=paging.after
+        )
+    return Page[MismatchOut](
+        items=[_mismatch(r) for r in rows],
+        next_cursor=rows[-1]["id"] if len(rows) == paging.limit else None,
+    )
+
+
+@router.get("/api/v1/ops/payment-mismatches/{mismatch_id}", response_model=MismatchOut)
+def get_mismatch(
+    mismatch_id: IdPath, principal: PrincipalDep, container: ContainerDep
+) -> MismatchOut:
+    with container.uow(read_only=True) as uow:
+        return _mismatch(mismatches.mismatch_view(uow, principal, mismatch_id))
+
+
+@router.post("/api/v1/ops/payment-mismatches/{mismatch_id}/refund", response_model=MismatchOut)
+def refund_mismatch(
+    mismatch_id: IdPath,
+    body: MismatchRefundIn,
+    request: Request,
+    principal: PrincipalDep,
+    container: ContainerDep,
+) -> Response:
+    """Give a held capture back to the buyer through the processor, exactly once (operators;
+    Idempotency-Key required). A resolved one is 409 `mismatch_resolved`."""
+    return run_idempotent(
+        request,
+        container,
+        principal,
+        body,
+        lambda uow: _mismatch(
+            mismatches.refund_mismatch(uow, container.payments, principal, mismatch_id, body.note)
+        ),
+        required=True,
+        status_code=200,
+    )

@@ -1,0 +1,178 @@
+"""The processor's webhook events, checked field by field before anything uses them.
+
+A signature proves who sent an event, not that its fields make sense: a signed event may still
+carry ``"abc"``, ``null``, ``1e300``, ``2**70``, ``true``, an object, a negative amount, a
+currency that is not ISO 4217 or a timestamp in year 1. :func:`parse_event` turns the decoded
+JSON into a :class:`WebhookEvent` or raises ``InvalidInput``:
+
+- ``unknown_event_type``: ``type`` is not one of :data:`EVENT_FIELDS`;
+- ``bad_event``: anything else; ``errors`` names each field (``data.amount_minor``) and why
+  (``not_an_integer``, ``out_of_range``, ``amount_not_positive``, ``currency``, ...).
+
+Pure: no I/O. Fields the processor adds that Tradewind does not read are ignored (processors
+add fields without notice) and are not stored: :meth:`WebhookEvent.payload` keeps only the
+checked ones.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tradewind.kernel.errors import FieldError, InvalidInput
+from tradewind.money.amount import MAX_AMOUNT_MINOR, Money
+from tradewind.money.currency import minor_unit_digits
+
+MAX_EVENT_AGE = timedelta(days=90)  # far beyond any processor's retry window
+MAX_CLOCK_SKEW = timedelta(minutes=5)  # the signature's own tolerance
+_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,100}", re.ASCII)
+_CODE_RE = re.compile(r"[a-z0-9_]{1,64}", re.ASCII)
+
+# The fields of ``data`` each event type must carry, beyond ``payment_id`` and ``reference``.
+EVENT_FIELDS: dict[str, tuple[str, ...]] = {
+    "payment.authorized": ("amount_minor", "currency"),
+    "payment.captured": ("amount_minor", "currency"),
+    "payment.failed": ("currency", "decline_code"),
+    "refund.succeeded": ("amount_minor", "currency", "refund_id"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookEvent:
+    event_id: str
+    kind: str
+    created: datetime
+    payment_id: str
+    reference: str
+    currency: str
+    amount_minor: int | None = None
+    decline_code: str | None = None
+    refund_id: str | None = None
+
+    @property
+    def amount(self) -> Money:
+        if self.amount_minor is None:
+            raise ValueError(f"a {self.kind} event carries no amount")
+        return Money(self.amount_minor, self.currency)
+
+    def payload(self) -> dict[str, Any]:
+        """The event as stored: the checked fields only."""
+        data: dict[str, Any] = {
+            "payment_id": self.payment_id,
+            "reference": self.reference,
+            "currency": self.currency,
+        }
+        for name in ("amount_minor", "decline_code", "refund_id"):
+            if (value := getattr(self, name)) is not None:
+                data[name] = value
+        created = int(self.created.timestamp())
+        return {"id": self.event_id, "type": self.kind, "created": created, "data": data}
+
+
+def parse_event(raw: object, now: datetime) -> WebhookEvent:
+    """Check every field of a decoded webhook body; see the module docstring for the errors."""
+    if not isinstance(raw, dict):
+        raise _bad([FieldError("body", "must be an object", "not_an_object")])
+    kind = raw.get("type")
+    if not isinstance(kind, str) or kind not in EVENT_FIELDS:
+        shown = kind[:64] if isinstance(kind, str) else type(kind).__name__
+        raise InvalidInput(
+            f"unknown webhook event type: {shown!r}",
+            code="unknown_event_type",
+            errors=[FieldError("type", f"one of {', '.join(EVENT_FIELDS)}", "unknown_event_type")],
+        )
+    errors: list[FieldError] = []
+    event_id = _identifier(raw.get("id"), "id", errors)
+    created = _timestamp(raw.get("created"), now, errors)
+    data = raw.get("data")
+    if not isinstance(data, dict):
+        errors.append(FieldError("data", "must be an object", "not_an_object"))
+        raise _bad(errors)
+    fields = _data_fields(kind, data, errors)
+    if errors:
+        raise _bad(errors)
+    assert created is not None
+    return WebhookEvent(event_id=event_id, kind=kind, created=created, **fields)
+
+
+def _data_fields(kind: str, data: dict[str, Any], errors: list[FieldError]) -> dict[str, Any]:
+    wanted = EVENT_FIELDS[kind]
+    fields: dict[str, Any] = {
+        "payment_id": _identifier(data.get("payment_id"), "data.payment_id", errors),
+        "reference": _identifier(data.get("reference"), "data.reference", errors),
+        "currency": _currency(data.get("currency"), errors),
+    }
+    if "amount_minor" in wanted:
+        fields["amount_minor"] = _amount(data.get("amount_minor"), errors)
+    if "decline_code" in wanted:
+        fields["decline_code"] = _code(data.get("decline_code"), "data.decline_code", errors)
+    if "refund_id" in wanted:
+        fields["refund_id"] = _identifier(data.get("refund_id"), "data.refund_id", errors)
+    return fields
+
+
+def _identifier(value: object, field: str, errors: list[FieldError]) -> str:
+    if not isinstance(value, str):
+        errors.append(FieldError(field, f"must be a string, not {_kind(value)}", "not_a_string"))
+        return ""
+    if not _ID_RE.fullmatch(value):
+        errors.append(FieldError(field, "must be 1-100 of [A-Za-z0-9_-]", "invalid"))
+    return value
+
+
+def _code(value: object, field: str, errors: list[FieldError]) -> str:
+    if not isinstance(value, str) or not _CODE_RE.fullmatch(value):
+        errors.append(FieldError(field, "must be 1-64 of [a-z0-9_]", "invalid"))
+        return ""
+    return value
+
+
+def _currency(value: object, errors: list[FieldError]) -> str:
+    if not isinstance(value, str):
+        errors.append(
+            FieldError("data.currency", f"must be a string, not {_kind(value)}", "currency")
+        )
+        return ""
+    try:
+        minor_unit_digits(value)
+    except InvalidInput:
+        errors.append(FieldError("data.currency", "not an ISO 4217 currency", "currency"))
+    return value
+
+
+def _amount(value: object, errors: list[FieldError]) -> int:
+    field = "data.amount_minor"
+    if isinstance(value, bool) or not isinstance(value, int):
+        message = f"must be an integer of minor units, not {_kind(value)}"
+        errors.append(FieldError(field, message, "not_an_integer"))
+        return 0
+    if value <= 0:
+        errors.append(FieldError(field, "must be more than zero", "amount_not_positive"))
+    elif value > MAX_AMOUNT_MINOR:
+        errors.append(FieldError(field, f"must be at most {MAX_AMOUNT_MINOR}", "out_of_range"))
+    return value
+
+
+def _timestamp(value: object, now: datetime, errors: list[FieldError]) -> datetime | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        message = f"must be an integer of Unix seconds, not {_kind(value)}"
+        errors.append(FieldError("created", message, "not_an_integer"))
+        return None
+    earliest = int((now - MAX_EVENT_AGE).timestamp())
+    latest = int((now + MAX_CLOCK_SKEW).timestamp())
+    if not earliest <= value <= latest:
+        message = f"must be between {earliest} and {latest} (Unix seconds)"
+        errors.append(FieldError("created", message, "out_of_range"))
+        return None
+    return datetime.fromtimestamp(value, UTC)
+
+
+def _kind(value: object) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _bad(errors: list[FieldError]) -> InvalidInput:
+    fields = ", ".join(dict.fromkeys(e.field for e in errors))
+    return InvalidInput(f"webhook event is malformed: {fields}", code="bad_event", errors=errors)
