@@ -128,7 +128,7 @@ def payable_minor(uow: UnitOfWork, checkout_id: str) -> int:
     )
 
 
-def record_event(uow: UnitOfWork, provider: PaymentProvider, raw: dict[str, Any]) -> bool:
+def record_event(uow: UnitOfWork, provider: PaymentProvider, raw: object) -> bool:
     """Check and handle one verified webhook event; returns False for a duplicate delivery.
 
     Every field is checked (:func:`~tradewind.payments.events.parse_event`) before anything is
