@@ -555,3 +555,77 @@ def test_money_routes_refuse_control_characters_and_out_of_range_values(
         fine = http.get("/api/v1/disputes?limit=1", headers=ops)
         assert fine.status_code == 200, fine.text
     assert state(container, live_server, market) == {**UNTOUCHED, "stored_events": 0}
+
+
+# --- a surplus passes through suspense and back, once -------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_surplus_goes_through_suspense_and_back_once(
+    client: TestClient, container: Container, live_server: ServerProcess
+) -> None:
+    """The buyer cancels one of two orders after the card was authorized: the processor
+    captures what was asked (5,499), the checkout keeps 3,500, and 1,999 goes back."""
+    ops = operator_headers(client, container)
+    offers = []
+    for email, price_minor in (("a@example.com", 1999), ("b@example.com", 3500)):
+        shop = open_shop(client, ops, email, "US")
+        offers.append(list_product(client, shop, price_minor=price_minor, stock=5)[1])
+    buyer = register(client, "noa@example.com", country="US")
+    with httpx.Client(base_url=live_server.base_url, headers=buyer, timeout=60) as http:
+        lines = [{"offer_id": o, "quantity": 1} for o in offers]
+        checkout = http.post(
+            "/api/v1/checkouts",
+            headers={"Idempotency-Key": "c"},
+            json={"ship_to": SHIP_TO, "lines": lines},
+        ).json()
+        payment = http.post(
+            f"/api/v1/checkouts/{checkout['id']}/payment", headers={"Idempotency-Key": "p"}
+        ).json()
+        assert payment["amount_minor"] == 5499
+        http.post(payment["redirect_url"], data={"card_number": CARD_SUCCESS})
+        ppid = payment["redirect_url"].rsplit("/", 1)[1]
+        cheap, dear = (o["id"] for o in sorted(checkout["orders"], key=lambda o: o["total_minor"]))
+        with container.uow(read_only=True) as uow:
+            [authorized] = uow.conn.execute(
+                select(sandbox_psp_events.c.payload).where(
+                    sandbox_psp_events.c.type == "payment.authorized"
+                )
+            ).scalars()
+        [answer] = deliver(live_server, container, authorized)
+        assert answer.status_code == 200, answer.text
+        cancelled = http.post(f"/api/v1/orders/{cheap}/cancel", json={})
+        assert cancelled.status_code == 200, cancelled.text
+        with container.uow(read_only=True) as uow:
+            [captured] = uow.conn.execute(
+                select(sandbox_psp_events.c.payload).where(
+                    sandbox_psp_events.c.type == "payment.captured"
+                )
+            ).scalars()
+        answers = deliver(live_server, container, captured, copies=3)
+        assert sorted(a.json()["duplicate"] for a in answers) == [False, True, True]
+        statuses = [http.get(f"/api/v1/orders/{o}").json()["status"] for o in (cheap, dear)]
+        paid = http.get(f"/api/v1/checkouts/{checkout['id']}/payment").json()
+    assert statuses == ["CANCELLED", "AWAITING_SHIPMENT"]
+    assert (paid["status"], paid["captured_minor"], paid["refunded_minor"]) == (
+        "partially_refunded",
+        5499,
+        1999,
+    )
+    with container.uow(read_only=True) as uow:
+        balances = _balances(uow)
+        kinds = Counter(uow.conn.execute(select(ledger_transactions.c.kind)).scalars())
+        processor = uow.conn.execute(
+            select(
+                sandbox_psp_payments.c.captured_minor, sandbox_psp_payments.c.refunded_minor
+            ).where(sandbox_psp_payments.c.id == ppid)
+        ).one()
+        queued = uow.conn.scalar(select(func.count()).select_from(payment_mismatches))
+        breaches = check_ledger(uow)
+    assert balances == {
+        "psp:clearing:USD": 3500,
+        f"order:{dear}:escrow": -3500,
+        "platform:suspense:USD": 0,
+    }
+    assert kinds == {"capture": 1, "unapplied_capture": 1, "unapplied_refund": 1}
+    assert (tuple(processor), queued, breaches) == ((5499, 1999), 0, [])
