@@ -544,6 +544,9 @@ def test_money_routes_refuse_control_characters_and_out_of_range_values(
         ("GET", f"/api/v1/ledger/transactions?after={2**40}", ops, None),
         ("GET", "/api/v1/ledger/accounts?prefix=%25", ops, None),
         ("GET", "/api/v1/ledger/accounts?prefix=order%00", ops, None),
+        ("GET", "/api/v1/disputes?after=dsp%00", ops, None),
+        ("GET", "/api/v1/payouts?after=pay%00", ops, None),
+        ("GET", f"{MISMATCHES}?after=pmm%00", ops, None),
     ]
     with httpx.Client(base_url=live_server.base_url, timeout=60) as http:
         for method, path, headers, body in refused:
