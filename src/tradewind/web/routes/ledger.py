@@ -12,7 +12,6 @@ from tradewind.identity.domain import Role, require_role
 from tradewind.ledger import service as ledger
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.schemas import MAX_PAGE_SIZE, PROBLEM_RESPONSES
-from tradewind.web.text import IdQuery
 
 MAX_TRANSACTION_ID = 2**31 - 1  # ledger_transactions.id is an INTEGER column
 PREFIX_PATTERN = r"^[A-Za-z0-9_:-]+$"  # the alphabet of account names
@@ -52,8 +51,8 @@ class AccountOut(BaseModel):
 def transactions(
     principal: PrincipalDep,
     container: ContainerDep,
-    order_id: IdQuery = None,
-    seller_id: IdQuery = None,
+    order_id: Annotated[str | None, Query(max_length=64)] = None,
+    seller_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
     after: Annotated[int | None, Query(ge=0, le=MAX_TRANSACTION_ID)] = None,
 ) -> TransactionPage:

@@ -20,7 +20,6 @@ from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.idempotency import run_idempotent
 from tradewind.web.pagination import Page, PageParams, page_params
 from tradewind.web.schemas import PROBLEM_RESPONSES, StrictInput
-from tradewind.web.text import IdPath, OneLine
 
 router = APIRouter(tags=["payments"], responses=PROBLEM_RESPONSES)
 
@@ -45,7 +44,7 @@ def _out(row: dict[str, Any]) -> PaymentOut:
 
 @router.post("/api/v1/checkouts/{checkout_id}/payment", response_model=PaymentOut, status_code=201)
 def start_payment(
-    checkout_id: IdPath, request: Request, principal: PrincipalDep, container: ContainerDep
+    checkout_id: str, request: Request, principal: PrincipalDep, container: ContainerDep
 ) -> Response:
     """Open the provider's hosted payment page for this checkout (send the buyer to
     `redirect_url`). Requires an Idempotency-Key."""
@@ -65,9 +64,7 @@ def start_payment(
 
 
 @router.get("/api/v1/checkouts/{checkout_id}/payment", response_model=PaymentOut)
-def get_payment(
-    checkout_id: IdPath, principal: PrincipalDep, container: ContainerDep
-) -> PaymentOut:
+def get_payment(checkout_id: str, principal: PrincipalDep, container: ContainerDep) -> PaymentOut:
     with container.uow(read_only=True) as uow:
         return _out(payments.payment_for_checkout(uow, principal, checkout_id))
 
@@ -129,7 +126,7 @@ class MismatchOut(BaseModel):
 
 
 class MismatchRefundIn(StrictInput):
-    note: OneLine = Field(default="", max_length=mismatches.MAX_NOTE_LEN)
+    note: str = Field(default="", max_length=mismatches.MAX_NOTE_LEN)
 
 
 def _mismatch(row: dict[str, Any]) -> MismatchOut:
@@ -155,16 +152,14 @@ def list_mismatches(
 
 
 @router.get("/api/v1/ops/payment-mismatches/{mismatch_id}", response_model=MismatchOut)
-def get_mismatch(
-    mismatch_id: IdPath, principal: PrincipalDep, container: ContainerDep
-) -> MismatchOut:
+def get_mismatch(mismatch_id: str, principal: PrincipalDep, container: ContainerDep) -> MismatchOut:
     with container.uow(read_only=True) as uow:
         return _mismatch(mismatches.mismatch_view(uow, principal, mismatch_id))
 
 
 @router.post("/api/v1/ops/payment-mismatches/{mismatch_id}/refund", response_model=MismatchOut)
 def refund_mismatch(
-    mismatch_id: IdPath,
+    mismatch_id: str,
     body: MismatchRefundIn,
     request: Request,
     principal: PrincipalDep,

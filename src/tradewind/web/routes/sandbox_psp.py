@@ -14,7 +14,6 @@ from tradewind.money.display import format_money
 from tradewind.payments.sandbox import CARD_CHALLENGE, CARD_DECLINED, CARD_SUCCESS
 from tradewind.web.deps import ContainerDep
 from tradewind.web.templating import render
-from tradewind.web.text import IdPath
 
 router = APIRouter(prefix="/sandbox/psp", include_in_schema=False)
 
@@ -22,7 +21,7 @@ router = APIRouter(prefix="/sandbox/psp", include_in_schema=False)
 def _page(
     request: Request,
     container: ContainerDep,
-    payment_id: IdPath,
+    payment_id: str,
     *,
     error: str | None = None,
     status_code: int = 200,
@@ -52,13 +51,13 @@ def _page(
 
 
 @router.get("/pay/{payment_id}", response_class=HTMLResponse)
-def pay_page(payment_id: IdPath, request: Request, container: ContainerDep) -> HTMLResponse:
+def pay_page(payment_id: str, request: Request, container: ContainerDep) -> HTMLResponse:
     return _page(request, container, payment_id)
 
 
 @router.post("/pay/{payment_id}", response_model=None)
 def submit_card(
-    payment_id: IdPath,
+    payment_id: str,
     request: Request,
     container: ContainerDep,
     card_number: Annotated[str, Form(max_length=32)],
@@ -83,7 +82,7 @@ def submit_card(
 
 @router.post("/pay/{payment_id}/challenge", response_model=None)
 def complete_challenge(
-    payment_id: IdPath,
+    payment_id: str,
     request: Request,
     container: ContainerDep,
     outcome: Annotated[str, Form(max_length=10)],
