@@ -209,6 +209,55 @@ UNTOUCHED = {
 # --- a short capture, held and refunded ------------------------------------------------------
 
 
+def list_held_and_probe(server: ServerProcess, market: dict[str, Any]) -> str:
+    """Operators see the held capture; buyers may not; a refund needs a key and clean text.
+    Returns the mismatch's refund path."""
+    checkout_id, ppid = market["checkout"]["id"], market["ppid"]
+    ops, buyer = market["ops"], market["buyer"]
+    with httpx.Client(base_url=server.base_url, timeout=60) as http:
+        problem(http.get(MISMATCHES, headers=buyer), 403, "role_required")
+        listed = http.get(MISMATCHES, headers=ops, params={"status": "held"})
+        assert listed.status_code == 200, listed.text
+        [item] = listed.json()["items"]
+        assert {k: item[k] for k in ("kind", "status", "checkout_id", "provider_payment_id")} == {
+            "kind": "short_capture",
+            "status": "held",
+            "checkout_id": checkout_id,
+            "provider_payment_id": ppid,
+        }
+        assert (item["expected_minor"], item["expected_currency"]) == (PRICE, "USD")
+        assert (item["captured_minor"], item["captured_currency"]) == (1, "USD")
+        assert (
+            http.get(MISMATCHES, headers=ops, params={"status": "refunded"}).json()["items"] == []
+        )
+        refund_path = f"{MISMATCHES}/{item['id']}/refund"
+        problem(
+            http.post(refund_path, headers=buyer | {"Idempotency-Key": "x"}, json={}),
+            403,
+            "role_required",
+        )
+        problem(
+            http.post(refund_path, headers=ops, json={"note": "short"}),
+            422,
+            "idempotency_key_required",
+        )
+        problem(
+            http.post(refund_path, headers=ops | {"Idempotency-Key": "n"}, json={"note": "a\0b"}),
+            422,
+            "control_characters",
+        )
+
+    return refund_path
+
+
+def refund_at_once(
+    server: ServerProcess, ops: dict[str, str], path: str, keys: list[str]
+) -> list[httpx.Response]:
+    body = json.dumps({"note": "processor captured 1 of 4443"}).encode()
+    headers = {**ops, "Content-Type": "application/json"}
+    return at_once(server, [(path, {**headers, "Idempotency-Key": k}, body) for k in keys])
+
+
 @pytest.mark.slow
 def test_a_short_capture_is_held_listed_and_refunded_exactly_once(
     client: TestClient, container: Container, live_server: ServerProcess, db_url: str
@@ -255,68 +304,17 @@ def test_a_short_capture_is_held_listed_and_refunded_exactly_once(
     assert second.json() == {"received": True, "duplicate": False}
     assert state(container, live_server, market) == {**held, "stored_events": 2}
 
-    ops, buyer = market["ops"], market["buyer"]
-    with httpx.Client(base_url=live_server.base_url, timeout=60) as http:
-        problem(http.get(MISMATCHES, headers=buyer), 403, "role_required")
-        listed = http.get(MISMATCHES, headers=ops, params={"status": "held"})
-        assert listed.status_code == 200, listed.text
-        [item] = listed.json()["items"]
-        assert {k: item[k] for k in ("kind", "status", "checkout_id", "provider_payment_id")} == {
-            "kind": "short_capture",
-            "status": "held",
-            "checkout_id": checkout_id,
-            "provider_payment_id": ppid,
-        }
-        assert (item["expected_minor"], item["expected_currency"]) == (PRICE, "USD")
-        assert (item["captured_minor"], item["captured_currency"]) == (1, "USD")
-        assert (
-            http.get(MISMATCHES, headers=ops, params={"status": "refunded"}).json()["items"] == []
-        )
-        refund_path = f"{MISMATCHES}/{item['id']}/refund"
-        problem(
-            http.post(refund_path, headers=buyer | {"Idempotency-Key": "x"}, json={}),
-            403,
-            "role_required",
-        )
-        problem(
-            http.post(refund_path, headers=ops, json={"note": "short"}),
-            422,
-            "idempotency_key_required",
-        )
-        problem(
-            http.post(refund_path, headers=ops | {"Idempotency-Key": "n"}, json={"note": "a\0b"}),
-            422,
-            "control_characters",
-        )
+    refund_path = list_held_and_probe(live_server, market)
 
     # Five retries of one request at once, then five requests under their own keys at once.
-    body = json.dumps({"note": "processor captured 1 of 4443"}).encode()
-    retries = at_once(
-        live_server,
-        [
-            (
-                refund_path,
-                {**ops, "Idempotency-Key": "refund-1", "Content-Type": "application/json"},
-                body,
-            )
-        ]
-        * 5,
-    )
+    retries = refund_at_once(live_server, market["ops"], refund_path, ["refund-1"] * 5)
     assert {(r.status_code, r.content) for r in retries} == {(200, retries[0].content)}
     refunded = retries[0].json()
     assert (refunded["status"], refunded["captured_minor"]) == ("refunded", 1)
     assert refunded["refund_id"]
     assert refunded["resolved_by"]
-    others = at_once(
-        live_server,
-        [
-            (
-                refund_path,
-                {**ops, "Idempotency-Key": f"refund-{n}", "Content-Type": "application/json"},
-                body,
-            )
-            for n in range(2, 7)
-        ],
+    others = refund_at_once(
+        live_server, market["ops"], refund_path, [f"refund-{n}" for n in range(2, 7)]
     )
     for other in others:
         problem(other, 409, "mismatch_resolved")
