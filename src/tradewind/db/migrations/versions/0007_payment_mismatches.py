@@ -1,7 +1,7 @@
 """payment mismatches: captures held for an operator (short, other currency, over-capture)
 
 Revision ID: 0007
-Revises: 0003s
+Revises: 0006
 Create Date: 2026-12-01 21:30:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import tradewind.db.types
 
 revision: str = "0007"
-down_revision: str | None = "0003s"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
