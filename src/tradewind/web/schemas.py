@@ -14,6 +14,9 @@ DEFAULT_PAGE_SIZE = 20
 # The widest integer any column holds (BIGINT). Fields carry their own tighter bounds; this is
 # the net under them, so an unbounded integer can never reach a driver and overflow there.
 MAX_ABS_INT = 2**63 - 1
+# Serial ids (ledger transactions, notifications, events) are INTEGER columns: 32-bit signed on
+# PostgreSQL, which answers a larger parameter with an error, not with "not found".
+MAX_SERIAL_ID = 2**31 - 1
 
 
 class StrictInput(BaseModel):

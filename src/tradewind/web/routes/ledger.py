@@ -11,9 +11,8 @@ from pydantic import AwareDatetime, BaseModel
 from tradewind.identity.domain import Role, require_role
 from tradewind.ledger import service as ledger
 from tradewind.web.deps import ContainerDep, PrincipalDep
-from tradewind.web.schemas import MAX_PAGE_SIZE, PROBLEM_RESPONSES
+from tradewind.web.schemas import MAX_PAGE_SIZE, MAX_SERIAL_ID, PROBLEM_RESPONSES
 
-MAX_TRANSACTION_ID = 2**31 - 1  # ledger_transactions.id is an INTEGER column
 PREFIX_PATTERN = r"^[A-Za-z0-9_:-]+$"  # the alphabet of account names
 
 router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"], responses=PROBLEM_RESPONSES)
@@ -54,7 +53,7 @@ def transactions(
     order_id: Annotated[str | None, Query(max_length=64)] = None,
     seller_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
-    after: Annotated[int | None, Query(ge=0, le=MAX_TRANSACTION_ID)] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_SERIAL_ID)] = None,
 ) -> TransactionPage:
     require_role(principal, Role.OPERATOR)
     with container.uow(read_only=True) as uow:

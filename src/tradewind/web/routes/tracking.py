@@ -15,10 +15,9 @@ from tradewind.fulfilment import postal_sim
 from tradewind.fulfilment import tracking as tracking_service
 from tradewind.notifications import service as notifications
 from tradewind.web.deps import ContainerDep, PrincipalDep
-from tradewind.web.schemas import MAX_PAGE_SIZE, PROBLEM_RESPONSES, IdPath
+from tradewind.web.schemas import MAX_PAGE_SIZE, MAX_SERIAL_ID, PROBLEM_RESPONSES, IdPath
 
 router = APIRouter(tags=["tracking"], responses=PROBLEM_RESPONSES)
-MAX_ID = 2**62  # integer ids fit a signed 64-bit column; larger ones are simply not found
 
 
 class TrackingEventOut(BaseModel):
@@ -76,7 +75,7 @@ def inbox(
     principal: PrincipalDep,
     container: ContainerDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
-    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_SERIAL_ID)] = None,
 ) -> list[NotificationOut]:
     """Newest first; page with `before` = the last id you saw."""
     with container.uow(read_only=True) as uow:
@@ -86,7 +85,7 @@ def inbox(
 
 @router.post("/api/v1/notifications/{notification_id}/read", status_code=204)
 def mark_read(
-    notification_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    notification_id: Annotated[int, Path(ge=1, le=MAX_SERIAL_ID)],
     principal: PrincipalDep,
     container: ContainerDep,
 ) -> Response:
