@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
@@ -26,14 +24,6 @@ from tradewind.db.tables.ordering import order_lines, orders
 
 BUYERS = 200
 UNITS = 50
-
-
-@pytest.fixture
-def live_server(container: Container, db_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
-    server = ServerProcess(db_url, command="serve", log_path=tmp_path / "server.log")
-    server.start()
-    yield server
-    server.stop()
 
 
 def _sold(container: Container, offer_id: str) -> tuple[int, int, int]:

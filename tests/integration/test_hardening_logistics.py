@@ -17,15 +17,12 @@ import asyncio
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
@@ -48,14 +45,6 @@ from tradewind.logistics.s10 import issue_s10
 from tradewind.payments.signing import sign
 
 RACERS = 6
-
-
-@pytest.fixture
-def live_server(container: Container, db_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
-    server = ServerProcess(db_url, command="serve", log_path=tmp_path / "server.log")
-    server.start()
-    yield server
-    server.stop()
 
 
 @dataclass

@@ -19,9 +19,7 @@ import asyncio
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -49,14 +47,6 @@ from tradewind.payments.signing import SIGNATURE_HEADER, sign
 
 PRICE = 4443
 MISMATCHES = "/api/v1/ops/payment-mismatches"
-
-
-@pytest.fixture
-def live_server(container: Container, db_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
-    server = ServerProcess(db_url, command="serve", log_path=tmp_path / "server.log")
-    server.start()
-    yield server
-    server.stop()
 
 
 # --- helpers ------------------------------------------------------------------------------

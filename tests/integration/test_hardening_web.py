@@ -11,8 +11,6 @@ import io
 import json
 import logging
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,7 +21,6 @@ from sqlalchemy import select
 
 from tests.support.api import PASSWORD, assert_problem, count, register
 from tests.support.market import list_product, next_gtin, open_shop, operator_headers
-from tests.support.server import ServerProcess
 from tradewind.bootstrap import Container
 from tradewind.db.tables.catalog import offers, products
 from tradewind.db.tables.identity import accounts
@@ -34,17 +31,6 @@ pytestmark = pytest.mark.integration
 
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 FULLWIDTH = str.maketrans("0123456789", "".join(chr(0xFF10 + d) for d in range(10)))
-
-
-@pytest.fixture
-def live(container: Container, db_url: str, tmp_path: Path) -> Iterator[httpx.Client]:
-    server = ServerProcess(db_url, command="serve", log_path=tmp_path / "server.log")
-    server.start()
-    try:
-        with httpx.Client(base_url=server.base_url, timeout=30) as http:
-            yield http
-    finally:
-        server.stop()
 
 
 def _offer_row(container: Container, offer_id: str) -> dict[str, Any]:

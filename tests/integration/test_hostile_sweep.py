@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -25,7 +23,6 @@ from tests.support import sweep
 from tests.support.api import register
 from tests.support.market import SHIP_TO, add_fx, list_product, open_shop, operator_headers
 from tests.support.money_flow import buy
-from tests.support.server import ServerProcess
 from tradewind.bootstrap import Container
 from tradewind.db.tables import metadata
 from tradewind.identity import service as identity
@@ -35,17 +32,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 # Tables whose purpose is to remember refused requests (login throttling).
 REMEMBERS_REFUSALS = {"login_failures", "login_throttles"}
 ROLES = ("buyer", "seller", "operator")
-
-
-@pytest.fixture
-def live(container: Container, db_url: str, tmp_path: Path) -> Iterator[httpx.Client]:
-    server = ServerProcess(db_url, command="serve", log_path=tmp_path / "server.log")
-    server.start()
-    try:
-        with httpx.Client(base_url=server.base_url, timeout=60) as http:
-            yield http
-    finally:
-        server.stop()
 
 
 def _fingerprint(container: Container) -> dict[str, str]:

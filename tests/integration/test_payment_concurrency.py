@@ -17,9 +17,7 @@ import asyncio
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -42,14 +40,6 @@ from tradewind.payments.signing import SIGNATURE_HEADER, sign
 COPIES = 10
 ROUNDS = 5
 Post = tuple[str, dict[str, str], bytes]  # path, headers, body
-
-
-@pytest.fixture
-def live_server(container: Container, db_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
-    server = ServerProcess(db_url, command="serve", log_path=tmp_path / "server.log")
-    server.start()
-    yield server
-    server.stop()
 
 
 async def _post_all(base_url: str, posts: list[Post]) -> list[httpx.Response]:
