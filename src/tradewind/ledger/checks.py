@@ -8,7 +8,8 @@
 4. Escrow per order equals what the order holds: its total less refunds while the order is in
    escrow (paid, shipped or disputed), and zero before payment and once it is released,
    refunded or cancelled.
-5. The append-only triggers are installed.
+5. The append-only triggers are installed, and on PostgreSQL the deferred balance trigger
+   (migration 0009) that refuses an unbalanced transaction at commit.
 """
 
 from __future__ import annotations
@@ -97,6 +98,11 @@ def _triggers_installed(uow: UnitOfWork) -> list[str]:
             )
         )
         expected = 2
+        balanced = uow.conn.scalar(
+            text("SELECT count(*) FROM pg_trigger WHERE tgname = 'ledger_entries_balanced'")
+        )
+        if balanced != 1:
+            return ["the ledger's balance trigger is missing"]
     else:
         count = uow.conn.scalar(
             text(
