@@ -10,7 +10,8 @@
    refunded or cancelled.
 5. Suspense per currency equals the captures held for an operator in that currency (a
    surplus or late capture passes through suspense and back out in one database transaction).
-6. The append-only triggers are installed.
+6. The append-only triggers are installed, and on PostgreSQL the deferred balance trigger
+   (migration 0009) that refuses an unbalanced transaction at commit.
 """
 
 from __future__ import annotations
@@ -128,6 +129,11 @@ def _triggers_installed(uow: UnitOfWork) -> list[str]:
             )
         )
         expected = 2
+        balanced = uow.conn.scalar(
+            text("SELECT count(*) FROM pg_trigger WHERE tgname = 'ledger_entries_balanced'")
+        )
+        if balanced != 1:
+            return ["the ledger's balance trigger is missing"]
     else:
         count = uow.conn.scalar(
             text(

@@ -32,17 +32,25 @@ above. Entries are append-only; a mistake is corrected with :func:`reverse`, nev
 Errors: a malformed transaction is a programming bug, not user input, so it raises
 :class:`LedgerInvariantError` (a plain ``Exception``; the web layer should answer 500).
 Amounts a user may have typed (zero refunds, wrong currency) raise ``InvalidInput`` subclasses.
+An idempotency key that is already written with different postings raises
+:class:`LedgerKeyReused` (a ``Conflict``, 409, code ``ledger_key_reused``) whose ``reason`` says
+what differs, after TigerBeetle's ``exists_with_different_*`` results::
+
+    LedgerInvariantError
+    └── UnbalancedTransaction
+    Conflict
+    └── LedgerKeyReused        reason: KeyReuse (kind, currency, accounts, amounts, references)
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tradewind.kernel.errors import FieldError, InvalidInput
+from tradewind.kernel.errors import Conflict, FieldError, InvalidInput
 from tradewind.money.allocation import split_commission
 from tradewind.money.amount import Money
 from tradewind.money.currency import validate_currency
@@ -68,6 +76,36 @@ class LedgerInvariantError(Exception):
 
 class UnbalancedTransaction(LedgerInvariantError):
     """The postings of one currency in a transaction do not sum to zero."""
+
+
+class KeyReuse(StrEnum):
+    """What differs between a written transaction and a new one under the same key.
+
+    Checked in this order; the first difference found is the one reported. The memo is not
+    compared: it describes the money, it does not move it, and its wording may change.
+    """
+
+    KIND = "exists_with_different_kind"
+    CURRENCY = "exists_with_different_currency"
+    ACCOUNTS = "exists_with_different_accounts"
+    AMOUNTS = "exists_with_different_amounts"
+    REFERENCES = "exists_with_different_references"
+
+
+class LedgerKeyReused(Conflict):
+    """A transaction with this idempotency key is written, and it is not this one.
+
+    An exact repeat is not an error (posting is idempotent); a different transaction under a
+    used key is, because silently keeping the first would hide a wrong amount or account.
+    """
+
+    code = "ledger_key_reused"
+    title = "Ledger idempotency key reused with a different transaction"
+
+    def __init__(self, idempotency_key: str, reason: KeyReuse) -> None:
+        super().__init__(f"ledger key {idempotency_key!r}: {reason.value}")
+        self.idempotency_key = idempotency_key
+        self.reason = reason
 
 
 class TxKind(StrEnum):
@@ -189,6 +227,27 @@ class LedgerTransaction:
         _check_postings(self.postings)
         if breach := unbalanced_currencies(self.postings):
             raise UnbalancedTransaction(f"{self.idempotency_key}: {breach}")
+
+
+def key_reuse(written: LedgerTransaction, new: LedgerTransaction) -> KeyReuse | None:
+    """``None`` when ``new`` repeats ``written`` exactly (postings in any order), else what differs.
+
+    Compares the kind, then the currencies, then the accounts, then the posted amounts as a
+    multiset of ``(account, currency, amount_minor)``.
+    """
+    if written.kind != new.kind:
+        return KeyReuse.KIND
+    if {p.currency for p in written.postings} != {p.currency for p in new.postings}:
+        return KeyReuse.CURRENCY
+    if {p.key for p in written.postings} != {p.key for p in new.postings}:
+        return KeyReuse.ACCOUNTS
+    if Counter(_line(p) for p in written.postings) != Counter(_line(p) for p in new.postings):
+        return KeyReuse.AMOUNTS
+    return None
+
+
+def _line(posting: Posting) -> tuple[str, str, int]:
+    return (posting.account, posting.currency, posting.amount_minor)
 
 
 def unbalanced_currencies(postings: Iterable[Posting]) -> str:

@@ -1,21 +1,38 @@
 """Posting transactions to the ledger, reading balances, and checking every invariant.
 
-``post`` is idempotent by the transaction's key: posting the same key twice writes nothing the
-second time, so a retried command, a duplicate webhook or a re-run timer never moves money twice.
+``post`` is idempotent by the transaction's key: posting the same transaction twice writes nothing
+the second time, so a retried command, a duplicate webhook or a re-run timer never moves money
+twice. Posting a *different* transaction under a used key raises ``LedgerKeyReused``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from tradewind.db.sql import insert_ignoring_conflicts
+from tradewind.db.sql import insert_ignoring_conflicts, inserted_ignoring_conflicts
 from tradewind.db.tables.ledger import ledger_accounts, ledger_entries, ledger_transactions
 from tradewind.db.uow import UnitOfWork
-from tradewind.ledger.domain import LedgerInvariantError, LedgerTransaction, Posting
+from tradewind.ledger.domain import (
+    KeyReuse,
+    LedgerInvariantError,
+    LedgerKeyReused,
+    LedgerTransaction,
+    Posting,
+    key_reuse,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """The outcome of :func:`post`: the transaction's row id, and whether this call wrote it."""
+
+    transaction_id: int
+    created: bool
 
 
 def post(
@@ -24,10 +41,16 @@ def post(
     *,
     order_id: str | None = None,
     seller_id: str | None = None,
-) -> bool:
-    """Write ``tx`` unless its idempotency key was used; returns whether it was written."""
+) -> Posted:
+    """Write ``tx`` once per idempotency key; an exact repeat returns the original, unwritten.
+
+    No check-then-act: the INSERT of the transaction row claims the key (``ON CONFLICT DO
+    NOTHING``; on PostgreSQL it waits for a concurrent claimer to commit). Only when the key is
+    taken is the written transaction read back and compared with ``tx``; if they differ,
+    :class:`LedgerKeyReused` says how, and this call has written nothing.
+    """
     now = uow.clock.now()
-    written = insert_ignoring_conflicts(
+    claimed = inserted_ignoring_conflicts(
         uow.conn,
         ledger_transactions,
         {
@@ -38,14 +61,11 @@ def post(
             "seller_id": seller_id,
             "created_at": now,
         },
+        ledger_transactions.c.id,
     )
-    if not written:
-        return False
-    tx_id = uow.conn.scalar(
-        select(ledger_transactions.c.id).where(
-            ledger_transactions.c.idempotency_key == tx.idempotency_key
-        )
-    )
+    if not claimed:
+        return _repeat(uow, tx, order_id, seller_id)
+    tx_id: int = claimed[0].id
     _ensure_accounts(uow, tx.postings, now)
     uow.conn.execute(
         insert(ledger_entries),
@@ -60,7 +80,32 @@ def post(
             for p in tx.postings
         ],
     )
-    return True
+    return Posted(tx_id, created=True)
+
+
+def _repeat(
+    uow: UnitOfWork, tx: LedgerTransaction, order_id: str | None, seller_id: str | None
+) -> Posted:
+    """The written transaction under ``tx``'s key, if ``tx`` repeats it exactly; else raise."""
+    row = uow.conn.execute(
+        select(ledger_transactions).where(
+            ledger_transactions.c.idempotency_key == tx.idempotency_key
+        )
+    ).one()
+    entries = uow.conn.execute(
+        select(ledger_entries.c.account, ledger_entries.c.currency, ledger_entries.c.amount_minor)
+        .where(ledger_entries.c.transaction_id == row.id)
+        .order_by(ledger_entries.c.id)
+    ).all()
+    written = LedgerTransaction(
+        row.idempotency_key, row.kind, tuple(Posting(*entry) for entry in entries), row.memo
+    )
+    reason = key_reuse(written, tx)
+    if reason is None and (row.order_id, row.seller_id) != (order_id, seller_id):
+        reason = KeyReuse.REFERENCES
+    if reason is not None:
+        raise LedgerKeyReused(tx.idempotency_key, reason)
+    return Posted(row.id, created=False)
 
 
 def _ensure_accounts(uow: UnitOfWork, postings: Iterable[Posting], now: datetime) -> None:

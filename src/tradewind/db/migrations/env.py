@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import Engine
 
+from tradewind.db.migrate import include_object
 from tradewind.db.tables import metadata
 
 engine = context.config.attributes.get("engine")
@@ -15,6 +16,8 @@ with engine.connect() as connection:
         target_metadata=metadata,
         render_as_batch=engine.dialect.name == "sqlite",
         compare_type=True,
+        compare_server_default=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
