@@ -27,6 +27,7 @@ from tradewind.ordering.domain import LineRequest, OrderEvent, OrderStatus
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.idempotency import (
     idempotency_key,
+    key_header_openapi,
     replay,
     request_fingerprint,
 )
@@ -137,7 +138,12 @@ class CheckoutOut(BaseModel):
     orders: list[OrderSummary]
 
 
-@router.post("/checkouts", response_model=CheckoutOut, status_code=201)
+@router.post(
+    "/checkouts",
+    response_model=CheckoutOut,
+    status_code=201,
+    openapi_extra=key_header_openapi(required=True),
+)
 async def place_checkout(
     body: CheckoutIn, request: Request, principal: PrincipalDep, container: ContainerDep
 ) -> Response:
