@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from tradewind import __version__
 from tradewind.bootstrap import Container
-from tradewind.web import pages, problems
+from tradewind.web import openapi, pages, problems
 from tradewind.web.deps import TokenCache
 from tradewind.web.middleware import RequestContextMiddleware
 from tradewind.web.routes import (
@@ -53,10 +53,12 @@ def create_app(container: Container, *, access_log: bool = True) -> FastAPI:
         "application/problem+json with a stable `code`.",
         docs_url="/docs",
         redoc_url=None,
+        generate_unique_id_function=openapi.operation_id,
     )
     app.state.container = container
     app.state.token_cache = TokenCache()
     problems.install(app)
+    openapi.install(app)
     routers = (
         health.router,
         flash.router,  # early: routes match in order and claims are the hottest path

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
@@ -24,6 +25,22 @@ def request_fingerprint(request: Request, body: BaseModel | None) -> str:
     canonical = body.model_dump_json() if body is not None else ""
     text = f"{request.method} {request.url.path}\n{canonical}"
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def key_header_openapi(*, required: bool) -> dict[str, Any]:
+    """``openapi_extra`` for a route that reads the key by hand (``idempotency_key``): documents
+    the header, so that generated clients take it as an argument."""
+    return {
+        "parameters": [
+            {
+                "name": HEADER,
+                "in": "header",
+                "required": required,
+                "description": "A retry with the same key and body gets the first answer again",
+                "schema": {"type": "string", "minLength": 1, "maxLength": idem.MAX_KEY_LEN},
+            }
+        ]
+    }
 
 
 def idempotency_key(request: Request, *, required: bool) -> str | None:

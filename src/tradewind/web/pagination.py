@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
@@ -15,6 +15,13 @@ T = TypeVar("T")
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = None
+
+    @classmethod
+    def model_parametrized_name(cls, params: tuple[Any, ...]) -> str:
+        """``Page[OfferOut]`` is the class ``OfferPage``, and so is its schema in /openapi.json
+        (Pydantic's default, ``Page[OfferOut]``, becomes ``Page_OfferOut_`` there)."""
+        (item,) = params
+        return f"{getattr(item, '__name__', str(item)).removesuffix('Out')}Page"
 
 
 class PageParams(BaseModel):

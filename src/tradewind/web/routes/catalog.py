@@ -13,7 +13,7 @@ from tradewind.catalog import service as catalog
 from tradewind.catalog.domain import Condition, OfferStatus
 from tradewind.search import service as search
 from tradewind.web.deps import ContainerDep, PrincipalDep
-from tradewind.web.idempotency import run_idempotent
+from tradewind.web.idempotency import key_header_openapi, run_idempotent
 from tradewind.web.pagination import Page, PageParams, page_params
 from tradewind.web.schemas import PROBLEM_RESPONSES, StrictInput
 
@@ -72,7 +72,12 @@ class SellerAction(StrictInput):
     action: Literal["approve", "suspend", "reinstate"]
 
 
-@router.post("/sellers", response_model=SellerOut, status_code=201)
+@router.post(
+    "/sellers",
+    response_model=SellerOut,
+    status_code=201,
+    openapi_extra=key_header_openapi(required=False),
+)
 def apply_as_seller(
     body: SellerIn, request: Request, principal: PrincipalDep, container: ContainerDep
 ) -> Response:
@@ -203,7 +208,12 @@ def offer_out(row: dict[str, Any]) -> OfferOut:
     return OfferOut.model_validate({k: row[k] for k in OfferOut.model_fields})
 
 
-@router.post("/products", response_model=ProductOut, status_code=201)
+@router.post(
+    "/products",
+    response_model=ProductOut,
+    status_code=201,
+    openapi_extra=key_header_openapi(required=False),
+)
 def create_product(
     body: ProductIn, request: Request, principal: PrincipalDep, container: ContainerDep
 ) -> Response:
@@ -262,7 +272,12 @@ class OfferPatch(StrictInput):
     status: OfferStatus | None = Field(default=None, strict=False)
 
 
-@router.post("/offers", response_model=OfferOut, status_code=201)
+@router.post(
+    "/offers",
+    response_model=OfferOut,
+    status_code=201,
+    openapi_extra=key_header_openapi(required=False),
+)
 def create_offer(
     body: OfferIn, request: Request, principal: PrincipalDep, container: ContainerDep
 ) -> Response:

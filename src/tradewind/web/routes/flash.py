@@ -37,7 +37,7 @@ from tradewind.web.deps import (
     get_container,
     optional_principal,
 )
-from tradewind.web.idempotency import REPLAY_HEADER, run_idempotent
+from tradewind.web.idempotency import REPLAY_HEADER, key_header_openapi, run_idempotent
 from tradewind.web.pagination import Page, PageParams, page_params
 from tradewind.web.problems import problem_response, status_for
 from tradewind.web.routes.ordering import ShipTo
@@ -239,7 +239,12 @@ router.add_api_route(
 )
 
 
-@router.post("/flash-sales", response_model=SaleOut, status_code=201)
+@router.post(
+    "/flash-sales",
+    response_model=SaleOut,
+    status_code=201,
+    openapi_extra=key_header_openapi(required=True),
+)
 def create_sale(
     body: SaleIn, request: Request, principal: PrincipalDep, container: ContainerDep
 ) -> Response:

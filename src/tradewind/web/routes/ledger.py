@@ -18,13 +18,13 @@ PREFIX_PATTERN = r"^[A-Za-z0-9_:-]+$"  # the alphabet of account names
 router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"], responses=PROBLEM_RESPONSES)
 
 
-class EntryOut(BaseModel):
+class LedgerEntryOut(BaseModel):
     account: str
     currency: str
     amount_minor: int
 
 
-class TransactionOut(BaseModel):
+class LedgerTransactionOut(BaseModel):
     id: int
     idempotency_key: str
     kind: str
@@ -32,47 +32,47 @@ class TransactionOut(BaseModel):
     order_id: str | None
     seller_id: str | None
     created_at: datetime
-    entries: list[EntryOut]
+    entries: list[LedgerEntryOut]
 
 
-class TransactionPage(BaseModel):
-    items: list[TransactionOut]
+class LedgerTransactionPage(BaseModel):
+    items: list[LedgerTransactionOut]
     next_cursor: int | None
 
 
-class AccountOut(BaseModel):
+class LedgerAccountOut(BaseModel):
     name: str
     currency: str
     balance_minor: int
 
 
-@router.get("/transactions", response_model=TransactionPage)
-def transactions(
+@router.get("/transactions", response_model=LedgerTransactionPage)
+def list_transactions(
     principal: PrincipalDep,
     container: ContainerDep,
     order_id: Annotated[str | None, Query(max_length=64)] = None,
     seller_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
     after: Annotated[int | None, Query(ge=0, le=MAX_SERIAL_ID)] = None,
-) -> TransactionPage:
+) -> LedgerTransactionPage:
     require_role(principal, Role.OPERATOR)
     with container.uow(read_only=True) as uow:
         rows = ledger.transactions(
             uow, order_id=order_id, seller_id=seller_id, limit=limit, after=after
         )
-    return TransactionPage(
-        items=[TransactionOut.model_validate(r) for r in rows],
+    return LedgerTransactionPage(
+        items=[LedgerTransactionOut.model_validate(r) for r in rows],
         next_cursor=rows[-1]["id"] if len(rows) == limit else None,
     )
 
 
-@router.get("/accounts", response_model=list[AccountOut])
-def accounts(
+@router.get("/accounts", response_model=list[LedgerAccountOut])
+def list_accounts(
     principal: PrincipalDep,
     container: ContainerDep,
     prefix: Annotated[str, Query(min_length=1, max_length=150, pattern=PREFIX_PATTERN)],
     as_of: Annotated[AwareDatetime | None, Query()] = None,
-) -> list[AccountOut]:
+) -> list[LedgerAccountOut]:
     """Accounts under a prefix (``seller:slr_...``, ``order:ord_...``, ``platform:``) with their
     balances, optionally as of an instant. Positive balances are debits."""
     require_role(principal, Role.OPERATOR)
@@ -82,6 +82,6 @@ def accounts(
             past = ledger.balances(uow, [r["name"] for r in rows], as_of=as_of)
             rows = [{**r, "balance": past[r["name"]]} for r in rows]
     return [
-        AccountOut(name=r["name"], currency=r["currency"], balance_minor=int(r["balance"]))
+        LedgerAccountOut(name=r["name"], currency=r["currency"], balance_minor=int(r["balance"]))
         for r in rows
     ]

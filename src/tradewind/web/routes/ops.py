@@ -27,11 +27,11 @@ class ClockOut(BaseModel):
     manual: bool
 
 
-class AdvanceIn(StrictInput):
+class ClockAdvanceIn(StrictInput):
     seconds: int = Field(ge=1, le=MAX_ADVANCE_S)
 
 
-class AdvanceOut(ClockOut):
+class ClockAdvanceOut(ClockOut):
     timers_run: int
 
 
@@ -42,8 +42,10 @@ def get_clock(container: ContainerDep) -> ClockOut:
     return ClockOut(now=container.clock.now(), manual=isinstance(container.clock, ManualClock))
 
 
-@router.post("/clock/advance", response_model=AdvanceOut)
-def advance_clock(body: AdvanceIn, principal: PrincipalDep, container: ContainerDep) -> AdvanceOut:
+@router.post("/clock/advance", response_model=ClockAdvanceOut)
+def advance_clock(
+    body: ClockAdvanceIn, principal: PrincipalDep, container: ContainerDep
+) -> ClockAdvanceOut:
     """Move a manual clock forward and run the timers that fell due (demo and tests only)."""
     require_role(principal, Role.OPERATOR)
     if not isinstance(container.clock, ManualClock):
@@ -61,4 +63,4 @@ def advance_clock(body: AdvanceIn, principal: PrincipalDep, container: Container
         ran += batch
         if batch == 0:
             break
-    return AdvanceOut(now=container.clock.now(), manual=True, timers_run=ran)
+    return ClockAdvanceOut(now=container.clock.now(), manual=True, timers_run=ran)

@@ -27,6 +27,7 @@ from tradewind.ordering.domain import LineRequest, OrderEvent, OrderStatus
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.idempotency import (
     idempotency_key,
+    key_header_openapi,
     replay,
     request_fingerprint,
 )
@@ -90,7 +91,7 @@ class ShipTo(StrictInput):
     phone: str = Field(default="", max_length=32)
 
 
-class LineIn(StrictInput):
+class CheckoutLineIn(StrictInput):
     offer_id: str = Field(max_length=64)
     quantity: int = Field(ge=1, le=99)
 
@@ -98,7 +99,7 @@ class LineIn(StrictInput):
 class CheckoutIn(StrictInput):
     address_id: str | None = Field(default=None, max_length=64)
     ship_to: ShipTo | None = None
-    lines: list[LineIn] | None = Field(
+    lines: list[CheckoutLineIn] | None = Field(
         default=None, min_length=1, max_length=50, description="Buy these now; omit to buy the cart"
     )
     shipping: dict[str, str] = Field(
@@ -137,7 +138,12 @@ class CheckoutOut(BaseModel):
     orders: list[OrderSummary]
 
 
-@router.post("/checkouts", response_model=CheckoutOut, status_code=201)
+@router.post(
+    "/checkouts",
+    response_model=CheckoutOut,
+    status_code=201,
+    openapi_extra=key_header_openapi(required=True),
+)
 async def place_checkout(
     body: CheckoutIn, request: Request, principal: PrincipalDep, container: ContainerDep
 ) -> Response:
@@ -289,15 +295,15 @@ class CancelIn(StrictInput):
     reason: str = Field(default="", max_length=500)
 
 
-class TransitionOut(BaseModel):
+class OrderTransitionOut(BaseModel):
     id: str
     status: str
 
 
-@router.post("/orders/{order_id}/cancel", response_model=TransitionOut)
+@router.post("/orders/{order_id}/cancel", response_model=OrderTransitionOut)
 def cancel_order(
     order_id: str, body: CancelIn, principal: PrincipalDep, container: ContainerDep
-) -> TransitionOut:
+) -> OrderTransitionOut:
     """The buyer cancels an unpaid order, or the seller accepts cancelling an unshipped one
     (which refunds the buyer from escrow in full)."""
     with container.uow() as uow:
@@ -320,7 +326,7 @@ def cancel_order(
                 note=body.reason,
             )
         uow.commit()
-    return TransitionOut(id=order_id, status=status.value)
+    return OrderTransitionOut(id=order_id, status=status.value)
 
 
 class RatingIn(StrictInput):

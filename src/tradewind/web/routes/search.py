@@ -20,7 +20,7 @@ Currency = Annotated[
 Values = Annotated[list[str] | None, Query(max_length=20)]
 
 
-class Hit(BaseModel):
+class SearchHitOut(BaseModel):
     product_id: str
     title: str
     brand: str
@@ -35,16 +35,16 @@ class Hit(BaseModel):
     currency: str
 
 
-class FacetValue(BaseModel):
+class SearchFacetValue(BaseModel):
     value: str
     count: int
 
 
-class Facets(BaseModel):
-    brand: list[FacetValue]
-    category: list[FacetValue]
-    ship_from: list[FacetValue]
-    seller_rating: list[FacetValue]
+class SearchFacets(BaseModel):
+    brand: list[SearchFacetValue]
+    category: list[SearchFacetValue]
+    ship_from: list[SearchFacetValue]
+    seller_rating: list[SearchFacetValue]
     in_stock: int
     min_price_minor: int | None
     max_price_minor: int | None
@@ -54,14 +54,14 @@ class SearchPage(BaseModel):
     query: str
     match: str
     total: int
-    items: list[Hit]
+    items: list[SearchHitOut]
     next_cursor: str | None
-    facets: Facets | None
+    facets: SearchFacets | None
     interpretation: list[list[str]]
 
 
-def _hit(hit: search.SearchHit) -> Hit:
-    return Hit.model_validate(hit, from_attributes=True)
+def _hit(hit: search.SearchHit) -> SearchHitOut:
+    return SearchHitOut.model_validate(hit, from_attributes=True)
 
 
 @router.get("", response_model=SearchPage)
@@ -109,7 +109,7 @@ def search_products(
         next_cursor=None if result.next_offset is None else str(result.next_offset),
         facets=None
         if result.facets is None
-        else Facets.model_validate(result.facets, from_attributes=True),
+        else SearchFacets.model_validate(result.facets, from_attributes=True),
         interpretation=result.interpretation,
     )
 
@@ -117,7 +117,7 @@ def search_products(
 class SuggestOut(BaseModel):
     query: str
     completions: list[str]
-    products: list[Hit]
+    products: list[SearchHitOut]
 
 
 @router.get("/suggest", response_model=SuggestOut)
