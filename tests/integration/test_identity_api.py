@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 
 from tests.support.api import PASSWORD, assert_problem, count, register
 from tradewind.bootstrap import Container
-from tradewind.kernel.clock import ManualClock
 from tradewind.db.tables.identity import accounts, addresses, login_throttles
+from tradewind.kernel.clock import ManualClock
 
 ADDRESS = {
     "full_name": "Noa Levi",

@@ -389,14 +389,19 @@ def _token_usable(now: datetime) -> Any:
 
 
 def principal_from_token(uow: UnitOfWork, token: str) -> Principal:
+    return token_holder(uow, token)[0]
+
+
+def token_holder(uow: UnitOfWork, token: str) -> tuple[Principal, datetime | None]:
+    """Who holds a usable (not revoked, not expired) token, and when the token expires."""
     row = uow.conn.execute(
-        select(accounts)
+        select(accounts, api_tokens.c.expires_at)
         .join(api_tokens, api_tokens.c.account_id == accounts.c.id)
         .where(api_tokens.c.token_hash == digest_secret(token), _token_usable(uow.clock.now()))
     ).first()
     if row is None:
         raise Unauthenticated("API token is not valid", code="bad_token")
-    return _principal(row)
+    return _principal(row), row.expires_at
 
 
 def list_tokens(uow: UnitOfWork, principal: Principal) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ import ipaddress
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from typing import Annotated
 
@@ -80,35 +81,50 @@ class TokenCache:
         self.ttl_s = ttl_s
         self.max_entries = max_entries
         self.epoch = epoch
-        self._entries: dict[str, tuple[float, object, Principal]] = {}
+        self._entries: dict[str, tuple[float, object, datetime | None, Principal]] = {}
         self._lock = threading.Lock()
 
-    def get(self, token: str) -> Principal | None:
+    def get(self, token: str, now: datetime | None = None) -> Principal | None:
+        """``now``: the application clock, to stop serving a token at its expiry."""
         with self._lock:
             hit = self._entries.get(token)
         if hit is None or hit[0] < time.monotonic() or hit[1] != self.epoch():
             return None
-        return hit[2]
+        if hit[2] is not None and now is not None and hit[2] <= now:
+            return None
+        return hit[3]
 
-    def put(self, token: str, principal: Principal, epoch: object | None = None) -> None:
+    def put(
+        self,
+        token: str,
+        principal: Principal,
+        epoch: object | None = None,
+        expires_at: datetime | None = None,
+    ) -> None:
         """``epoch``: the value of ``epoch()`` taken before the lookup that found ``principal``."""
         filled_under = self.epoch() if epoch is None else epoch
+        entry = (time.monotonic() + self.ttl_s, filled_under, expires_at, principal)
         with self._lock:
             if len(self._entries) >= self.max_entries:
                 self._entries.clear()  # crude but bounded; a refill costs one lookup each
-            self._entries[token] = (time.monotonic() + self.ttl_s, filled_under, principal)
+            self._entries[token] = entry
 
 
 async def _principal_for_token(request: Request, container: Container, token: str) -> Principal:
     cache: TokenCache | None = getattr(request.app.state, "token_cache", None)
     if cache is None:
         return await run_in_threadpool(_lookup_token, container, token)
-    if (hit := cache.get(token)) is not None:
+    if (hit := cache.get(token, container.clock.now())) is not None:
         return hit
     epoch = cache.epoch()  # before the read: a revocation after it invalidates this entry
-    principal = await run_in_threadpool(_lookup_token, container, token)
-    cache.put(token, principal, epoch)
+    principal, expires_at = await run_in_threadpool(_holder, container, token)
+    cache.put(token, principal, epoch, expires_at)
     return principal
+
+
+def _holder(container: Container, token: str) -> tuple[Principal, datetime | None]:
+    with container.uow(read_only=True) as uow:
+        return identity.token_holder(uow, token)
 
 
 def account_rules(container: Container) -> identity.AccountRules:
