@@ -32,6 +32,7 @@ from tradewind.bootstrap import Container, build
 from tradewind.db.tables.identity import accounts, api_tokens
 from tradewind.identity import service as identity_service
 from tradewind.kernel.clock import ManualClock
+from tradewind.seed import seed_accounts
 from tradewind.web.app import create_app
 
 ADDRESS = {
@@ -65,18 +66,20 @@ def _bearer(response: httpx.Response) -> dict[str, str]:
 def _servers(
     db_url: str, tmp_path: Path, count: int, env: dict[str, str] | None = None
 ) -> Iterator[list[httpx.Client]]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     procs = [
         ServerProcess(db_url, command="serve", env=env, log_path=tmp_path / f"server-{i}.log")
         for i in range(count)
     ]
+    clients: list[httpx.Client] = []
     try:
         for proc in procs:
             proc.start()
         clients = [httpx.Client(base_url=p.base_url, timeout=30) for p in procs]
         yield clients
+    finally:
         for client in clients:
             client.close()
-    finally:
         for proc in procs:
             proc.stop()
 
@@ -147,6 +150,10 @@ def test_password_hashing_never_holds_a_transaction(
     real_verify, real_hash = identity_service.verify_password, identity_service.hash_password
     with _uvicorn(container) as http:
         buyer = _bearer(_signup(http, "noa@example.com"))
+        other = _bearer(
+            http.post("/api/v1/tokens", json={"email": "noa@example.com", "password": PASSWORD})
+        )
+        assert http.get("/api/v1/me", headers=other).status_code == 200
 
         held = _Held(container, real_verify)
         monkeypatch.setattr(identity_service, "verify_password", held)
@@ -176,6 +183,8 @@ def test_password_hashing_never_holds_a_transaction(
         )
         assert changed.status_code == 204, changed.text
         assert new_hash.checked_out == [0]
+        assert http.get("/api/v1/me", headers=buyer).status_code == 200  # the one in use
+        assert_problem(http.get("/api/v1/me", headers=other), 401, "bad_token")
     relogin = {"email": "noa@example.com", "password": "violet-otter-lantern-92"}
     with _uvicorn(container) as http:
         assert http.post("/api/v1/tokens", json=relogin).status_code == 201
@@ -227,15 +236,10 @@ def test_signup_rules_and_profile_changes(
         assert _signup(http, "bia@example.com", country="BR").json()["account"]["currency"] == (
             "USD"
         )
-
-
-def test_seeding_keeps_the_demo_password(container: Container) -> None:
-    from tradewind.seed import seed_accounts
-
-    assert seed_accounts(container) == 4
-    with TestClient(create_app(container, access_log=False)) as client:
-        login = {"email": "buyer@tradewind.test", "password": "tradewind-demo"}
-        assert client.post("/api/v1/tokens", json=login).status_code == 201
+        # The seed bypasses the policy on purpose: the demo accounts keep the demo password.
+        assert seed_accounts(container) == 4
+        demo = {"email": "buyer@tradewind.test", "password": "tradewind-demo"}
+        assert http.post("/api/v1/tokens", json=demo).status_code == 201
 
 
 # -- 3. tokens: expiry, listing, revocation on every process at once ----------------------------
@@ -372,7 +376,8 @@ def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(
     container: Container, db_url: str
 ) -> None:
     settings = container.settings.model_copy(update={"login_client_max_failures": 2})
-    with TestClient(create_app(build(settings, clock=container.clock), access_log=False)) as c:
+    strict = build(settings, clock=container.clock)
+    with TestClient(create_app(strict, access_log=False)) as c:
         for i in range(2):
             spoofed = {"X-Forwarded-For": f"203.0.113.{i}"}
             wrong = {"email": f"v{i}@example.com", "password": "guess-1234"}
@@ -383,6 +388,7 @@ def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(
             headers={"X-Forwarded-For": "203.0.113.99"},
         )
         assert_problem(third, 429, "login_throttled")
+    strict.engine.dispose()
 
 
 # -- 6. cookies ---------------------------------------------------------------------------------
@@ -398,35 +404,37 @@ def _form_login(base_url: str, email: str, password: str) -> httpx.Response:
     return httpx.post(f"{base_url}/login", data=form, headers=cookie, follow_redirects=False)
 
 
-@pytest.mark.parametrize(
-    ("env", "secure"),
-    [({}, False), ({"TRADEWIND_PUBLIC_BASE_URL": "https://shop.example"}, True)],
-    ids=["http", "https"],
-)
 def test_session_cookie_flags_and_web_logout(
-    container: Container, db_url: str, tmp_path: Path, env: dict[str, str], secure: bool
+    container: Container, db_url: str, tmp_path: Path
 ) -> None:
-    with _servers(db_url, tmp_path, 1, env) as (http,):
-        assert _signup(http, "noa@example.com").status_code == 201
-        base_url = str(http.base_url).rstrip("/")
-        logged_in = _form_login(base_url, "noa@example.com", PASSWORD)
-        assert logged_in.status_code == 303, logged_in.text
-        cookie = next(
-            v
-            for k, v in logged_in.headers.multi_items()
-            if k == "set-cookie" and "tw_session=" in v
-        )
-        flags = {part.strip().lower() for part in cookie.split(";")[1:]}
-        assert "httponly" in flags
-        assert "samesite=lax" in flags
-        assert ("secure" in flags) is secure
-        session = cookie.split(";")[0].split("=", 1)[1]
-        jar = {"Cookie": f"tw_session={session}"}
-        assert httpx.get(f"{base_url}/api/v1/me", headers=jar).status_code == 200
-        csrf = _session_csrf(container, session)
-        out = httpx.post(f"{base_url}/logout", headers={**jar, "X-CSRF-Token": csrf})
-        assert out.status_code == 303
-        assert_problem(httpx.get(f"{base_url}/api/v1/me", headers=jar), 401, "unauthenticated")
+    with (
+        _servers(db_url, tmp_path / "http", 1) as (plain,),
+        _servers(db_url, tmp_path / "https", 1, _HTTPS) as (behind_tls,),
+    ):
+        assert _signup(plain, "noa@example.com").status_code == 201
+        for http, secure in ((plain, False), (behind_tls, True)):
+            base_url = str(http.base_url).rstrip("/")
+            logged_in = _form_login(base_url, "noa@example.com", PASSWORD)
+            assert logged_in.status_code == 303, logged_in.text
+            cookie = next(
+                v
+                for k, v in logged_in.headers.multi_items()
+                if k == "set-cookie" and "tw_session=" in v
+            )
+            flags = {part.strip().lower() for part in cookie.split(";")[1:]}
+            assert {"httponly", "samesite=lax"} <= flags
+            assert ("secure" in flags) is secure
+            session = cookie.split(";")[0].split("=", 1)[1]
+            jar = {"Cookie": f"tw_session={session}"}
+            assert httpx.get(f"{base_url}/api/v1/me", headers=jar).status_code == 200
+            csrf = _session_csrf(container, session)
+            out = httpx.post(f"{base_url}/logout", headers={**jar, "X-CSRF-Token": csrf})
+            assert out.status_code == 303
+            gone = httpx.get(f"{base_url}/api/v1/me", headers=jar)
+            assert_problem(gone, 401, "unauthenticated")
+
+
+_HTTPS = {"TRADEWIND_PUBLIC_BASE_URL": "https://shop.example"}
 
 
 def _session_csrf(container: Container, secret: str) -> str:

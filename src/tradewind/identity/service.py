@@ -299,9 +299,11 @@ def change_password(
     client: str,
     rules: AccountRules,
     policy: ThrottlePolicy,
+    keep: str | None = None,
 ) -> None:
     """Verify the current password and hash the new one with no transaction open; the write
-    only succeeds if the hash is still the one verified (no lost update)."""
+    only succeeds if the hash is still the one verified (no lost update). Every other API
+    token and session of the account ends; ``keep`` is the token or session secret in use."""
     check_password_strength(
         new,
         email=principal.email,
@@ -326,7 +328,21 @@ def change_password(
         if not changed:
             raise Conflict("the password was changed meanwhile", code="password_changed")
         _forgive_attempt(uow, principal.email, client)
+        _end_other_credentials(uow, principal.account_id, digest_secret(keep or ""))
         uow.commit()
+
+
+def _end_other_credentials(uow: UnitOfWork, account_id: str, kept_hash: str) -> None:
+    t = api_tokens.c
+    uow.conn.execute(
+        update(api_tokens)
+        .where(t.account_id == account_id, t.revoked_at.is_(None), t.token_hash != kept_hash)
+        .values(revoked_at=uow.clock.now())
+    )
+    s = web_sessions.c
+    uow.conn.execute(
+        delete(web_sessions).where(s.account_id == account_id, s.session_hash != kept_hash)
+    )
 
 
 def principal_for_account(uow: UnitOfWork, account_id: str) -> Principal:

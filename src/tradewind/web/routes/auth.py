@@ -201,7 +201,8 @@ def update_me(body: ProfileIn, principal: PrincipalDep, container: ContainerDep)
 def change_password(
     body: PasswordIn, request: Request, principal: PrincipalDep, container: ContainerDep
 ) -> Response:
-    """Change the caller's password: the current one is checked (and throttled like a login)."""
+    """Change the caller's password: the current one is checked (and throttled like a login).
+    The caller's other API tokens and sessions end, on every server process."""
     identity.change_password(
         container.uow,
         principal,
@@ -210,5 +211,7 @@ def change_password(
         client=client_address(request, container),
         rules=account_rules(container),
         policy=container.settings.login_throttle,
+        keep=bearer_token(request) or request.cookies.get(SESSION_COOKIE),
     )
+    container.revocations.publish()
     return Response(status_code=204)
