@@ -443,3 +443,26 @@ def _session_csrf(container: Container, secret: str) -> str:
     assert principal is not None
     assert principal.csrf_token is not None
     return principal.csrf_token
+
+
+def test_a_revoked_token_cannot_claim_in_a_flash_sale(
+    client: TestClient, container: Container, clock: ManualClock
+) -> None:
+    """The claim writer resolves tokens itself (flash/_buyers.py), not through the cache."""
+    from tests.integration.test_flash_api import Market
+    from tests.support.market import list_product, open_shop, operator_headers
+    from tradewind.db.tables.flash import flash_claims
+
+    ops = operator_headers(client, container)
+    shop = open_shop(client, ops, "flash.shop@example.com", "US")
+    _, offer_id = list_product(client, shop, price_minor=1999, stock=7, title="Hot phone")
+    market = Market(client, container, clock, ops, shop, offer_id)
+    sale = market.create_sale()
+    buyer = market.buyer("ann")
+    assert client.post("/api/v1/logout", headers=buyer).status_code == 204
+    before = _rows(container)
+    refused = market.claim(sale["id"], buyer, "claim-1")
+    assert_problem(refused, 401, "bad_token")
+    assert _rows(container) == before
+    with container.uow(read_only=True) as uow:
+        assert uow.conn.execute(select(flash_claims)).first() is None
