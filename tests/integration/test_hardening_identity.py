@@ -293,7 +293,10 @@ def test_api_tokens_expire(container: Container, clock: ManualClock) -> None:
     with TestClient(create_app(container, access_log=False)) as client:
         noa = _bearer(_signup(client, "noa@example.com"))
         assert client.get("/api/v1/me", headers=noa).status_code == 200
-        clock.advance(timedelta(days=30))
+        ttl = timedelta(days=container.settings.api_token_ttl_days)
+        clock.advance(ttl - timedelta(seconds=1))
+        assert client.get("/api/v1/me", headers=noa).status_code == 200  # cached from now on
+        clock.advance(timedelta(seconds=1))
         assert_problem(client.get("/api/v1/me", headers=noa), 401, "bad_token")
 
 
