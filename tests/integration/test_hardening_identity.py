@@ -394,6 +394,26 @@ def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(
     strict.engine.dispose()
 
 
+def test_an_attacker_who_keeps_going_gets_no_free_tries_back(container: Container) -> None:
+    """An account's streak ends a window after its *last* attempt, not its first."""
+    settings = container.settings.model_copy(update={"login_client_max_failures": 1000})
+    clock = container.clock
+    assert isinstance(clock, ManualClock)
+    patient = build(settings, clock=clock)
+    wrong = {"email": "noa@example.com", "password": "guess-1234"}
+    with TestClient(create_app(patient, access_log=False)) as c:
+        assert _signup(c, "noa@example.com").status_code == 201
+        for _ in range(3):
+            assert_problem(c.post("/api/v1/tokens", json=wrong), 401, "bad_credentials")
+        for _ in range(30):  # every 31 s, past the 30 s cap, for 930 s > the 900 s window
+            clock.advance(timedelta(seconds=31))
+            assert_problem(c.post("/api/v1/tokens", json=wrong), 401, "bad_credentials")
+        again = c.post("/api/v1/tokens", json=wrong)
+        assert_problem(again, 429, "login_throttled")
+        assert again.headers["retry-after"] == "30"
+    patient.engine.dispose()
+
+
 # -- 6. cookies ---------------------------------------------------------------------------------
 
 

@@ -166,7 +166,8 @@ class ThrottlePolicy:
     """Login throttling. Per account: ``free_failures`` consecutive failures, then each further
     attempt waits ``2**k`` seconds, capped at ``max_delay_s`` so that the owner always gets in
     after a short wait. Per client address: at most ``client_max_failures`` failures (over all
-    accounts) per ``window_s``. Consecutive failures older than ``window_s`` are forgotten."""
+    accounts) per ``window_s``. An account's failures are forgotten ``window_s`` after its last
+    attempt."""
 
     free_failures: int = 5
     max_delay_s: int = 30

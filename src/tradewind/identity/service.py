@@ -223,13 +223,10 @@ def _charge_attempt(uow: UnitOfWork, policy: ThrottlePolicy, email: str, client:
     so PostgreSQL row locks are taken in one order); 429 if either refuses it."""
     now = uow.clock.now()
     t = login_throttles.c
-    stale = t.window_started_at <= now - timedelta(seconds=policy.window_s)
-    at_now = literal(now, UtcDateTime())
-    counting = {
-        "failures": case((stale, 1), else_=t.failures + 1),
-        "window_started_at": case((stale, at_now), else_=t.window_started_at),
-        "updated_at": at_now,
-    }
+    since = now - timedelta(seconds=policy.window_s)
+    # A client's window is fixed from its first failure; an account's streak ends after a
+    # window without attempts (an attacker who keeps going never gets free tries back).
+    window_over, streak_over = t.window_started_at <= since, t.updated_at <= since
     fresh = {"failures": 1, "window_started_at": now, "blocked_until": None, "updated_at": now}
     client_key, account_key = _client_key(client), _account_key(email)
     charged = uow.conn.execute(
@@ -237,8 +234,8 @@ def _charge_attempt(uow: UnitOfWork, policy: ThrottlePolicy, email: str, client:
         .values(key=client_key, **fresh)
         .on_conflict_do_update(
             index_elements=[t.key],
-            set_=counting,
-            where=stale | (t.failures < policy.client_max_failures),
+            set_=_counting(window_over, now),
+            where=window_over | (t.failures < policy.client_max_failures),
         )
         .returning(t.failures)
     ).first()
@@ -249,7 +246,7 @@ def _charge_attempt(uow: UnitOfWork, policy: ThrottlePolicy, email: str, client:
         .values(key=account_key, **fresh)
         .on_conflict_do_update(
             index_elements=[t.key],
-            set_=counting,
+            set_=_counting(streak_over, now),
             where=t.blocked_until.is_(None) | (t.blocked_until <= now),
         )
         .returning(t.failures)
@@ -262,6 +259,17 @@ def _charge_attempt(uow: UnitOfWork, policy: ThrottlePolicy, email: str, client:
             .where(t.key == account_key)
             .values(blocked_until=now + timedelta(seconds=delay_s))
         )
+
+
+def _counting(restart: Any, now: datetime) -> dict[str, Any]:
+    """The SET of a charge: one more failure, or the first of a new window if ``restart``."""
+    t = login_throttles.c
+    at_now = literal(now, UtcDateTime())
+    return {
+        "failures": case((restart, 1), else_=t.failures + 1),
+        "window_started_at": case((restart, at_now), else_=t.window_started_at),
+        "updated_at": at_now,
+    }
 
 
 def _throttled(
