@@ -82,7 +82,12 @@ def clock() -> ManualClock:
 @pytest.fixture
 def container(db_url: str, clock: ManualClock) -> Iterator[Container]:
     settings = Settings(
-        database_url=db_url, secret_key="test-secret", clock="manual", login_max_failures=3
+        database_url=db_url,
+        secret_key="test-secret",
+        clock="manual",
+        login_max_failures=3,
+        # Tests move the clock by weeks and months; tokens issued at the start must outlive it.
+        api_token_ttl_days=366,
     )
     built = build(settings, clock=clock)
     if not settings.is_sqlite:

@@ -24,6 +24,7 @@ from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
 from tradewind.escrow.domain import EscrowPolicy
 from tradewind.flash.runtime import FlashRuntime
 from tradewind.fulfilment.service import CarrierSetup
+from tradewind.identity.revocation import RevocationSignal, signal_for
 from tradewind.kernel.clock import Clock, ManualClock, SystemClock
 from tradewind.ordering.checkout_writer import CheckoutWriter
 from tradewind.payments.ports import WebhookSender
@@ -52,6 +53,8 @@ class Container:
     flash: FlashRuntime = field(init=False)
     # Checkouts from the API: this process's group-commit writer (its thread starts lazily).
     checkouts: CheckoutWriter = field(init=False)
+    # Revoked tokens, told to every server process (the app starts and stops its listener).
+    revocations: RevocationSignal = field(init=False)
 
 
 def build(
@@ -80,6 +83,7 @@ def build(
     )
     container.flash = FlashRuntime(container.uow)
     container.checkouts = CheckoutWriter(container.uow)
+    container.revocations = signal_for(engine)
     container.timer_handlers.update(_timer_handlers(container))
     return container
 

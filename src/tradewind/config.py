@@ -5,8 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tradewind.identity.domain import ThrottlePolicy, validate_tradable_currency
+from tradewind.kernel.errors import InvalidInput
+
+# The currencies the demo seeds FX quotes for (tradewind.catalog.chorus_import.UNITS_PER_USD).
+DEFAULT_ACCOUNT_CURRENCIES = ("USD", "EUR", "GBP", "ILS", "JPY", "CNY", "KWD")
 
 
 class Settings(BaseSettings):
@@ -43,9 +49,50 @@ class Settings(BaseSettings):
     )
     session_ttl_s: int = Field(default=7 * 24 * 3600, ge=60, description="Cookie session lifetime")
     login_max_failures: int = Field(
-        default=5, ge=1, description="Failed logins per email within the window before throttling"
+        default=5,
+        ge=1,
+        le=1000,
+        description="Consecutive failed logins on one account before each further attempt "
+        "waits (1 s, doubling, up to TRADEWIND_LOGIN_BACKOFF_MAX_S)",
     )
-    login_window_s: int = Field(default=900, ge=1, description="Login throttling window")
+    login_backoff_max_s: int = Field(
+        default=30,
+        ge=1,
+        le=300,
+        description="Longest wait between login attempts on one account (its owner gets in "
+        "after at most this)",
+    )
+    login_client_max_failures: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="Failed logins from one client address, over all accounts, per window; "
+        "then 429 until the window ends",
+    )
+    login_window_s: int = Field(
+        default=900,
+        ge=1,
+        le=24 * 3600,
+        description="Login throttling window: the per-client limit's period, and how long "
+        "an account's consecutive failures are remembered",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description='JSON list of proxy addresses or networks, e.g. ["10.0.0.5"]: from '
+        "these peers the client address is taken from X-Forwarded-For",
+    )
+    api_token_ttl_days: int = Field(
+        default=30, ge=1, le=366, description="API tokens expire this many days after creation"
+    )
+    password_min_score: int = Field(
+        default=3, ge=0, le=4, description="Lowest zxcvbn score (0-4) a new password may have"
+    )
+    account_currencies: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_ACCOUNT_CURRENCIES),
+        min_length=1,
+        description="JSON list of ISO 4217 currencies an account may choose (publish FX "
+        "quotes for each); fund codes and XXX/XTS are never accepted",
+    )
     worker_poll_s: float = Field(default=1.0, gt=0, le=60, description="Timer worker poll period")
     worker_batch: int = Field(default=100, ge=1, le=10_000, description="Timers run per poll")
     payment_timeout_s: int = Field(
@@ -84,15 +131,42 @@ class Settings(BaseSettings):
         default=24, ge=1, le=24 * 30, description="How often parcels are polled at the carrier"
     )
     payout_minimum: str = Field(default="10", description="Smallest payout, in major units")
-    cookie_secure: bool = Field(default=False, description="Mark cookies Secure (behind HTTPS)")
+    cookie_secure: bool = Field(
+        default=False,
+        description="Mark cookies Secure; implied when TRADEWIND_PUBLIC_BASE_URL is https",
+    )
     chorus_path: Path = Field(
         default=Path("../shared/data/chorus/products"),
         description="Chorus catalog used by the demo seed when present",
     )
 
+    @field_validator("account_currencies")
+    @classmethod
+    def _tradable(cls, codes: list[str]) -> list[str]:
+        for code in codes:
+            try:
+                validate_tradable_currency(code)
+            except InvalidInput as exc:
+                raise ValueError(exc.detail) from exc
+        return codes
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry ``Secure`` when set explicitly or when the public URL is https."""
+        return self.cookie_secure or self.public_base_url.lower().startswith("https://")
+
+    @property
+    def login_throttle(self) -> ThrottlePolicy:
+        return ThrottlePolicy(
+            free_failures=self.login_max_failures,
+            max_delay_s=self.login_backoff_max_s,
+            client_max_failures=self.login_client_max_failures,
+            window_s=self.login_window_s,
+        )
 
 
 def load_settings() -> Settings:

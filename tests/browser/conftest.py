@@ -68,6 +68,8 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc
             # sellers out, and their "available" balances, which the tests check to the cent,
             # would read 0. Payouts have their own tests (tests/integration).
             "TRADEWIND_PAYOUT_MINIMUM": "1000000000",
+            # The clock moves by weeks over the session; API tokens would expire after 30 days.
+            "TRADEWIND_API_TOKEN_TTL_DAYS": "366",
         },
     )
     server.start()
@@ -128,7 +130,7 @@ def person(
         new_page = context.new_page()
         new_page.goto("/login")
         new_page.get_by_label("Email").fill(email)
-        new_page.get_by_label("Password").fill(Market.PASSWORD)
+        new_page.get_by_label("Password").fill(Market.password_for(email))
         new_page.get_by_role("button", name="Log in").click()
         expect(new_page.locator("#greeting")).to_be_visible()
         return new_page

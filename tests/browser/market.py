@@ -55,7 +55,12 @@ class Shop:
 
 
 class Market:
-    PASSWORD = DEMO_PASSWORD
+    PASSWORD = DEMO_PASSWORD  # the seeded demo accounts (seeding bypasses the password policy)
+    ACCOUNT_PASSWORD = "correct-horse-battery"  # accounts a test signs up: the policy applies
+
+    @classmethod
+    def password_for(cls, email: str) -> str:
+        return cls.PASSWORD if email.endswith("@tradewind.test") else cls.ACCOUNT_PASSWORD
 
     def __init__(self, base_url: str) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=60)
@@ -75,7 +80,9 @@ class Market:
 
     def headers_for(self, email: str) -> dict[str, str]:
         found = self._ok(
-            self.http.post("/api/v1/tokens", json={"email": email, "password": self.PASSWORD})
+            self.http.post(
+                "/api/v1/tokens", json={"email": email, "password": self.password_for(email)}
+            )
         )
         return {"Authorization": f"Bearer {found['token']}"}
 
@@ -92,7 +99,7 @@ class Market:
                 "/api/v1/accounts",
                 json={
                     "email": email,
-                    "password": self.PASSWORD,
+                    "password": self.ACCOUNT_PASSWORD,
                     "display_name": name or email.split("@")[0],
                     "role": role,
                     "country": country,

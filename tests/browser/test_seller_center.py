@@ -22,7 +22,7 @@ def test_new_shop_is_approved_and_uploads_listings_with_one_bad_row(
     seller.goto("/register?role=seller")
     seller.get_by_label("Your name or company").fill(shop_name)
     seller.get_by_label("Email").fill(f"lantern.{token}@example.com")
-    seller.get_by_label("Password", exact=False).fill(Market.PASSWORD)
+    seller.get_by_label("Password", exact=False).fill(Market.ACCOUNT_PASSWORD)
     seller.get_by_label("Country").select_option("US")
     seller.get_by_role("button", name="Sign up").click()
     seller.get_by_label("Shop name").fill(shop_name)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi.testclient import TestClient
 
 from tests.support.api import PASSWORD, assert_problem, count, register
 from tradewind.bootstrap import Container
-from tradewind.db.tables.identity import accounts, addresses, login_failures
+from tradewind.db.tables.identity import accounts, addresses, login_throttles
+from tradewind.kernel.clock import ManualClock
 
 ADDRESS = {
     "full_name": "Noa Levi",
@@ -35,19 +38,25 @@ def test_token_login_and_wrong_password(client: TestClient, container: Container
     assert good.json()["account"]["email"] == "noa@example.com"
     bad = client.post("/api/v1/tokens", json={"email": "noa@example.com", "password": "wrong!!!!!"})
     assert_problem(bad, 401, "bad_credentials")
-    assert count(container, login_failures) == 1
+    # the good login forgave its own charge; the bad one left one row per throttle key
+    assert count(container, login_throttles) == 2
 
 
-def test_login_is_throttled_after_repeated_failures(client: TestClient) -> None:
+def test_login_backs_off_after_repeated_failures_then_lets_the_owner_in(
+    client: TestClient, clock: ManualClock
+) -> None:
     register(client, "noa@example.com")
-    for _ in range(3):  # the test container allows 3 failures per window
+    for _ in range(3):  # the test container allows 3 consecutive failures before waiting
         response = client.post(
             "/api/v1/tokens", json={"email": "noa@example.com", "password": "wrong-wrong"}
         )
         assert_problem(response, 401, "bad_credentials")
     blocked = client.post("/api/v1/tokens", json={"email": "noa@example.com", "password": PASSWORD})
     assert_problem(blocked, 429, "login_throttled")
-    assert blocked.headers["retry-after"] == "900"
+    assert blocked.headers["retry-after"] == "1"  # 1 s, doubling per failure, capped at 30 s
+    clock.advance(timedelta(seconds=1))
+    good = client.post("/api/v1/tokens", json={"email": "noa@example.com", "password": PASSWORD})
+    assert good.status_code == 201, good.text
 
 
 def test_duplicate_email_is_a_conflict_and_changes_nothing(

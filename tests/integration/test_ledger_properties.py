@@ -144,7 +144,10 @@ class World:
 @contextmanager
 def open_world(url: str) -> Iterator[World]:
     clock = ManualClock(START, frozen=True)
-    settings_ = Settings(database_url=url, secret_key=SECRET, clock="manual")
+    # The clock moves by weeks: API tokens issued at the start must outlive it.
+    settings_ = Settings(
+        database_url=url, secret_key=SECRET, clock="manual", api_token_ttl_days=366
+    )
     container = build(settings_, clock=clock)
     try:
         with TestClient(create_app(container, access_log=False)) as client:

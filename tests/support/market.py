@@ -35,7 +35,9 @@ def operator_headers(client: TestClient, container: Container) -> dict[str, str]
                 country="IL",
             ),
         )
-        token = identity.create_api_token(uow, account_id)
+        token = identity.create_api_token(
+            uow, account_id, ttl_days=container.settings.api_token_ttl_days
+        )
         uow.commit()
     return {"Authorization": f"Bearer {token}"}
 

@@ -4,7 +4,8 @@ Why not ``identity.principal_from_token`` per request, as every other route does
 blocking database read on the event loop for each claim, and next to the writer thread each
 such read gives up the GIL and waits to get it back, which under a flash-sale load cost more
 than the claim itself. The rule stays identity's: the token's SHA-256 must match a stored one
-that has not expired, and the account must be a buyer (``require_role``).
+that has not expired nor been revoked, and the account must be a buyer (``require_role``). No
+cache: every batch reads the tokens afresh, so a revocation applies from the next batch.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def buyers_for_tokens(uow: UnitOfWork, tokens: set[str]) -> dict[str, Buyer | Do
     for row in uow.conn.execute(
         select(accounts, api_tokens.c.token_hash, api_tokens.c.expires_at)
         .join(api_tokens, api_tokens.c.account_id == accounts.c.id)
-        .where(api_tokens.c.token_hash.in_(token_by_hash))
+        .where(api_tokens.c.token_hash.in_(token_by_hash), api_tokens.c.revoked_at.is_(None))
     ):
         if row.expires_at is not None and row.expires_at <= now:
             continue

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from zxcvbn import zxcvbn
+
 from tradewind.kernel.errors import FieldError, Forbidden, InvalidInput, NotFound
+from tradewind.money.currency import validate_currency
 
 EMAIL_MAX_LEN = 254
 PASSWORD_MIN_LEN = 10
 PASSWORD_MAX_LEN = 256
+DISPLAY_NAME_MAX_LEN = 100
+SITE_NAME = "tradewind"
+DEMO_PASSWORD = "tradewind-demo"
+# zxcvbn refuses longer input (its matching is quadratic); the first 72 characters decide.
+_ZXCVBN_MAX_LEN = 72
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+_LOCALE_RE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
+# ISO 4217 fund codes: units of account, not money a buyer pays in (X-codes such as XXX, XTS
+# and the metals have no minor unit and are already refused by ``validate_currency``).
+FUND_CODES = frozenset({"BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "UYI", "UYW"})
 
 
 class Role(StrEnum):
@@ -75,3 +87,98 @@ def check_password_policy(password: str) -> None:
             f"password must be {PASSWORD_MIN_LEN} to {PASSWORD_MAX_LEN} characters",
             errors=[FieldError("password", "length out of range", "password_length")],
         )
+
+
+def check_password_strength(
+    password: str, *, email: str, display_name: str = "", min_score: int = 3
+) -> None:
+    """Refuse the guessable: the site's name, the demo password, the email or its local part
+    (ignoring case, digits and punctuation), and whatever zxcvbn scores below ``min_score``."""
+    check_password_policy(password)
+    local_part = email.partition("@")[0]
+    personal = [email, local_part, SITE_NAME, DEMO_PASSWORD]
+    core = _letters(password)
+    if any(core == _letters(word) for word in personal if _letters(word)):
+        raise InvalidInput(
+            "password must not be your email, its local part, the site's name or the demo password",
+            errors=[FieldError("password", "too easy to guess", "password_guessable")],
+        )
+    result = zxcvbn(password[:_ZXCVBN_MAX_LEN], user_inputs=[*personal, display_name])
+    if int(result["score"]) < min_score:
+        feedback = result["feedback"]
+        hints = [feedback["warning"], *feedback["suggestions"]]
+        advice = " ".join(h for h in hints if h) or "Add another word or two."
+        raise InvalidInput(
+            f"password is too easy to guess. {advice}",
+            errors=[FieldError("password", "too easy to guess", "password_weak")],
+        )
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z]", "", text.casefold())
+
+
+def validate_display_name(raw: str) -> str:
+    name = raw.strip()
+    if not 1 <= len(name) <= DISPLAY_NAME_MAX_LEN:
+        raise InvalidInput(
+            f"display name must be 1 to {DISPLAY_NAME_MAX_LEN} characters",
+            errors=[FieldError("display_name", "length out of range")],
+        )
+    return name
+
+
+def validate_locale(raw: str) -> str:
+    if not _LOCALE_RE.match(raw):
+        raise InvalidInput(
+            f"unknown locale: {raw!r}",
+            errors=[
+                FieldError("locale", "use a language, or language_TERRITORY (he_IL)", "locale")
+            ],
+        )
+    return raw
+
+
+def validate_tradable_currency(code: str) -> str:
+    """A real ISO 4217 currency that money can be paid in: no fund codes, no XXX/XTS/metals."""
+    validate_currency(code)
+    if code in FUND_CODES:
+        raise InvalidInput(
+            f"{code} is an ISO 4217 fund code, not a currency to pay in",
+            errors=[FieldError("currency", "not a currency to pay in", "currency")],
+        )
+    return code
+
+
+def check_supported_currency(code: str, supported: Collection[str]) -> str:
+    """The account's currency: one the marketplace has prices (FX quotes) for."""
+    if code not in supported or code in FUND_CODES:
+        allowed = ", ".join(sorted(supported))
+        raise InvalidInput(
+            f"currency {code!r} is not supported here; choose one of: {allowed}",
+            code="currency_not_supported",
+            errors=[FieldError("currency", f"choose one of: {allowed}", "currency_not_supported")],
+        )
+    return code
+
+
+@dataclass(frozen=True, slots=True)
+class ThrottlePolicy:
+    """Login throttling. Per account: ``free_failures`` consecutive failures, then each further
+    attempt waits ``2**k`` seconds, capped at ``max_delay_s`` so that the owner always gets in
+    after a short wait. Per client address: at most ``client_max_failures`` failures (over all
+    accounts) per ``window_s``. An account's failures are forgotten ``window_s`` after its last
+    attempt."""
+
+    free_failures: int = 5
+    max_delay_s: int = 30
+    client_max_failures: int = 20
+    window_s: int = 900
+
+
+def account_delay_s(failures: int, policy: ThrottlePolicy) -> int:
+    """Seconds the next attempt on an account waits after ``failures`` consecutive failures."""
+    if failures < policy.free_failures:
+        return 0
+    doublings = min(failures - policy.free_failures, 16)  # 2**16 s is past any sane cap
+    return int(min(2**doublings, policy.max_delay_s))

@@ -40,9 +40,12 @@ def create_app(container: Container, *, access_log: bool = True) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         """On shutdown, commit the checkouts and flash claims still queued (and answer them)
         before the process ends."""
+        container.revocations.start()
         yield
         await asyncio.gather(
-            asyncio.to_thread(container.checkouts.stop), asyncio.to_thread(container.flash.stop)
+            asyncio.to_thread(container.revocations.stop),
+            asyncio.to_thread(container.checkouts.stop),
+            asyncio.to_thread(container.flash.stop),
         )
 
     app = FastAPI(
@@ -56,7 +59,7 @@ def create_app(container: Container, *, access_log: bool = True) -> FastAPI:
         generate_unique_id_function=openapi.operation_id,
     )
     app.state.container = container
-    app.state.token_cache = TokenCache()
+    app.state.token_cache = TokenCache(epoch=container.revocations.epoch)
     problems.install(app)
     openapi.install(app)
     routers = (

@@ -7,8 +7,12 @@ token, or a cookie session (which must then carry its CSRF token on every unsafe
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import threading
 import time
+from collections.abc import Callable
+from datetime import datetime
+from functools import cache
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -53,43 +57,117 @@ async def optional_principal(request: Request, container: ContainerDep) -> Princ
     return principal
 
 
+def _no_revocations() -> object:
+    return 0
+
+
 class TokenCache:
     """Bearer token -> principal for a few seconds, per server process.
 
     Every API request authenticates; without this each would spend a database round trip (and
     a pool connection) on a lookup whose answer rarely changes. Only API tokens are cached:
-    a cookie session must end the moment its owner logs out. A token deleted from the database
-    stays usable here for at most ``ttl_s``.
+    a cookie session must end the moment its owner logs out. An entry is served only while
+    ``epoch()`` (``identity.revocation``: one ``os.stat`` on SQLite, a counter bumped by a
+    LISTEN thread on PostgreSQL) still returns the value read *before* its lookup, so a token
+    revoked by any process stops working at once; ``ttl_s`` is the safety net.
     """
 
-    def __init__(self, ttl_s: float = 10.0, max_entries: int = 10_000) -> None:
+    def __init__(
+        self,
+        ttl_s: float = 10.0,
+        max_entries: int = 10_000,
+        epoch: Callable[[], object] = _no_revocations,
+    ) -> None:
         self.ttl_s = ttl_s
         self.max_entries = max_entries
-        self._entries: dict[str, tuple[float, Principal]] = {}
+        self.epoch = epoch
+        self._entries: dict[str, tuple[float, object, datetime | None, Principal]] = {}
         self._lock = threading.Lock()
 
-    def get(self, token: str) -> Principal | None:
+    def get(self, token: str, now: datetime | None = None) -> Principal | None:
+        """``now``: the application clock, to stop serving a token at its expiry."""
         with self._lock:
             hit = self._entries.get(token)
-        if hit is None or hit[0] < time.monotonic():
+        if hit is None or hit[0] < time.monotonic() or hit[1] != self.epoch():
             return None
-        return hit[1]
+        if hit[2] is not None and now is not None and hit[2] <= now:
+            return None
+        return hit[3]
 
-    def put(self, token: str, principal: Principal) -> None:
+    def put(
+        self,
+        token: str,
+        principal: Principal,
+        epoch: object | None = None,
+        expires_at: datetime | None = None,
+    ) -> None:
+        """``epoch``: the value of ``epoch()`` taken before the lookup that found ``principal``."""
+        filled_under = self.epoch() if epoch is None else epoch
+        entry = (time.monotonic() + self.ttl_s, filled_under, expires_at, principal)
         with self._lock:
             if len(self._entries) >= self.max_entries:
                 self._entries.clear()  # crude but bounded; a refill costs one lookup each
-            self._entries[token] = (time.monotonic() + self.ttl_s, principal)
+            self._entries[token] = entry
 
 
 async def _principal_for_token(request: Request, container: Container, token: str) -> Principal:
     cache: TokenCache | None = getattr(request.app.state, "token_cache", None)
-    if cache is not None and (hit := cache.get(token)) is not None:
+    if cache is None:
+        return await run_in_threadpool(_lookup_token, container, token)
+    if (hit := cache.get(token, container.clock.now())) is not None:
         return hit
-    principal = await run_in_threadpool(_lookup_token, container, token)
-    if cache is not None:
-        cache.put(token, principal)
+    epoch = cache.epoch()  # before the read: a revocation after it invalidates this entry
+    principal, expires_at = await run_in_threadpool(_holder, container, token)
+    cache.put(token, principal, epoch, expires_at)
     return principal
+
+
+def _holder(container: Container, token: str) -> tuple[Principal, datetime | None]:
+    with container.uow(read_only=True) as uow:
+        return identity.token_holder(uow, token)
+
+
+def account_rules(container: Container) -> identity.AccountRules:
+    settings = container.settings
+    return identity.AccountRules(
+        currencies=tuple(settings.account_currencies),
+        min_password_score=settings.password_min_score,
+    )
+
+
+def bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+@cache
+def _networks(
+    trusted: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(t, strict=False) for t in trusted)
+
+
+def _trusted(address: str, trusted: tuple[str, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in _networks(trusted))
+
+
+def client_address(request: Request, container: Container) -> str:
+    """Who is connecting, for throttling: the socket peer, or, when the peer is one of
+    ``TRADEWIND_TRUSTED_PROXIES``, the right-most X-Forwarded-For hop that is not a proxy."""
+    peer = request.client.host if request.client else "unknown"
+    trusted = tuple(container.settings.trusted_proxies)
+    if not trusted or not _trusted(peer, trusted):
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",")]
+    for hop in reversed([h for h in hops if h][-32:]):
+        if not _trusted(hop, trusted):
+            return hop[:64]
+    return peer
 
 
 def _lookup_token(container: Container, token: str) -> Principal:

@@ -1,9 +1,15 @@
 """Accounts, credentials and sessions."""
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table
 
 from tradewind.db.tables.base import ID_LEN, metadata
 from tradewind.db.types import UtcDateTime
+from tradewind.kernel.ids import new_id
+
+
+def _token_id() -> str:
+    return new_id("tok")
+
 
 accounts = Table(
     "accounts",
@@ -24,10 +30,14 @@ api_tokens = Table(
     "api_tokens",
     metadata,
     Column("token_hash", String(64), primary_key=True),
+    # The public handle for listing and revoking; never the secret. A Python-side default so
+    # bulk fixtures that insert rows directly get one too.
+    Column("id", String(ID_LEN), nullable=False, unique=True, default=_token_id),
     Column("account_id", String(ID_LEN), ForeignKey("accounts.id"), nullable=False, index=True),
     Column("name", String(100), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=True),
+    Column("revoked_at", UtcDateTime(), nullable=True),
 )
 
 web_sessions = Table(
@@ -40,13 +50,17 @@ web_sessions = Table(
     Column("expires_at", UtcDateTime(), nullable=False),
 )
 
-login_failures = Table(
-    "login_failures",
+# Login throttling, one row per key ("account:<email>" or "client:<address>"), shared by every
+# server process. ``failures`` counts attempts charged (before the password is checked) and not
+# refunded by a success; ``blocked_until`` refuses attempts until then.
+login_throttles = Table(
+    "login_throttles",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("email", String(254), nullable=False),
-    Column("failed_at", UtcDateTime(), nullable=False),
-    Index("ix_login_failures_email_failed_at", "email", "failed_at"),
+    Column("key", String(300), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("window_started_at", UtcDateTime(), nullable=False),
+    Column("blocked_until", UtcDateTime(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 addresses = Table(

@@ -17,7 +17,13 @@ from tradewind.identity import service as identity
 from tradewind.identity.domain import Role
 from tradewind.kernel.errors import DomainError, TooManyRequests, Unauthenticated
 from tradewind.logistics.shipping import REGIONS
-from tradewind.web.deps import SESSION_COOKIE, ContainerDep, PrincipalDep
+from tradewind.web.deps import (
+    SESSION_COOKIE,
+    ContainerDep,
+    PrincipalDep,
+    account_rules,
+    client_address,
+)
 from tradewind.web.pages.common import local_path, render
 
 router = APIRouter(include_in_schema=False)
@@ -27,7 +33,11 @@ LOCALES = {"US": "en_US", "GB": "en_GB", "DE": "de_DE", "IL": "he_IL", "JP": "ja
 
 
 def _form_page(
-    request: Request, template: str, status_code: int = 200, **context: object
+    request: Request,
+    template: str,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: object,
 ) -> HTMLResponse:
     token = secrets.token_urlsafe(24)
     response = render(
@@ -36,7 +46,16 @@ def _form_page(
         {"principal": None, "csrf_token": token, "countries": COUNTRIES, **context},
         status_code=status_code,
     )
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", max_age=3600)
+    response.headers.update(headers or {})
+    container = request.app.state.container
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=container.settings.secure_cookies,
+        max_age=3600,
+    )
     return response
 
 
@@ -56,7 +75,7 @@ def _start_session(container: ContainerDep, account_id: str, target: str) -> Res
         secret,
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
+        secure=settings.secure_cookies,
         max_age=settings.session_ttl_s,
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE)
@@ -87,16 +106,14 @@ def login(
             email=email,
             next=target,
         )
-    settings = container.settings
     try:
-        with container.uow() as uow:
-            principal = identity.authenticate(
-                uow,
-                email,
-                password,
-                max_failures=settings.login_max_failures,
-                window_s=settings.login_window_s,
-            )
+        principal = identity.authenticate(
+            container.uow,
+            email,
+            password,
+            client=client_address(request, container),
+            policy=container.settings.login_throttle,
+        )
     except Unauthenticated:
         return _form_page(
             request,
@@ -106,12 +123,13 @@ def login(
             email=email,
             next=target,
         )
-    except TooManyRequests:
+    except TooManyRequests as exc:
         return _form_page(
             request,
             "login.html",
             429,
-            error="Too many failed attempts; try again later.",
+            headers={"Retry-After": str(exc.retry_after_s)},
+            error=f"Too many failed attempts; try again in {exc.retry_after_s} seconds.",
             email=email,
             next=target,
         )
@@ -126,7 +144,9 @@ def logout(request: Request, principal: PrincipalDep, container: ContainerDep) -
             identity.end_session(uow, secret)
             uow.commit()
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(
+        SESSION_COOKIE, httponly=True, samesite="lax", secure=container.settings.secure_cookies
+    )
     return response
 
 
@@ -159,19 +179,18 @@ def register(
             values=values,
         )
     chosen = Role.SELLER if role == "seller" else Role.BUYER
+    new = identity.NewAccount(
+        email=email,
+        password=password,
+        display_name=display_name,
+        role=chosen,
+        country=country,
+        locale=LOCALES.get(country.upper(), "en"),
+    )
     try:
+        prepared = identity.prepare_account(new, account_rules(container))  # no txn open
         with container.uow() as uow:
-            account_id = identity.register_account(
-                uow,
-                identity.NewAccount(
-                    email=email,
-                    password=password,
-                    display_name=display_name,
-                    role=chosen,
-                    country=country,
-                    locale=LOCALES.get(country.upper(), "en"),
-                ),
-            )
+            account_id = identity.insert_account(uow, prepared)
             uow.commit()
     except DomainError as exc:
         return _form_page(request, "register.html", 422, error=exc.detail, values=values)

@@ -1,15 +1,24 @@
-"""Accounts and API tokens."""
+"""Accounts, API tokens, the owner's profile and password, and logging out."""
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, Field
 
 from tradewind.identity import service as identity
 from tradewind.identity.domain import Principal, Role
-from tradewind.web.deps import ContainerDep, PrincipalDep
+from tradewind.kernel.errors import Unauthenticated
+from tradewind.web.deps import (
+    SESSION_COOKIE,
+    ContainerDep,
+    PrincipalDep,
+    account_rules,
+    bearer_token,
+    client_address,
+)
 from tradewind.web.schemas import PROBLEM_RESPONSES, StrictInput
 
 router = APIRouter(prefix="/api/v1", tags=["identity"], responses=PROBLEM_RESPONSES)
@@ -25,9 +34,22 @@ class RegisterIn(StrictInput):
         default=None,
         min_length=3,
         max_length=3,
-        description="ISO 4217; defaults to the country's currency",
+        description="ISO 4217, one of TRADEWIND_ACCOUNT_CURRENCIES; defaults to the country's "
+        "currency when supported, else the first supported one",
     )
     locale: str = Field(default="en", max_length=16)
+
+
+class ProfileIn(StrictInput):
+    display_name: str | None = Field(default=None, max_length=100)
+    country: str | None = Field(default=None, min_length=2, max_length=2)
+    currency: str | None = Field(default=None, min_length=3, max_length=3)
+    locale: str | None = Field(default=None, max_length=16)
+
+
+class PasswordIn(StrictInput):
+    current_password: str = Field(max_length=256)
+    new_password: str = Field(max_length=256)
 
 
 class AccountOut(BaseModel):
@@ -52,6 +74,17 @@ class TokenOut(BaseModel):
     account: AccountOut
 
 
+class TokenInfo(BaseModel):
+    id: str
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+
+
+class TokenList(BaseModel):
+    items: list[TokenInfo]
+
+
 def account_out(p: Principal) -> AccountOut:
     return AccountOut(
         id=p.account_id,
@@ -67,42 +100,118 @@ def account_out(p: Principal) -> AccountOut:
 @router.post("/accounts", response_model=TokenOut, status_code=201)
 def register(body: RegisterIn, container: ContainerDep) -> TokenOut:
     """Create a buyer or seller account and return an API token for it."""
+    new = identity.NewAccount(
+        email=body.email,
+        password=body.password,
+        display_name=body.display_name,
+        role=Role(body.role),
+        country=body.country,
+        currency=body.currency,
+        locale=body.locale,
+    )
+    prepared = identity.prepare_account(new, account_rules(container))  # hashes: no txn open
     with container.uow() as uow:
-        account_id = identity.register_account(
-            uow,
-            identity.NewAccount(
-                email=body.email,
-                password=body.password,
-                display_name=body.display_name,
-                role=Role(body.role),
-                country=body.country,
-                currency=body.currency,
-                locale=body.locale,
-            ),
+        account_id = identity.insert_account(uow, prepared)
+        token = identity.create_api_token(
+            uow, account_id, ttl_days=container.settings.api_token_ttl_days
         )
-        token = identity.create_api_token(uow, account_id)
-        principal = identity.principal_from_token(uow, token)
+        principal = identity.principal_for_account(uow, account_id)
         uow.commit()
     return TokenOut(token=token, account=account_out(principal))
 
 
 @router.post("/tokens", response_model=TokenOut, status_code=201)
-def create_token(body: TokenIn, container: ContainerDep) -> TokenOut:
-    """Exchange email and password for a bearer token (throttled after repeated failures)."""
-    settings = container.settings
+def create_token(body: TokenIn, request: Request, container: ContainerDep) -> TokenOut:
+    """Exchange email and password for a bearer token (throttled per account and per client
+    address: 429 with Retry-After)."""
+    principal = identity.authenticate(
+        container.uow,
+        body.email,
+        body.password,
+        client=client_address(request, container),
+        policy=container.settings.login_throttle,
+    )
     with container.uow() as uow:
-        principal = identity.authenticate(
-            uow,
-            body.email,
-            body.password,
-            max_failures=settings.login_max_failures,
-            window_s=settings.login_window_s,
+        token = identity.create_api_token(
+            uow, principal.account_id, body.name, ttl_days=container.settings.api_token_ttl_days
         )
-        token = identity.create_api_token(uow, principal.account_id, body.name)
         uow.commit()
     return TokenOut(token=token, account=account_out(principal))
+
+
+@router.get("/tokens", response_model=TokenList)
+def list_tokens(principal: PrincipalDep, container: ContainerDep) -> TokenList:
+    """The caller's usable API tokens (never their secrets)."""
+    with container.uow(read_only=True) as uow:
+        rows = identity.list_tokens(uow, principal)
+    return TokenList(items=[TokenInfo(**r) for r in rows])
+
+
+@router.delete("/tokens/{token_id}", status_code=204)
+def revoke_token(
+    token_id: Annotated[str, Path(max_length=40)], principal: PrincipalDep, container: ContainerDep
+) -> Response:
+    """Revoke one of the caller's tokens, on every server process at once (idempotent)."""
+    with container.uow() as uow:
+        identity.revoke_token(uow, principal, token_id)
+        uow.commit()
+    container.revocations.publish()
+    return Response(status_code=204)
+
+
+@router.post("/logout", status_code=204)
+def logout(request: Request, principal: PrincipalDep, container: ContainerDep) -> Response:
+    """End the credential this request came with: revoke its API token or its cookie session."""
+    token = bearer_token(request)
+    secret = request.cookies.get(SESSION_COOKIE)
+    with container.uow() as uow:
+        if token is not None:
+            identity.revoke_token_secret(uow, token)
+        elif secret is not None:
+            identity.end_session(uow, secret)
+        else:  # unreachable: PrincipalDep needs one of the two
+            raise Unauthenticated("log in or send an API token", code="unauthenticated")
+        uow.commit()
+    container.revocations.publish()
+    response = Response(status_code=204)
+    if token is None:
+        response.delete_cookie(
+            SESSION_COOKIE, httponly=True, samesite="lax", secure=container.settings.secure_cookies
+        )
+    return response
 
 
 @router.get("/me", response_model=AccountOut)
 def me(principal: PrincipalDep) -> AccountOut:
     return account_out(principal)
+
+
+@router.patch("/me", response_model=AccountOut)
+def update_me(body: ProfileIn, principal: PrincipalDep, container: ContainerDep) -> AccountOut:
+    """Change the caller's display name, country, currency or locale (sign-up's rules)."""
+    changes = identity.ProfileChanges(**body.model_dump())
+    with container.uow() as uow:
+        updated = identity.update_profile(uow, principal, changes, account_rules(container))
+        uow.commit()
+    container.revocations.publish()  # cached principals carry the old profile
+    return account_out(updated)
+
+
+@router.post("/me/password", status_code=204)
+def change_password(
+    body: PasswordIn, request: Request, principal: PrincipalDep, container: ContainerDep
+) -> Response:
+    """Change the caller's password: the current one is checked (and throttled like a login).
+    The caller's other API tokens and sessions end, on every server process."""
+    identity.change_password(
+        container.uow,
+        principal,
+        body.current_password,
+        body.new_password,
+        client=client_address(request, container),
+        rules=account_rules(container),
+        policy=container.settings.login_throttle,
+        keep=bearer_token(request) or request.cookies.get(SESSION_COOKIE),
+    )
+    container.revocations.publish()
+    return Response(status_code=204)

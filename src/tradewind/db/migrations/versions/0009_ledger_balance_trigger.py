@@ -1,7 +1,7 @@
 """ledger balance trigger: PostgreSQL refuses, at COMMIT, a transaction that does not balance
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-01 22:10:00
 
 A ``DEFERRABLE INITIALLY DEFERRED`` constraint trigger on ``ledger_entries``: at commit, for each
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
