@@ -21,11 +21,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.market import SHIP_TO, add_fx, next_gtin
+from tests.support.market import SHIP_TO, add_fx, next_gtin, operator_token
 from tests.support.server import ServerProcess
 from tradewind.bootstrap import Container
-from tradewind.identity import service as identity
-from tradewind.identity.domain import Role
 from tradewind.web.openapi import tag_slug
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,23 +77,6 @@ def generated(tmp_path: Path) -> Iterator[Path]:
 def _operation(tag: str, operation_id: str) -> ModuleType:
     """A generated operation module: ``api/<tag>/<operation id>.py``."""
     return importlib.import_module(f"{PACKAGE}.api.{tag_slug(tag)}.{operation_id}")
-
-
-def _operator_token(container: Container) -> str:
-    with container.uow() as uow:
-        account_id = identity.register_account(
-            uow,
-            identity.NewAccount(
-                email="ops@example.com",
-                password="operator-password",
-                display_name="Ops",
-                role=Role.OPERATOR,
-                country="IL",
-            ),
-        )
-        token = identity.create_api_token(uow, account_id)
-        uow.commit()
-    return token
 
 
 # SQLite only: this test is about the document and the generated code, which are the same on
@@ -155,7 +136,7 @@ def _purchase(base_url: str, container: Container, clients: contextlib.ExitStack
         assert answer.status_code == 201, answer.content
         return authenticated(answer.parsed.token)
 
-    operator = authenticated(_operator_token(container))
+    operator = authenticated(operator_token(container))
     add_fx(container, "CNY", "ILS", "0.5")
     add_fx(container, "USD", "ILS", "3.7")  # postage is priced in USD
 

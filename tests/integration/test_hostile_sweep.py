@@ -104,9 +104,10 @@ def _refresh_tokens(
             with container.uow() as uow:
                 account_id = identity.account_id_for_email(uow, email)
                 assert account_id is not None
-                tokens[role] = {
-                    "Authorization": f"Bearer {identity.create_api_token(uow, account_id)}"
-                }
+                token = identity.create_api_token(
+                    uow, account_id, ttl_days=container.settings.api_token_ttl_days
+                )
+                tokens[role] = {"Authorization": f"Bearer {token}"}
                 uow.commit()
 
 

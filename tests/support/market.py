@@ -24,6 +24,11 @@ def next_gtin() -> str:
 
 
 def operator_headers(client: TestClient, container: Container) -> dict[str, str]:
+    return {"Authorization": f"Bearer {operator_token(container)}"}
+
+
+def operator_token(container: Container) -> str:
+    """An operator account (ops@example.com) and an API token for it, made in the database."""
     with container.uow() as uow:
         account_id = identity.register_account(
             uow,
@@ -39,7 +44,7 @@ def operator_headers(client: TestClient, container: Container) -> dict[str, str]
             uow, account_id, ttl_days=container.settings.api_token_ttl_days
         )
         uow.commit()
-    return {"Authorization": f"Bearer {token}"}
+    return token
 
 
 def add_fx(container: Container, base: str, quote: str, rate: str, spread_bps: int = 0) -> None:
