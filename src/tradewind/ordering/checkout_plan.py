@@ -18,7 +18,7 @@ from tradewind.catalog.service import offers_for_sale
 from tradewind.customs.landed_cost import CustomsLine
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, Role, require_role
-from tradewind.inventory.batch import PricedUnits
+from tradewind.inventory.domain import PricedUnits
 from tradewind.kernel.errors import FieldError, InvalidInput, LimitExceeded, NotFound
 from tradewind.kernel.ids import new_id
 from tradewind.money.fx import FxQuote
