@@ -1,10 +1,24 @@
-"""The layering rules in pyproject.toml, checked by import-linter on every test run."""
+"""The layering rules in pyproject.toml, checked by import-linter on every test run.
+
+The purity contract names domain modules by pattern (``tradewind.**.domain``); the second test
+checks that the pattern, resolved the way import-linter resolves it, really covers every module
+named ``domain`` or inside a ``domain`` package, so a typo or a move cannot quietly leave one
+unchecked.
+"""
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+from typing import Any
+
+import grimp
+from importlinter.domain.helpers import module_expressions_to_modules
+from importlinter.domain.imports import ModuleExpression
 
 ROOT = Path(__file__).resolve().parents[2]
+SRC = ROOT / "src" / "tradewind"
+PURITY_CONTRACT = "Domain code is pure: no database, web or HTTP client imports"
 
 
 def test_import_contracts_hold() -> None:
@@ -17,3 +31,40 @@ def test_import_contracts_hold() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
+
+
+def _purity_contract() -> dict[str, Any]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    (contract,) = [c for c in contracts if c["name"] == PURITY_CONTRACT]
+    return contract  # type: ignore[no-any-return]
+
+
+def _domain_modules_on_disk() -> set[str]:
+    """Every module whose dotted name has a ``domain`` part: domain.py, domain/ and below."""
+    found = set()
+    for path in SRC.rglob("*.py"):
+        parts = path.relative_to(SRC.parent).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if "domain" in parts:
+            found.add(".".join(parts))
+    return found
+
+
+def test_the_purity_contract_covers_every_domain_module() -> None:
+    contract = _purity_contract()
+    assert contract["type"] == "forbidden"
+    # Resolved as the forbidden contract resolves its sources: wildcards expanded, and each
+    # match taken as a package with its descendants (as_packages defaults to true).
+    assert contract.get("as_packages", True)
+    graph = grimp.build_graph("tradewind", include_external_packages=True, cache_dir=None)
+    covered = {
+        module.name
+        for module in module_expressions_to_modules(
+            graph, [ModuleExpression(e) for e in contract["source_modules"]], as_packages=True
+        )
+    }
+    on_disk = _domain_modules_on_disk()
+    assert "tradewind.inventory.domain" in on_disk  # the walk itself finds them
+    assert not on_disk - covered, f"domain modules outside the purity contract: {on_disk - covered}"

@@ -1,1 +1,8 @@
-"""Catalog: sellers (shops), master products and offers (one seller's listing of a product)."""
+"""Catalog: owns sellers (shops), master products and offers (one seller's listing of a product,
+with its price and stock). ``domain`` holds the pure rules (GTIN check digits, HS codes,
+categories, seller and offer states); ``service`` onboards sellers, keeps products and offers, and
+reads the offers for sale that checkout prices from; ``chorus_import`` and ``generated`` load demo
+catalogs.
+"""
+
+__all__ = ["chorus_import", "domain", "generated", "service"]

@@ -1,1 +1,8 @@
-"""Escrow: buyer protection timers, release to sellers, refunds, disputes and payouts."""
+"""Escrow: owns buyer protection and the money held for sellers until it ends. ``domain`` holds the
+pure rules (protection periods, the one extension, commission); ``service`` starts protection at
+shipment and releases on receipt or timeout, or refunds; ``disputes`` takes a claim from the buyer
+through the seller's answer to an operator's decision; ``payouts`` pays sellers per currency in
+batches, net of what they owe.
+"""
+
+__all__ = ["disputes", "domain", "payouts", "service"]

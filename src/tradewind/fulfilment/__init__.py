@@ -1,1 +1,8 @@
-"""Fulfilment: shipping orders under S10 numbers, tracking them, and what tracking triggers."""
+"""Fulfilment: owns shipments. ``service`` ships an order under an S10 number (entered and
+validated, or issued by the simulated post) with its customs declaration, and starts buyer
+protection; ``numbers`` knows which shipment holds which number; ``tracking`` takes carrier events
+in (webhook or poll) and decides what the timeline means for the order; ``postal_sim`` plays the
+carrier for demos and tests.
+"""
+
+__all__ = ["numbers", "postal_sim", "service", "tracking"]

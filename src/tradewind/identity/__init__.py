@@ -1,1 +1,8 @@
-"""Identity: accounts with roles, credentials (passwords, tokens, sessions), access rules."""
+"""Identity: owns accounts with roles, their credentials (passwords, API tokens, web sessions),
+profiles and addresses, and the access rules. ``domain`` holds the pure rules (roles, principals,
+the one authorization helper); ``service`` registers, logs in (throttled), issues and revokes
+tokens and sessions, and edits profiles; ``revocation`` tells every server process that credentials
+were revoked. Password hashing stays private to the context.
+"""
+
+__all__ = ["domain", "revocation", "service"]

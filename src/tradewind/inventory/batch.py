@@ -3,8 +3,8 @@
 The batch's offer rows are locked first, in ascending id order (``SELECT ... FOR UPDATE`` on
 PostgreSQL; on SQLite the writer already holds the whole database), and read in the same
 statement. Each checkout is then judged against what the rows still hold, all or nothing, in
-arrival order (:class:`StockLedger`, pure), and the units taken are written with one
-conditional UPDATE for the whole batch. That is check-then-act only under locks
+arrival order (:class:`tradewind.inventory.domain.StockLedger`, pure), and the units taken are
+written with one conditional UPDATE for the whole batch. That is check-then-act only under locks
 that nobody else can get until the commit, and the UPDATE still re-checks stock and price and
 refuses the batch (which is then retried checkout by checkout) if anything disagrees.
 
@@ -14,69 +14,13 @@ fewer round trips while the hot offer rows are locked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import case, select, update
 
 from tradewind.db.tables.catalog import offers
 from tradewind.db.uow import UnitOfWork
-from tradewind.kernel.errors import Conflict, DomainError, NotFound, OutOfStock
-
-
-@dataclass(frozen=True, slots=True)
-class PricedUnits:
-    """Units of an offer wanted at the price (and currency) the buyer was quoted."""
-
-    offer_id: str
-    quantity: int
-    price_minor: int
-    currency: str
-
-
-@dataclass(slots=True)
-class OfferStock:
-    stock: int
-    price_minor: int
-    currency: str
-    active: bool
-
-
-class StockLedger:
-    """What the locked offers hold, as checkouts of the batch take from it (pure)."""
-
-    def __init__(self, offers_now: Mapping[str, OfferStock]) -> None:
-        self._offers = dict(offers_now)
-        self.taken: dict[str, int] = {}
-
-    def take(self, wanted: Sequence[PricedUnits]) -> DomainError | None:
-        """Take every line or none; returns the refusal instead of raising."""
-        for units in sorted(wanted, key=lambda u: u.offer_id):
-            refusal = self._refusal(units)
-            if refusal is not None:
-                return refusal
-        for units in wanted:
-            self._offers[units.offer_id].stock -= units.quantity
-            self.taken[units.offer_id] = self.taken.get(units.offer_id, 0) + units.quantity
-        return None
-
-    def _refusal(self, units: PricedUnits) -> DomainError | None:
-        offer = self._offers.get(units.offer_id)
-        if offer is None or not offer.active:
-            return NotFound(
-                f"offer {units.offer_id} not found or not on sale", code="offer_unavailable"
-            )
-        if (offer.price_minor, offer.currency) != (units.price_minor, units.currency):
-            return Conflict(
-                f"the price of offer {units.offer_id} changed while you checked out; "
-                "review the new price and place the checkout again",
-                code="offer_price_changed",
-            )
-        if offer.stock < units.quantity:
-            return OutOfStock(
-                f"offer {units.offer_id} does not have {units.quantity} units available"
-            )
-        return None
+from tradewind.inventory.domain import OfferStock, StockLedger
 
 
 def lock_offers(uow: UnitOfWork, offer_ids: Iterable[str]) -> StockLedger:

@@ -1,5 +1,8 @@
-"""Logistics: S10 tracking numbers, UPU tracking events and timelines, postal services and rates.
-
-Pure domain code (no I/O). The postal-network simulator and the carrier adapters live in the
-service/adapter layers and use :data:`tracking.SCENARIOS` and :func:`s10.issue_s10`.
+"""Logistics: owns the postal knowledge the other contexts rely on: S10 item identifiers (``s10``);
+postal services, zones, rate cards and delivery windows (``shipping``); UPU tracking events,
+statuses and timelines (``tracking``); carrier updates checked field by field (``carrier_update``);
+plain-text checks on what carriers and sellers send (``text``). All pure (no I/O): the
+postal-network simulator and tracking ingestion live in :mod:`tradewind.fulfilment`.
 """
+
+__all__ = ["carrier_update", "s10", "shipping", "text", "tracking"]

@@ -1,1 +1,20 @@
-"""Ordering: carts across sellers, checkout (one payment, one order per seller), orders."""
+"""Ordering: owns carts across sellers, checkouts (one payment, one order per seller) and orders
+through their state machine. ``domain`` holds the pure rules (order states, cart limits, splitting
+a cart by seller); ``cart`` is the buyer's cart; ``checkout`` places a checkout, priced outside the
+write by ``checkout_plan`` (with ``pricing`` and ``parcels``) and written many to a transaction by
+``checkout_write`` on this process's ``checkout_writer``; ``orders`` reads orders and moves them;
+``ratings`` lets buyers rate sellers.
+"""
+
+__all__ = [
+    "cart",
+    "checkout",
+    "checkout_plan",
+    "checkout_write",
+    "checkout_writer",
+    "domain",
+    "orders",
+    "parcels",
+    "pricing",
+    "ratings",
+]

@@ -1,12 +1,13 @@
 """Writing planned checkouts, many in one transaction.
 
 Per batch: claim every Idempotency-Key with one INSERT (a key used before replays its stored
-answer); lock and read the batch's offers in id order and judge each checkout against them in
-arrival order, all or nothing, at the prices it was quoted (:mod:`tradewind.inventory.batch`);
-write the units taken with one UPDATE; insert every checkout, order, line, event and timer of
-the batch with one statement per table; store the answers under their keys. A refused checkout
-(out of stock, price changed, offer withdrawn) takes nothing and gives its key back inside the
-transaction, so it changes nothing while its neighbours commit.
+answer); lock and read the batch's offers in id order (:mod:`tradewind.inventory.batch`) and
+judge each checkout against them in arrival order, all or nothing, at the prices it was quoted
+(:mod:`tradewind.inventory.domain`); write the units taken with one UPDATE; insert every
+checkout, order, line, event and timer of the batch with one statement per table; store the
+answers under their keys. A refused checkout (out of stock, price changed, offer withdrawn)
+takes nothing and gives its key back inside the transaction, so it changes nothing while its
+neighbours commit.
 
 Why claims come before the offer locks: on PostgreSQL a claim of a key that another process's
 batch holds waits for that batch to commit, and a batch that already held offer rows while

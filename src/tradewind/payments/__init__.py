@@ -1,1 +1,8 @@
-"""Payments: the payment-provider port, the sandbox processor, webhooks, captures and refunds."""
+"""Payments: owns the payment of each checkout and what the processor says about it. ``ports`` is
+the payment-provider port (Tradewind talks to processors only through it) and ``sandbox`` an
+in-process processor that behaves like a real one; ``signing`` and ``events`` check webhook
+signatures and bodies (pure); ``service`` starts payments, reacts to webhooks and refunds;
+``mismatches`` is the operators' queue of captures that do not match what was asked for.
+"""
+
+__all__ = ["events", "mismatches", "ports", "sandbox", "service", "signing"]
