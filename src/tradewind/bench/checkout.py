@@ -28,7 +28,7 @@ SHIP_TO = {
 }
 
 
-def _seed_offers(uow_factory: UnitOfWorkFactory, count: int, stock: int) -> list[str]:
+def seed_offers(uow_factory: UnitOfWorkFactory, count: int, stock: int) -> list[str]:
     # A run id keeps repeated runs against one PostgreSQL database from colliding.
     run_id = f"{secrets.randbelow(10**6):06d}"
     with uow_factory() as uow:
@@ -84,7 +84,7 @@ def bench_checkout(
 ) -> dict[str, Any]:
     offer_count, stock = 20, 100_000
     with bench_database(db_url) as (url, container):
-        offer_ids = _seed_offers(container.uow, offer_count, stock)
+        offer_ids = seed_offers(container.uow, offer_count, stock)
         headers = bulk_buyers(container.uow, buyers, prefix=f"bench{secrets.token_hex(3)}")
         with server_process(url, workers=workers) as base_url:
             health = run_load(

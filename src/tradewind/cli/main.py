@@ -226,6 +226,22 @@ def bench_checkout_command(
     )
 
 
+@bench_app.command("login-storm")
+def bench_login_storm_command(
+    db: Annotated[
+        str | None, typer.Option(help="Database URL (default: a temp SQLite file)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout")] = False,
+    clients: Annotated[int, typer.Option(min=1, max=200, help="Wrong-password clients")] = 30,
+    writes: Annotated[int, typer.Option(min=10, max=5000, help="Cart writes per phase")] = 100,
+) -> None:
+    """An unrelated cart write's latency, quiet and under a storm of wrong passwords."""
+    from tradewind.bench.login_storm import run
+
+    configure_logging("WARNING")
+    _print_result(run(db_url=db, clients=clients, writes=writes), as_json)
+
+
 @bench_app.command("search")
 def bench_search_command(
     products: Annotated[
