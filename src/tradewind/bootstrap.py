@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 from tradewind.config import Settings
 from tradewind.db.engine import make_engine
-from tradewind.db.tables.platform import clock_offsets
+from tradewind.db.tables.timers import clock_offsets
 from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
 from tradewind.escrow.domain import EscrowPolicy
 from tradewind.flash.runtime import FlashRuntime

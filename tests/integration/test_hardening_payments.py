@@ -39,7 +39,7 @@ from tradewind.db.tables.payments import (
     sandbox_psp_payments,
     webhook_events,
 )
-from tradewind.db.tables.platform import timers
+from tradewind.db.tables.timers import timers
 from tradewind.ledger.checks import check_ledger
 from tradewind.ordering.checkout_plan import payment_timeout_key
 from tradewind.payments.sandbox import CARD_SUCCESS

@@ -19,7 +19,7 @@ from sqlalchemy import insert
 
 from tradewind.db.tables.flash import flash_claims
 from tradewind.db.tables.ordering import checkouts, order_events, order_lines, orders
-from tradewind.db.tables.platform import timers
+from tradewind.db.tables.timers import timers
 from tradewind.db.uow import UnitOfWork
 from tradewind.flash.domain import ClaimStatus
 from tradewind.kernel.errors import Conflict

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from tradewind.db.sql import insert_ignoring_conflicts
-from tradewind.db.tables.platform import timers
+from tradewind.db.tables.timers import timers
 from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
