@@ -29,7 +29,7 @@ from tradewind.kernel.errors import FieldError, InvalidInput, NotFound
 from tradewind.logistics.carrier_update import MAX_EVENTS_PER_UPDATE, parse_update
 from tradewind.logistics.tracking import Timeline, TrackingEvent, TrackingStatus, check_event_time
 from tradewind.notifications.service import notify
-from tradewind.ordering.orders import order_parties
+from tradewind.ordering.orders import order_header
 from tradewind.payments.ports import PaymentProvider
 from tradewind.payments.signing import verify
 from tradewind.timers.service import reschedule, schedule
@@ -178,7 +178,7 @@ def _timeline(uow: UnitOfWork, shipment: Mapping[str, Any]) -> Timeline:
 
 
 def _parties(uow: UnitOfWork, order_id: str) -> list[str]:
-    parties = order_parties(uow, order_id)
+    parties = order_header(uow, order_id)
     assert parties is not None  # a shipment's order is never deleted
     return [parties.buyer_id, parties.seller_account_id]
 
@@ -298,7 +298,7 @@ def receive_webhook(
 def timeline_for_order(
     uow: UnitOfWork, principal: Principal, order_id: str
 ) -> list[dict[str, Any]]:
-    order = order_parties(uow, order_id)
+    order = order_header(uow, order_id)
     ensure_visible(principal, [order.buyer_id, order.seller_account_id] if order else [], "order")
     shipment = uow.conn.execute(
         select(shipments.c.id).where(shipments.c.order_id == order_id)

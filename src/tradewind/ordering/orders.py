@@ -76,17 +76,23 @@ def order_totals(uow: UnitOfWork) -> list[OrderTotal]:
 
 
 @dataclass(frozen=True)
-class OrderParties:
+class OrderHeader:
+    """Who an order concerns and where it stands (for access checks, disputes, notices)."""
+
+    order_id: str
+    status: str
     buyer_id: str
     seller_account_id: str
 
 
-def order_parties(uow: UnitOfWork, order_id: str) -> OrderParties | None:
-    """Who an order concerns (for access checks and notifications); None if there is none."""
+def order_header(uow: UnitOfWork, order_id: str) -> OrderHeader | None:
+    """The order's header, or None if there is no such order."""
     row = uow.conn.execute(
-        select(orders.c.buyer_id, orders.c.seller_account_id).where(orders.c.id == order_id)
+        select(orders.c.id, orders.c.status, orders.c.buyer_id, orders.c.seller_account_id).where(
+            orders.c.id == order_id
+        )
     ).first()
-    return None if row is None else OrderParties(row.buyer_id, row.seller_account_id)
+    return None if row is None else OrderHeader(*row)
 
 
 def order_statuses(uow: UnitOfWork, order_ids: Collection[str]) -> dict[str, str]:
