@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from tradewind.config import Settings
 from tradewind.db.engine import make_engine
-from tradewind.db.tables.platform import clock_offsets
-from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
+from tradewind.db.uow import Subscribers, UnitOfWork, UnitOfWorkFactory
 from tradewind.escrow.domain import EscrowPolicy
 from tradewind.flash.runtime import FlashRuntime
 from tradewind.fulfilment.service import CarrierSetup
@@ -29,7 +28,7 @@ from tradewind.kernel.clock import Clock, ManualClock, SystemClock
 from tradewind.ordering.checkout_writer import CheckoutWriter
 from tradewind.payments.ports import WebhookSender
 from tradewind.payments.sandbox import SandboxProvider
-from tradewind.timers.service import TimerHandler
+from tradewind.timers.service import TimerHandler, store_clock_offset_s, stored_clock_offset_s
 
 WEBHOOK_PATH = "/api/v1/webhooks/sandbox-psp"
 POSTAL_WEBHOOK_PATH = "/api/v1/webhooks/postal-sim"
@@ -69,7 +68,7 @@ def build(
         settings=settings,
         engine=engine,
         clock=clock,
-        uow=UnitOfWorkFactory(engine, clock),
+        uow=UnitOfWorkFactory(engine, clock, subscribers=subscribers()),
         secret_key=secret_key,
         policy=escrow_policy(settings),
         payments=SandboxProvider(webhook_url=base_url.rstrip("/") + WEBHOOK_PATH),
@@ -104,6 +103,14 @@ def escrow_policy(settings: Settings) -> EscrowPolicy:
 
 def http_webhook_sender(url: str, body: bytes, headers: dict[str, str]) -> int:
     return httpx.post(url, content=body, headers=headers, timeout=10).status_code
+
+
+def subscribers() -> Subscribers:
+    """Who hears what, in the publisher's transaction (docs/design/contexts.md)."""
+    from tradewind.flash import waitlist as flash_waitlist
+    from tradewind.ordering.orders import StockReturning
+
+    return {StockReturning: (flash_waitlist.on_stock_returning,)}
 
 
 def _timer_handlers(container: Container) -> dict[str, TimerHandler]:
@@ -169,8 +176,8 @@ def sync_manual_clock(container: Container) -> None:
     if not isinstance(clock, ManualClock):
         return
     with container.uow(read_only=True) as uow:
-        stored = uow.conn.scalar(select(clock_offsets.c.offset_s).where(clock_offsets.c.id == 1))
-    behind = timedelta(seconds=stored or 0) - clock.advanced_by
+        stored = stored_clock_offset_s(uow)
+    behind = timedelta(seconds=stored) - clock.advanced_by
     if behind > timedelta(0):
         clock.advance(behind)
 
@@ -183,9 +190,5 @@ def advance_manual_clock(container: Container, delta: timedelta) -> None:
     clock.advance(delta)
     total = int(clock.advanced_by.total_seconds())
     with container.uow() as uow:
-        changed = uow.conn.execute(
-            update(clock_offsets).where(clock_offsets.c.id == 1).values(offset_s=total)
-        ).rowcount
-        if not changed:
-            uow.conn.execute(insert(clock_offsets).values(id=1, offset_s=total))
+        store_clock_offset_s(uow, total)
         uow.commit()

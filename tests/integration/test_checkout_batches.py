@@ -17,8 +17,9 @@ from tests.support.api import assert_problem, count, register
 from tests.support.market import SHIP_TO, Shop, list_product, open_shop, operator_headers
 from tradewind.bootstrap import Container
 from tradewind.db.tables.catalog import offers
+from tradewind.db.tables.idempotency import idempotency_records
 from tradewind.db.tables.ordering import checkouts, order_lines, orders
-from tradewind.db.tables.platform import idempotency_records, timers
+from tradewind.db.tables.timers import timers
 from tradewind.idempotency.service import Claim, StoredResult
 from tradewind.identity import service as identity
 from tradewind.identity.domain import Principal

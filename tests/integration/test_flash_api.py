@@ -21,7 +21,7 @@ from tests.support.money_flow import pay
 from tradewind.bootstrap import Container
 from tradewind.db.tables.catalog import offers
 from tradewind.db.tables.flash import flash_claims, flash_sales
-from tradewind.db.tables.platform import timers
+from tradewind.db.tables.timers import timers
 from tradewind.kernel.clock import ManualClock
 from tradewind.timers.service import run_due
 

@@ -23,7 +23,7 @@ from tests.support.api import register
 from tests.support.market import add_fx, list_product, open_shop, operator_headers
 from tests.support.server import ServerProcess
 from tradewind.bootstrap import Container
-from tradewind.db.tables.logistics import customs_rules
+from tradewind.db.tables.customs import customs_rules
 from tradewind.db.tables.money import fx_quotes
 
 ADDRESS = {"full_name": "Jonas B", "line1": "1 Hauptstr", "city": "Berlin", "postal_code": "10115"}

@@ -39,8 +39,8 @@ from tradewind.db.tables.payments import (
     sandbox_psp_payments,
     webhook_events,
 )
-from tradewind.db.tables.platform import timers
-from tradewind.ledger.checks import check_ledger
+from tradewind.db.tables.timers import timers
+from tradewind.escrow.checks import check_ledger
 from tradewind.ordering.checkout_plan import payment_timeout_key
 from tradewind.payments.sandbox import CARD_SUCCESS
 from tradewind.payments.signing import SIGNATURE_HEADER, sign

@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import START
 from tradewind.db.uow import UnitOfWork
+from tradewind.escrow.checks import check_ledger
 from tradewind.kernel.clock import ManualClock
-from tradewind.ledger.checks import check_ledger
 
 NOW = "2026-03-02 09:00:00+00"
 

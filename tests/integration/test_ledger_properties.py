@@ -70,11 +70,11 @@ from tradewind.db.tables.ordering import checkouts as checkouts_table
 from tradewind.db.tables.ordering import orders as orders_table
 from tradewind.db.tables.payments import payments as payments_table
 from tradewind.db.tables.payments import sandbox_psp_events, sandbox_psp_payments
-from tradewind.db.tables.platform import timers
+from tradewind.db.tables.timers import timers
 from tradewind.db.uow import UnitOfWork
+from tradewind.escrow.checks import check_ledger
 from tradewind.kernel.clock import ManualClock
 from tradewind.ledger import domain as ledger
-from tradewind.ledger.checks import check_ledger
 from tradewind.money.allocation import allocate, split_commission
 from tradewind.payments.sandbox import CARD_DECLINED, CARD_SUCCESS
 from tradewind.timers.service import run_due

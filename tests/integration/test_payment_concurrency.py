@@ -31,8 +31,8 @@ from tests.support.server import ServerProcess
 from tradewind.bootstrap import WEBHOOK_PATH, Container
 from tradewind.db.tables.ledger import ledger_transactions
 from tradewind.db.tables.payments import payments, sandbox_psp_events, sandbox_psp_payments
+from tradewind.escrow.checks import check_ledger
 from tradewind.ledger import domain as ledger
-from tradewind.ledger.checks import check_ledger
 from tradewind.ledger.service import balance
 from tradewind.payments.sandbox import CARD_SUCCESS
 from tradewind.payments.signing import SIGNATURE_HEADER, sign

@@ -25,12 +25,12 @@ from tradewind.db.tables.ledger import ledger_transactions
 from tradewind.db.tables.logistics import postal_sim_parcels, shipments
 from tradewind.db.tables.ordering import orders
 from tradewind.db.tables.payments import sandbox_psp_events
+from tradewind.escrow.checks import check_ledger
 from tradewind.fulfilment import postal_sim, tracking
 from tradewind.fulfilment.service import ship_order
 from tradewind.identity import service as identity
 from tradewind.identity.domain import Role
 from tradewind.kernel.clock import ManualClock
-from tradewind.ledger.checks import check_ledger
 from tradewind.ordering.checkout import CheckoutRequest, place_checkout
 from tradewind.ordering.domain import LineRequest
 from tradewind.payments import service as payments

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from tradewind.bootstrap import Container
-from tradewind.db.tables.platform import timers
+from tradewind.db.tables.timers import timers
 from tradewind.db.uow import UnitOfWork
 from tradewind.kernel.clock import ManualClock
 from tradewind.timers.service import MAX_ATTEMPTS, cancel, run_due, schedule

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 
 from tests.support.market import SHIP_TO
 from tradewind.bootstrap import Container
+from tradewind.escrow.checks import check_ledger
 from tradewind.kernel.clock import ManualClock
-from tradewind.ledger.checks import check_ledger
 from tradewind.payments.sandbox import CARD_SUCCESS, dispatch_webhooks
 
 

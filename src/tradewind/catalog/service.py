@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,6 +104,50 @@ def get_seller(uow: UnitOfWork, seller_id: str) -> dict[str, Any]:
     if row is None:
         raise NotFound("seller not found")
     return _row(row)
+
+
+@dataclass(frozen=True, slots=True)
+class SellerTerms:
+    """What other contexts need to know of a shop: where it ships from, how it is paid."""
+
+    seller_id: str
+    country: str
+    currency: str
+    handling_days: int
+    commission_bps: int | None  # None: the category's (or the default) rate applies
+
+
+def seller_terms(uow: UnitOfWork, seller_ids: Collection[str]) -> dict[str, SellerTerms]:
+    """The terms of each shop in ``seller_ids``, in one read (unknown ids are absent)."""
+    if not seller_ids:
+        return {}
+    rows = uow.conn.execute(
+        select(
+            sellers.c.id,
+            sellers.c.country,
+            sellers.c.currency,
+            sellers.c.handling_days,
+            sellers.c.commission_bps,
+        ).where(sellers.c.id.in_(set(seller_ids)))
+    )
+    return {
+        r.id: SellerTerms(r.id, r.country, r.currency, r.handling_days, r.commission_bps)
+        for r in rows
+    }
+
+
+def seller_currencies(uow: UnitOfWork) -> dict[str, str]:
+    """Every shop's payout currency, by seller id (the payout batch walks them all)."""
+    return {r.id: r.currency for r in uow.conn.execute(select(sellers.c.id, sellers.c.currency))}
+
+
+def add_seller_rating(uow: UnitOfWork, seller_id: str, stars: int) -> None:
+    """Roll one buyer rating up into the shop's totals (the caller recorded the rating)."""
+    uow.conn.execute(
+        update(sellers)
+        .where(sellers.c.id == seller_id)
+        .values(rating_sum=sellers.c.rating_sum + stars, rating_count=sellers.c.rating_count + 1)
+    )
 
 
 def change_seller_status(
@@ -225,6 +270,13 @@ def create_product(uow: UnitOfWork, principal: Principal, data: NewProduct) -> d
             )
     uow.conn.execute(insert(products).values(**values))
     return values
+
+
+def product_category(uow: UnitOfWork, product_id: str) -> str | None:
+    found: str | None = uow.conn.scalar(
+        select(products.c.category).where(products.c.id == product_id)
+    )
+    return found
 
 
 def get_product(uow: UnitOfWork, product_id: str) -> dict[str, Any]:

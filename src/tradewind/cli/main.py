@@ -178,7 +178,7 @@ app.add_typer(ledger_app, name="ledger")
 @ledger_app.command("check")
 def ledger_check() -> None:
     """Verify every ledger invariant; exits 1 and lists each breach if any fails."""
-    from tradewind.ledger.checks import check_ledger
+    from tradewind.escrow.checks import check_ledger
 
     container = _container()
     with container.uow(read_only=True) as uow:

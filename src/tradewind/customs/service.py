@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, text, update
 from tradewind.customs.amendments import Amendment, apply_valid, check_schedulable, in_effect
 from tradewind.customs.rules import RuleBook
 from tradewind.customs.rules_data import BUILTIN_RULES, default_rule_book
-from tradewind.db.tables.logistics import customs_rules
+from tradewind.db.tables.customs import customs_rules
 from tradewind.db.uow import UnitOfWork
 from tradewind.kernel.errors import Conflict, DomainError, LimitExceeded, NotFound
 from tradewind.kernel.ids import new_id

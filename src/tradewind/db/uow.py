@@ -3,16 +3,26 @@
 A use case takes a :class:`UnitOfWork`, does its reads and conditional writes on ``uow.conn`` and
 calls ``commit()``. Leaving the block without committing rolls everything back, so a failure in
 the middle changes nothing.
+
+:meth:`UnitOfWork.publish` hands an event to the subscribers the composition root
+(``tradewind.bootstrap``) wired for its type, inside the same transaction: how a context tells
+a context above it what happened without importing it or its tables.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 
 from tradewind.kernel.clock import Clock
+
+Subscriber = Callable[["UnitOfWork", Any], bool]
+"""Runs in the publisher's transaction; True when it took the event's consequence over."""
+Subscribers = Mapping[type[Any], Sequence[Subscriber]]
 
 
 class UnitOfWork:
@@ -23,9 +33,11 @@ class UnitOfWork:
         *,
         read_only: bool = False,
         write_lock: threading.RLock | None = None,
+        subscribers: Subscribers | None = None,
     ) -> None:
         self._engine = engine
         self.clock = clock
+        self._subscribers: Subscribers = subscribers or {}
         self._read_only = read_only
         self._write_lock = None if read_only else write_lock
         self._conn: Connection | None = None
@@ -63,6 +75,13 @@ class UnitOfWork:
         conn.begin()
         return self
 
+    def publish(self, event: object) -> bool:
+        """Run every subscriber of ``type(event)`` here, in order; True if any took it over."""
+        taken = False
+        for subscriber in self._subscribers.get(type(event), ()):
+            taken = subscriber(self, event) or taken
+        return taken
+
     def commit(self) -> None:
         self.conn.commit()
         self.committed = True
@@ -87,13 +106,21 @@ class UnitOfWork:
 class UnitOfWorkFactory:
     """Creates units of work bound to one engine and clock; injected wherever use cases run."""
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(self, engine: Engine, clock: Clock, *, subscribers: Subscribers) -> None:
         self.engine = engine
         self.clock = clock
+        # Required, so no process can build units of work that silently drop events.
+        self.subscribers = subscribers
         # SQLite has one writer at a time. Its busy handler makes waiting writers sleep and
         # poll, which turns contention into multi-second tail latency; queueing this process's
         # writers on a lock first hands the database lock over without the sleeps.
         self._write_lock = threading.RLock() if engine.dialect.name == "sqlite" else None
 
     def __call__(self, *, read_only: bool = False) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.clock, read_only=read_only, write_lock=self._write_lock)
+        return UnitOfWork(
+            self.engine,
+            self.clock,
+            read_only=read_only,
+            write_lock=self._write_lock,
+            subscribers=self.subscribers,
+        )

@@ -15,7 +15,6 @@ from sqlalchemy import insert, select, update
 
 from tradewind.db.sql import insert_ignoring_conflicts
 from tradewind.db.tables.escrow import dispute_messages, disputes
-from tradewind.db.tables.ordering import orders
 from tradewind.db.uow import UnitOfWork
 from tradewind.escrow import service as escrow
 from tradewind.escrow.domain import DisputeReason, DisputeStatus, EscrowPolicy, Resolution
@@ -23,7 +22,7 @@ from tradewind.identity.domain import Principal, Role, ensure_visible, require_r
 from tradewind.kernel.errors import Conflict, InvalidInput
 from tradewind.kernel.ids import new_id
 from tradewind.ordering.domain import OrderEvent
-from tradewind.ordering.orders import apply_event
+from tradewind.ordering.orders import OrderHeader, apply_event, order_header
 from tradewind.payments.ports import PaymentProvider
 from tradewind.timers.service import cancel, schedule
 
@@ -66,22 +65,22 @@ def open_dispute(
     message: str,
 ) -> dict[str, Any]:
     require_role(principal, Role.BUYER)
-    row = uow.conn.execute(select(orders).where(orders.c.id == order_id)).first()
-    ensure_visible(principal, [row.buyer_id] if row else [], "order")
-    assert row is not None
-    return _open(uow, policy, row, reason, message, principal)
+    order = order_header(uow, order_id)
+    ensure_visible(principal, [order.buyer_id] if order else [], "order")
+    assert order is not None
+    return _open(uow, policy, order, reason, message, principal)
 
 
 def _open(
     uow: UnitOfWork,
     policy: EscrowPolicy,
-    order: Any,
+    order: OrderHeader,
     reason: DisputeReason,
     message: str,
     author: Principal | None,
 ) -> dict[str, Any]:
     """Open a dispute on ``order``; ``author`` None means the platform opened it."""
-    order_id = order.id
+    order_id = order.order_id
     apply_event(
         uow,
         order_id,
@@ -94,7 +93,7 @@ def _open(
     left_s = max(0, int((terms["auto_confirm_at"] - now).total_seconds()))
     cancel(uow, escrow.auto_confirm_key(order_id))  # the protection timer pauses
     dispute_id = new_id("dsp")
-    values = {
+    values: dict[str, Any] = {
         "id": dispute_id,
         "order_id": order_id,
         "buyer_id": order.buyer_id,
@@ -128,7 +127,7 @@ def open_for_buyer(
     """The platform opens a dispute on the buyer's behalf (a parcel expired in transit), so
     nothing waits on a buyer who may not notice. None when the order is no longer awaiting
     receipt (confirmed, or already disputed): nothing to do."""
-    order = uow.conn.execute(select(orders).where(orders.c.id == order_id)).first()
+    order = order_header(uow, order_id)
     if order is None or order.status != "AWAITING_RECEIPT":
         return None
     return str(_open(uow, policy, order, reason, message, None)["id"])

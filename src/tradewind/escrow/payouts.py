@@ -13,33 +13,31 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from tradewind.catalog.service import seller_currencies, seller_terms
 from tradewind.db.sql import insert_ignoring_conflicts
-from tradewind.db.tables.catalog import sellers
 from tradewind.db.tables.escrow import payouts
-from tradewind.db.tables.ledger import ledger_accounts
-from tradewind.db.tables.ordering import orders
 from tradewind.db.uow import UnitOfWork
 from tradewind.kernel.ids import new_id
 from tradewind.ledger import domain as ledger
 from tradewind.ledger.domain import LedgerKeyReused
-from tradewind.ledger.service import balances, post
+from tradewind.ledger.service import account_currency, balances, post
 from tradewind.money.amount import Money
 from tradewind.money.rounding import round_to_minor
+from tradewind.ordering.domain import OrderStatus
+from tradewind.ordering.orders import seller_goods_minor
 from tradewind.timers.service import schedule
 
 PAYOUT_BATCH_KIND = "payouts.batch"
+HOLDING = (OrderStatus.AWAITING_SHIPMENT, OrderStatus.AWAITING_RECEIPT, OrderStatus.IN_DISPUTE)
 
 
 def run_payouts(uow: UnitOfWork, *, minimum_major: str, batch_key: str) -> list[dict[str, Any]]:
     """Pay every seller whose available balance (payable minus receivable) reaches the minimum."""
     made = []
-    seller_rows = uow.conn.execute(select(sellers.c.id, sellers.c.currency)).all()
-    for seller in seller_rows:
-        payable_name = ledger.seller_payable(seller.id)
-        receivable_name = ledger.seller_receivable(seller.id)
-        currency = uow.conn.scalar(
-            select(ledger_accounts.c.currency).where(ledger_accounts.c.name == payable_name)
-        )
+    for seller_id in seller_currencies(uow):
+        payable_name = ledger.seller_payable(seller_id)
+        receivable_name = ledger.seller_receivable(seller_id)
+        currency = account_currency(uow, payable_name)
         if currency is None:
             continue
         found = balances(uow, [payable_name, receivable_name])
@@ -49,12 +47,12 @@ def run_payouts(uow: UnitOfWork, *, minimum_major: str, batch_key: str) -> list[
         plan = ledger.net_payout(
             Money(owed_to_seller, currency), Money(owed_by_seller, currency), minimum
         )
-        key = f"payout:{seller.id}:{currency}:{batch_key}"
-        tx = ledger.settle_payout(seller.id, plan, key)
+        key = f"payout:{seller_id}:{currency}:{batch_key}"
+        tx = ledger.settle_payout(seller_id, plan, key)
         if tx is None:
             continue
         try:
-            posted = post(uow, tx, seller_id=seller.id)
+            posted = post(uow, tx, seller_id=seller_id)
         except LedgerKeyReused:
             # This batch already settled this seller, and the balances moved since (a release
             # after the first run): the rest waits for the next batch. The refused post wrote
@@ -64,7 +62,7 @@ def run_payouts(uow: UnitOfWork, *, minimum_major: str, batch_key: str) -> list[
             continue  # this batch already paid this seller
         row = {
             "id": new_id("po"),
-            "seller_id": seller.id,
+            "seller_id": seller_id,
             "currency": currency,
             "amount_minor": plan.pay.amount_minor,
             "netted_minor": plan.net.amount_minor,
@@ -96,20 +94,9 @@ def payout_batch(uow: UnitOfWork, minimum_major: str, payload: Mapping[str, Any]
 
 def seller_balances(uow: UnitOfWork, seller_id: str) -> dict[str, Any]:
     """What the seller center shows: held in escrow, available, paid out, owed."""
-    currency = uow.conn.scalar(select(sellers.c.currency).where(sellers.c.id == seller_id))
-    held = int(
-        uow.conn.scalar(
-            select(
-                func.coalesce(
-                    func.sum(orders.c.seller_items_minor + orders.c.seller_shipping_minor), 0
-                )
-            ).where(
-                orders.c.seller_id == seller_id,
-                orders.c.status.in_(["AWAITING_SHIPMENT", "AWAITING_RECEIPT", "IN_DISPUTE"]),
-            )
-        )
-        or 0
-    )
+    terms = seller_terms(uow, [seller_id]).get(seller_id)
+    currency = terms.currency if terms else None
+    held = seller_goods_minor(uow, seller_id, HOLDING)
     found = balances(uow, [ledger.seller_payable(seller_id), ledger.seller_receivable(seller_id)])
     paid = int(
         uow.conn.scalar(

@@ -11,13 +11,12 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 
-from tradewind.db.tables.catalog import products, sellers
+from tradewind.catalog.service import product_category, seller_terms
 from tradewind.db.tables.escrow import escrow_terms
 from tradewind.db.tables.logistics import shipments
 from tradewind.db.tables.ordering import order_lines, orders
-from tradewind.db.tables.payments import refunds
 from tradewind.db.uow import UnitOfWork
 from tradewind.escrow.domain import EscrowPolicy
 from tradewind.identity.domain import Principal, Role, ensure_visible, require_role
@@ -29,7 +28,7 @@ from tradewind.money.amount import Money
 from tradewind.ordering.domain import OrderEvent, OrderStatus
 from tradewind.ordering.orders import apply_event
 from tradewind.payments.ports import PaymentProvider
-from tradewind.payments.service import refund_to_buyer
+from tradewind.payments.service import refund_to_buyer, refunds_of_order
 from tradewind.timers.service import cancel, reschedule, schedule
 
 AUTO_CONFIRM_KIND = "escrow.auto_confirm"
@@ -196,17 +195,15 @@ def finalize(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
 
 
 def commission_bps(uow: UnitOfWork, policy: EscrowPolicy, order: Mapping[str, Any]) -> int:
-    override = uow.conn.scalar(
-        select(sellers.c.commission_bps).where(sellers.c.id == order["seller_id"])
-    )
-    category = uow.conn.scalar(
-        select(products.c.category)
-        .join(order_lines, order_lines.c.product_id == products.c.id)
+    terms = seller_terms(uow, [order["seller_id"]]).get(order["seller_id"])
+    first_product = uow.conn.scalar(
+        select(order_lines.c.product_id)
         .where(order_lines.c.order_id == order["id"])
         .order_by(order_lines.c.id)
         .limit(1)
     )
-    return policy.commission_bps(override, category)
+    category = product_category(uow, first_product) if first_product is not None else None
+    return policy.commission_bps(terms.commission_bps if terms else None, category)
 
 
 def escrow_held(uow: UnitOfWork, order_id: str) -> int:
@@ -285,7 +282,7 @@ def refund_from_escrow(
         raise InvalidInput(
             f"refund must be 1 to {held} (what escrow holds)", code="invalid_refund_amount"
         )
-    key = f"refund:{order_id}:{_refund_count(uow, order_id)}"
+    key = f"refund:{order_id}:{refunds_of_order(uow, order_id).count}"
     refund_to_buyer(
         uow,
         provider,
@@ -354,17 +351,10 @@ def refund_after_release(
             "only released orders take after-sales refunds; use a dispute before",
             code="not_released",
         )
-    already = int(
-        uow.conn.scalar(
-            select(func.coalesce(func.sum(refunds.c.amount_minor), 0)).where(
-                refunds.c.order_id == order_id
-            )
-        )
-        or 0
-    )
-    if not 0 < amount_minor <= order["total_minor"] - already:
+    already = refunds_of_order(uow, order_id)
+    if not 0 < amount_minor <= order["total_minor"] - already.total_minor:
         raise InvalidInput("refund exceeds what the buyer paid", code="invalid_refund_amount")
-    key = f"refund:{order_id}:{_refund_count(uow, order_id)}"
+    key = f"refund:{order_id}:{already.count}"
     refund_to_buyer(
         uow,
         provider,
@@ -382,7 +372,8 @@ def refund_after_release(
         seller_total = order["seller_items_minor"] + order["seller_shipping_minor"]
         # Cumulative largest remainder: each piece claws back share(after) - share(before),
         # so refunds made in pieces add up to exactly what one refund of the sum would.
-        before = _refunded_after_release(uow, order_id) - amount_minor  # this one is recorded
+        after = refunds_of_order(uow, order_id).after_release_minor  # this one is recorded
+        before = after - amount_minor
 
         def share(refunded: int) -> int:
             return allocate(seller_total, [refunded, order["total_minor"] - refunded])[0]
@@ -396,23 +387,3 @@ def refund_after_release(
             key,
         )
     post(uow, tx, order_id=order_id, seller_id=order["seller_id"])
-
-
-def _refunded_after_release(uow: UnitOfWork, order_id: str) -> int:
-    return int(
-        uow.conn.scalar(
-            select(func.coalesce(func.sum(refunds.c.amount_minor), 0)).where(
-                refunds.c.order_id == order_id, refunds.c.after_release == 1
-            )
-        )
-        or 0
-    )
-
-
-def _refund_count(uow: UnitOfWork, order_id: str) -> int:
-    return int(
-        uow.conn.scalar(
-            select(func.count()).select_from(refunds).where(refunds.c.order_id == order_id)
-        )
-        or 0
-    )

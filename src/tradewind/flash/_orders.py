@@ -19,7 +19,6 @@ from sqlalchemy import insert
 
 from tradewind.db.tables.flash import flash_claims
 from tradewind.db.tables.ordering import checkouts, order_events, order_lines, orders
-from tradewind.db.tables.platform import timers
 from tradewind.db.uow import UnitOfWork
 from tradewind.flash.domain import ClaimStatus
 from tradewind.kernel.errors import Conflict
@@ -29,6 +28,7 @@ from tradewind.money.service import quotes_for
 from tradewind.ordering.checkout import PAYMENT_TIMEOUT_KIND
 from tradewind.ordering.domain import OrderStatus
 from tradewind.ordering.pricing import fx_snapshot, unit_price_for_buyer
+from tradewind.timers.service import TimerSpec, schedule_many
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +72,12 @@ def insert_claims(
     """
     due = now + timedelta(seconds=int(sale["hold_s"]))
     snapshots = {c: fx_snapshot(q) for c, q in quotes.items()}
+    timer_specs: list[TimerSpec] = []
     rows: dict[str, list[dict[str, Any]]] = {
         "checkouts": [],
         "orders": [],
         "lines": [],
         "events": [],
-        "timers": [],
         "claims": [],
     }
     for offset, claim in enumerate(new):
@@ -90,7 +90,7 @@ def insert_claims(
         )
         rows["lines"].append(_line(order_id, sale, claim.quantity, unit))
         rows["events"].append(_placed(order_id, claim, now))
-        rows["timers"].append(_hold_timer(checkout_id, due))
+        timer_specs.append(_hold_timer(checkout_id, due))
         rows["claims"].append(
             {
                 "id": claim_id,
@@ -119,7 +119,7 @@ def insert_claims(
     conn.execute(insert(orders), rows["orders"])
     conn.execute(insert(order_lines), rows["lines"])
     conn.execute(insert(order_events), rows["events"])
-    conn.execute(insert(timers), rows["timers"])
+    schedule_many(uow, timer_specs)
     conn.execute(insert(flash_claims), rows["claims"])
     return rows["claims"]
 
@@ -203,13 +203,11 @@ def _placed(order_id: str, claim: NewClaim, now: datetime) -> dict[str, Any]:
     }
 
 
-def _hold_timer(checkout_id: str, due: datetime) -> dict[str, Any]:
-    # The row timers.service.schedule writes, in bulk; the key is the one mark_paid cancels.
-    return {
-        "kind": PAYMENT_TIMEOUT_KIND,
-        "dedupe_key": f"{PAYMENT_TIMEOUT_KIND}:{checkout_id}",
-        "payload": {"checkout_id": checkout_id},
-        "due_at": due,
-        "status": "pending",
-        "attempts": 0,
-    }
+def _hold_timer(checkout_id: str, due: datetime) -> TimerSpec:
+    # The timer checkout writes for its payment timeout; the key is the one mark_paid cancels.
+    return TimerSpec(
+        kind=PAYMENT_TIMEOUT_KIND,
+        dedupe_key=f"{PAYMENT_TIMEOUT_KIND}:{checkout_id}",
+        due_at=due,
+        payload={"checkout_id": checkout_id},
+    )

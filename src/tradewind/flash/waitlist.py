@@ -1,13 +1,14 @@
 """The waitlist, and units coming back from cancelled or expired flash-sale orders.
 
 When a flash-sale order is cancelled (its hold expired unpaid, or the buyer or seller cancelled
-it), ordering marks its claim ``releasing`` and schedules a ``flash.release`` timer in the same
-transaction. :func:`release_claim` runs that timer: it moves the claim to ``released`` with a
-conditional update (so a timer that runs twice returns the units once), gives the buyer's
-allowance back, and hands the units to the waitlist in join order, one unit per place, each
-as a new claim with its own order and hold. Only what nobody waiting can take goes back to the
-pool. Every step runs under the sale's row lock, like the claim writer, so the waitlist is
-always served before a new claim can take the units.
+it), ordering publishes ``StockReturning`` and :func:`on_stock_returning` (subscribed in
+``tradewind.bootstrap``) marks its claim ``releasing`` and schedules a ``flash.release`` timer,
+in the same transaction. :func:`release_claim` runs that timer: it moves the claim to
+``released`` with a conditional update (so a timer that runs twice returns the units once),
+gives the buyer's allowance back, and hands the units to the waitlist in join order, one unit
+per place, each as a new claim with its own order and hold. Only what nobody waiting can take
+goes back to the pool. Every step runs under the sale's row lock, like the claim writer, so the
+waitlist is always served before a new claim can take the units.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ from tradewind.flash.domain import (
 from tradewind.identity.domain import Principal, Role, require_role
 from tradewind.kernel.errors import LimitExceeded, NotFound
 from tradewind.money.fx import FxQuote
-from tradewind.ordering.orders import FLASH_RELEASE_KIND
+from tradewind.ordering.orders import StockReturning
+from tradewind.timers.service import schedule
 
-RELEASE_KIND = FLASH_RELEASE_KIND
+RELEASE_KIND = "flash.release"
 MAX_WAITLIST_SCAN = 200  # places looked at per release; skipped ones do not block the line
 
 
@@ -109,6 +111,33 @@ def waiting_count(uow: UnitOfWork, sale_id: str, up_to_id: int | None = None) ->
     if up_to_id is not None:
         query = query.where(flash_waitlist.c.id <= up_to_id)
     return int(uow.conn.scalar(query) or 0)
+
+
+def on_stock_returning(uow: UnitOfWork, event: StockReturning) -> bool:
+    """Subscriber: a cancelled flash-sale order's units go back to its sale, not the offer.
+
+    False for an order that is no claim. Why a timer and not the release itself: the units go
+    to the waitlist first, which creates orders in their own transaction; the timer runs it
+    exactly once (the claim moves releasing -> released conditionally).
+    """
+    claim_id = uow.conn.scalar(
+        select(flash_claims.c.id).where(flash_claims.c.order_id == event.order_id)
+    )
+    if claim_id is None:
+        return False
+    uow.conn.execute(
+        update(flash_claims)
+        .where(flash_claims.c.id == claim_id, flash_claims.c.status == ClaimStatus.ACTIVE.value)
+        .values(status=ClaimStatus.RELEASING.value)
+    )
+    schedule(
+        uow,
+        kind=RELEASE_KIND,
+        dedupe_key=f"{RELEASE_KIND}:{claim_id}",
+        due_at=uow.clock.now(),
+        payload={"claim_id": claim_id},
+    )
+    return True
 
 
 def release_claim(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:

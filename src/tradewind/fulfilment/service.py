@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from tradewind.db.tables.catalog import sellers
+from tradewind.catalog.service import seller_terms
 from tradewind.db.tables.logistics import shipments
 from tradewind.db.tables.ordering import checkouts, order_lines, orders
 from tradewind.db.uow import UnitOfWork
@@ -88,7 +88,7 @@ def ship_order(
     ensure_visible(principal, [order.seller_account_id] if order else [], "order")
     if order is None:
         raise NotFound("order not found")
-    origin = str(uow.conn.scalar(select(sellers.c.country).where(sellers.c.id == order.seller_id)))
+    origin = seller_terms(uow, [order.seller_id])[order.seller_id].country
     now = uow.clock.now()
     shipment_id = new_id("shp")
     number = _number_and_ship(uow, principal, order, origin, tracking_number, shipment_id)

@@ -19,7 +19,6 @@ from sqlalchemy import select, update
 
 from tradewind.db.sql import insert_ignoring_conflicts
 from tradewind.db.tables.logistics import shipments, tracking_events
-from tradewind.db.tables.ordering import orders
 from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
 from tradewind.escrow import disputes
 from tradewind.escrow import service as escrow
@@ -30,6 +29,7 @@ from tradewind.kernel.errors import FieldError, InvalidInput, NotFound
 from tradewind.logistics.carrier_update import MAX_EVENTS_PER_UPDATE, parse_update
 from tradewind.logistics.tracking import Timeline, TrackingEvent, TrackingStatus, check_event_time
 from tradewind.notifications.service import notify
+from tradewind.ordering.orders import order_header
 from tradewind.payments.ports import PaymentProvider
 from tradewind.payments.signing import verify
 from tradewind.timers.service import reschedule, schedule
@@ -178,10 +178,9 @@ def _timeline(uow: UnitOfWork, shipment: Mapping[str, Any]) -> Timeline:
 
 
 def _parties(uow: UnitOfWork, order_id: str) -> list[str]:
-    row = uow.conn.execute(
-        select(orders.c.buyer_id, orders.c.seller_account_id).where(orders.c.id == order_id)
-    ).one()
-    return [row.buyer_id, row.seller_account_id]
+    parties = order_header(uow, order_id)
+    assert parties is not None  # a shipment's order is never deleted
+    return [parties.buyer_id, parties.seller_account_id]
 
 
 def _on_change(
@@ -299,9 +298,7 @@ def receive_webhook(
 def timeline_for_order(
     uow: UnitOfWork, principal: Principal, order_id: str
 ) -> list[dict[str, Any]]:
-    order = uow.conn.execute(
-        select(orders.c.buyer_id, orders.c.seller_account_id).where(orders.c.id == order_id)
-    ).first()
+    order = order_header(uow, order_id)
     ensure_visible(principal, [order.buyer_id, order.seller_account_id] if order else [], "order")
     shipment = uow.conn.execute(
         select(shipments.c.id).where(shipments.c.order_id == order_id)

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, select, update
 
 from tradewind.db.sql import inserted_ignoring_conflicts
-from tradewind.db.tables.platform import idempotency_records
+from tradewind.db.tables.idempotency import idempotency_records
 from tradewind.db.uow import UnitOfWork
 from tradewind.kernel.errors import FieldError, IdempotencyKeyReused, InvalidInput
 

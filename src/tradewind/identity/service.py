@@ -428,6 +428,20 @@ def token_holder(uow: UnitOfWork, token: str) -> tuple[Principal, datetime | Non
     return _principal(row), row.expires_at
 
 
+def principals_for_tokens(uow: UnitOfWork, tokens: Collection[str]) -> dict[str, Principal]:
+    """The holder of each usable token in ``tokens``, in one read (the flash claim writer
+    resolves a whole batch so); a token that is unknown, expired or revoked is absent."""
+    if not tokens:
+        return {}
+    token_by_hash = {digest_secret(t): t for t in tokens}
+    rows = uow.conn.execute(
+        select(accounts, api_tokens.c.token_hash)
+        .join(api_tokens, api_tokens.c.account_id == accounts.c.id)
+        .where(api_tokens.c.token_hash.in_(token_by_hash), _token_usable(uow.clock.now()))
+    )
+    return {token_by_hash[row.token_hash]: _principal(row) for row in rows}
+
+
 def list_tokens(uow: UnitOfWork, principal: Principal) -> list[dict[str, Any]]:
     """The owner's usable tokens, newest first (never the secret, nor its hash)."""
     t = api_tokens.c

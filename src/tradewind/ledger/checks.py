@@ -1,5 +1,10 @@
 """``tradewind ledger check``: every ledger invariant, verified against the database.
 
+The ledger's own tables are read here; what the ledger must agree with (orders, refunds, held
+captures) belongs to contexts above it, so :func:`check_books` takes those figures as
+:class:`Expected`, and ``tradewind.escrow.checks.check_ledger`` gathers them from their owners'
+service functions.
+
 1. Each transaction has entries, and they sum to zero per currency.
 2. Every entry's currency is its account's one currency.
 3. Replayed in order (``ledger.domain.check_invariants``): idempotency keys are unique, and no
@@ -16,11 +21,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
 from sqlalchemy import func, select, text
 
 from tradewind.db.tables.ledger import ledger_entries, ledger_transactions
-from tradewind.db.tables.ordering import orders
-from tradewind.db.tables.payments import payment_mismatches, refunds
 from tradewind.db.uow import UnitOfWork
 from tradewind.ledger import domain
 from tradewind.ledger.service import (
@@ -29,17 +35,31 @@ from tradewind.ledger.service import (
     unbalanced_transactions,
 )
 
-HOLDING = ("AWAITING_SHIPMENT", "AWAITING_RECEIPT", "IN_DISPUTE")
-SETTLED = ("COMPLETED", "FINALIZED", "REFUNDED", "CANCELLED_REFUNDED")
+
+@dataclass(frozen=True)
+class OrderEscrow:
+    """What an order's escrow account must hold (its status only names it in a breach)."""
+
+    order_id: str
+    status: str
+    expected_minor: int
 
 
-def check_ledger(uow: UnitOfWork) -> list[str]:
+@dataclass(frozen=True)
+class Expected:
+    """The figures from outside the ledger that its balances must match."""
+
+    order_escrow: Sequence[OrderEscrow]
+    held_captures_minor: Mapping[str, int]  # by currency: captures held for an operator
+
+
+def check_books(uow: UnitOfWork, expected: Expected) -> list[str]:
     breaches = [f"transaction {k} is unbalanced" for k in unbalanced_transactions(uow)]
     breaches += [f"transaction {k} has no entries" for k in transactions_without_entries(uow)]
     breaches += [f"account {a} has entries in another currency" for a in mismatched_currencies(uow)]
     breaches += domain.check_invariants(_load(uow))
-    breaches += _escrow_matches_orders(uow)
-    breaches += _suspense_matches_held(uow)
+    breaches += _escrow_matches_orders(uow, expected.order_escrow)
+    breaches += _suspense_matches_held(uow, expected.held_captures_minor)
     breaches += _triggers_installed(uow)
     return breaches
 
@@ -61,7 +81,7 @@ def _load(uow: UnitOfWork) -> list[domain.LedgerTransaction]:
     return loaded
 
 
-def _escrow_matches_orders(uow: UnitOfWork) -> list[str]:
+def _escrow_matches_orders(uow: UnitOfWork, orders: Sequence[OrderEscrow]) -> list[str]:
     escrow = dict(
         uow.conn.execute(
             select(ledger_entries.c.account, func.sum(ledger_entries.c.amount_minor))
@@ -69,45 +89,23 @@ def _escrow_matches_orders(uow: UnitOfWork) -> list[str]:
             .group_by(ledger_entries.c.account)
         ).all()
     )
-    refunded = dict(
-        uow.conn.execute(
-            select(refunds.c.order_id, func.sum(refunds.c.amount_minor))
-            .where(refunds.c.after_release == 0)
-            .group_by(refunds.c.order_id)
-        ).all()
-    )
     breaches = []
-    for order in uow.conn.execute(select(orders.c.id, orders.c.status, orders.c.total_minor)):
-        held = -int(escrow.get(domain.order_escrow(order.id), 0))
-        if order.status in HOLDING:
-            expected = order.total_minor - int(refunded.get(order.id, 0))
-        elif order.status in SETTLED or order.status in ("CANCELLED", "AWAITING_PAYMENT"):
-            expected = 0
-        else:
-            continue
-        if held != expected:
+    for order in orders:
+        held = -int(escrow.get(domain.order_escrow(order.order_id), 0))
+        if held != order.expected_minor:
             breaches.append(
-                f"order {order.id} ({order.status}) escrow holds {held}, expected {expected}"
+                f"order {order.order_id} ({order.status}) escrow holds {held}, "
+                f"expected {order.expected_minor}"
             )
     return breaches
 
 
-def _suspense_matches_held(uow: UnitOfWork) -> list[str]:
+def _suspense_matches_held(uow: UnitOfWork, held: Mapping[str, int]) -> list[str]:
     suspense = dict(
         uow.conn.execute(
             select(ledger_entries.c.currency, func.sum(ledger_entries.c.amount_minor))
             .where(ledger_entries.c.account.like("platform:suspense:%"))
             .group_by(ledger_entries.c.currency)
-        ).all()
-    )
-    held = dict(
-        uow.conn.execute(
-            select(
-                payment_mismatches.c.captured_currency,
-                func.sum(payment_mismatches.c.captured_minor),
-            )
-            .where(payment_mismatches.c.status == "held")
-            .group_by(payment_mismatches.c.captured_currency)
         ).all()
     )
     breaches = []

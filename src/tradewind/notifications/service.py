@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from tradewind.db.tables.platform import notifications
+from tradewind.db.tables.notifications import notifications
 from tradewind.db.uow import UnitOfWork
 from tradewind.kernel.errors import NotFound
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tradewind.db.tables.catalog import sellers
+from tradewind.catalog.service import seller_terms
 from tradewind.db.tables.ordering import checkouts, orders
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, ensure_visible
@@ -123,14 +123,15 @@ def mark_paid(uow: UnitOfWork, checkout_id: str, payment_ref: str) -> bool:
         raise Conflict(
             f"checkout is {status}; the payment must be refunded", code="checkout_not_payable"
         )
-    for order_id, handling_days in uow.conn.execute(
-        select(orders.c.id, sellers.c.handling_days)
-        .join(sellers, sellers.c.id == orders.c.seller_id)
-        .where(
+    unpaid = uow.conn.execute(
+        select(orders.c.id, orders.c.seller_id).where(
             orders.c.checkout_id == checkout_id,
             orders.c.status == OrderStatus.AWAITING_PAYMENT.value,  # cancelled ones stay so
         )
-    ):
+    ).all()
+    terms = seller_terms(uow, {o.seller_id for o in unpaid})  # one read for every shop
+    for order_id, seller_id in unpaid:
+        handling_days = terms[seller_id].handling_days
         apply_event(uow, order_id, OrderEvent.PAY, actor_id=None, note=f"payment {payment_ref}")
         ship_by = now + timedelta(days=handling_days + SHIP_BY_GRACE_DAYS)
         uow.conn.execute(orders.update().where(orders.c.id == order_id).values(ship_by_at=ship_by))

@@ -7,11 +7,12 @@ transition (and no side effect hanging off it, such as returning stock) ever hap
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
-from tradewind.db.tables.flash import flash_claims
 from tradewind.db.tables.ordering import checkouts, order_events, order_lines, orders
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, Role, ensure_visible
@@ -23,11 +24,16 @@ from tradewind.ordering.domain import (
     OrderStatus,
     next_status,
 )
-from tradewind.timers.service import schedule
 
-# Flash sales (issue 8): the timer kind that hands a cancelled flash-sale order's units back to
-# its sale; tradewind.flash.waitlist.release_claim handles it.
-FLASH_RELEASE_KIND = "flash.release"
+
+@dataclass(frozen=True)
+class StockReturning:
+    """Published (``uow.publish``) when an order enters a stock-returning state, in the same
+    transaction. A subscriber that returns True took the units over (a flash-sale claim's units
+    go back to its sale: tradewind.flash.waitlist.on_stock_returning); otherwise they go back
+    to their offers."""
+
+    order_id: str
 
 
 def _load(uow: UnitOfWork, order_id: str) -> dict[str, Any]:
@@ -54,6 +60,62 @@ def get_order(uow: UnitOfWork, principal: Principal, order_id: str) -> dict[str,
 
 def _exists(uow: UnitOfWork, order_id: str) -> bool:
     return uow.conn.scalar(select(orders.c.id).where(orders.c.id == order_id)) is not None
+
+
+@dataclass(frozen=True)
+class OrderTotal:
+    order_id: str
+    status: str
+    total_minor: int  # what the buyer pays, in the buyer's currency
+
+
+def order_totals(uow: UnitOfWork) -> list[OrderTotal]:
+    """Every order's status and total, in one read (the ledger check's escrow figures)."""
+    rows = uow.conn.execute(select(orders.c.id, orders.c.status, orders.c.total_minor))
+    return [OrderTotal(r.id, r.status, int(r.total_minor)) for r in rows]
+
+
+@dataclass(frozen=True)
+class OrderHeader:
+    """Who an order concerns and where it stands (for access checks, disputes, notices)."""
+
+    order_id: str
+    status: str
+    buyer_id: str
+    seller_account_id: str
+
+
+def order_header(uow: UnitOfWork, order_id: str) -> OrderHeader | None:
+    """The order's header, or None if there is no such order."""
+    row = uow.conn.execute(
+        select(orders.c.id, orders.c.status, orders.c.buyer_id, orders.c.seller_account_id).where(
+            orders.c.id == order_id
+        )
+    ).first()
+    return None if row is None else OrderHeader(*row)
+
+
+def order_statuses(uow: UnitOfWork, order_ids: Collection[str]) -> dict[str, str]:
+    """The status of each order in ``order_ids``, in one read (unknown ids are absent)."""
+    if not order_ids:
+        return {}
+    rows = uow.conn.execute(
+        select(orders.c.id, orders.c.status).where(orders.c.id.in_(set(order_ids)))
+    )
+    return {r.id: r.status for r in rows}
+
+
+def seller_goods_minor(uow: UnitOfWork, seller_id: str, statuses: Collection[OrderStatus]) -> int:
+    """What a shop's orders in ``statuses`` owe it for goods and shipping, in its currency."""
+    total = uow.conn.scalar(
+        select(
+            func.coalesce(func.sum(orders.c.seller_items_minor + orders.c.seller_shipping_minor), 0)
+        ).where(
+            orders.c.seller_id == seller_id,
+            orders.c.status.in_([s.value for s in statuses]),
+        )
+    )
+    return int(total or 0)
 
 
 def list_orders(
@@ -128,7 +190,7 @@ def apply_event(
 
 
 def _return_stock(uow: UnitOfWork, order_id: str) -> None:
-    if _release_flash_claim(uow, order_id):  # flash-sale units go back to the sale (issue 8)
+    if uow.publish(StockReturning(order_id)):  # a flash-sale claim's units (issue 8)
         return
     quantities: dict[str, int] = {}
     for line in uow.conn.execute(
@@ -138,29 +200,3 @@ def _return_stock(uow: UnitOfWork, order_id: str) -> None:
     ):
         quantities[line.offer_id] = quantities.get(line.offer_id, 0) + line.quantity
     give_back(uow, quantities)
-
-
-def _release_flash_claim(uow: UnitOfWork, order_id: str) -> bool:
-    """Flash sales (issue 8): mark the order's claim releasing and schedule its release.
-
-    False for an order that is not a flash-sale claim (its stock goes back to the offer). Why a
-    timer and not the return itself: the units go to the sale's waitlist first, which creates
-    orders, and that use case lives in tradewind.flash, above ordering. The timer runs it in its
-    own transaction, exactly once (the claim moves releasing -> released conditionally).
-    """
-    claim_id = uow.conn.scalar(select(flash_claims.c.id).where(flash_claims.c.order_id == order_id))
-    if claim_id is None:
-        return False
-    uow.conn.execute(
-        update(flash_claims)
-        .where(flash_claims.c.id == claim_id, flash_claims.c.status == "active")
-        .values(status="releasing")
-    )
-    schedule(
-        uow,
-        kind=FLASH_RELEASE_KIND,
-        dedupe_key=f"{FLASH_RELEASE_KIND}:{claim_id}",
-        due_at=uow.clock.now(),
-        payload={"claim_id": claim_id},
-    )
-    return True

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
+from tradewind.catalog.service import add_seller_rating
 from tradewind.db.sql import insert_ignoring_conflicts
-from tradewind.db.tables.catalog import sellers
 from tradewind.db.tables.ordering import orders, seller_ratings
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, Role, ensure_visible, require_role
@@ -45,11 +45,7 @@ def rate_seller(
     }
     if not insert_ignoring_conflicts(uow.conn, seller_ratings, values):
         raise Conflict("this order was already rated", code="already_rated")
-    uow.conn.execute(
-        update(sellers)
-        .where(sellers.c.id == order.seller_id)
-        .values(rating_sum=sellers.c.rating_sum + stars, rating_count=sellers.c.rating_count + 1)
-    )
+    add_seller_rating(uow, order.seller_id, stars)
     return values
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from tradewind.db.sql import insert_ignoring_conflicts
 from tradewind.db.tables.payments import payment_mismatches, payments
@@ -125,6 +125,19 @@ def _insert(
 
 
 # --- the operators' queue -----------------------------------------------------------------
+
+
+def held_captures_minor(uow: UnitOfWork) -> dict[str, int]:
+    """Captures held for an operator, summed per captured currency, in one read."""
+    rows = uow.conn.execute(
+        select(
+            payment_mismatches.c.captured_currency,
+            func.sum(payment_mismatches.c.captured_minor),
+        )
+        .where(payment_mismatches.c.status == "held")
+        .group_by(payment_mismatches.c.captured_currency)
+    )
+    return {str(currency): int(total) for currency, total in rows}
 
 
 def list_mismatches(

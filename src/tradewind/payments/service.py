@@ -12,9 +12,10 @@ any order: a capture that arrives before its authorization does both jobs.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 
 from tradewind.db.sql import insert_ignoring_conflicts
 from tradewind.db.tables.ordering import checkouts, orders
@@ -317,6 +318,39 @@ def refund_to_buyer(
             status="refunded" if refunded >= payment.captured_minor else "partially_refunded",
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRefunds:
+    """The refunds made for one order so far."""
+
+    count: int
+    total_minor: int
+    after_release_minor: int  # of which after escrow released (clawed back from the seller)
+
+
+def refunds_of_order(uow: UnitOfWork, order_id: str) -> OrderRefunds:
+    """Count and sums of an order's refunds, in one read."""
+    row = uow.conn.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(refunds.c.amount_minor), 0),
+            func.coalesce(
+                func.sum(case((refunds.c.after_release == 1, refunds.c.amount_minor), else_=0)), 0
+            ),
+        ).where(refunds.c.order_id == order_id)
+    ).one()
+    return OrderRefunds(int(row[0]), int(row[1]), int(row[2]))
+
+
+def refunded_before_release_minor(uow: UnitOfWork) -> dict[str, int]:
+    """Refunds paid out of escrow (before release), summed per order id, in one read."""
+    rows = uow.conn.execute(
+        select(refunds.c.order_id, func.sum(refunds.c.amount_minor))
+        .where(refunds.c.after_release == 0)
+        .group_by(refunds.c.order_id)
+    )
+    return {str(order_id): int(total) for order_id, total in rows}
 
 
 def payment_for_checkout(uow: UnitOfWork, principal: Principal, checkout_id: str) -> dict[str, Any]:

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from tradewind.db.sql import insert_ignoring_conflicts
-from tradewind.db.tables.platform import timers
+from tradewind.db.tables.timers import clock_offsets, timers
 from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -148,3 +148,18 @@ def _record_failure(uow_factory: UnitOfWorkFactory, timer_id: int, exc: Exceptio
             )
         )
         uow.commit()
+
+
+def stored_clock_offset_s(uow: UnitOfWork) -> int:
+    """How far any process moved the manual clock (0 if never), in seconds."""
+    stored = uow.conn.scalar(select(clock_offsets.c.offset_s).where(clock_offsets.c.id == 1))
+    return int(stored or 0)
+
+
+def store_clock_offset_s(uow: UnitOfWork, offset_s: int) -> None:
+    """Record the manual clock's total offset, for every process (the caller commits)."""
+    changed = uow.conn.execute(
+        update(clock_offsets).where(clock_offsets.c.id == 1).values(offset_s=offset_s)
+    ).rowcount
+    if not changed:
+        uow.conn.execute(insert(clock_offsets).values(id=1, offset_s=offset_s))

@@ -1,5 +1,5 @@
-"""Shipments, their tracking events and number claims, the postal simulator's parcels, and
-customs rule edits."""
+"""Shipments, their tracking events and number claims, the postal simulator's parcels
+(owned by tradewind.fulfilment)."""
 
 from sqlalchemy import JSON, Column, Index, Integer, String, Table, Text, UniqueConstraint
 
@@ -71,20 +71,4 @@ postal_sim_serials = Table(
     metadata,
     Column("prefix", String(4), primary_key=True),
     Column("next_serial", Integer, nullable=False),
-)
-
-customs_rules = Table(
-    "customs_rules",
-    metadata,
-    Column("id", String(ID_LEN), primary_key=True),
-    Column("destination", String(2), nullable=False),
-    Column("effective_from", String(10), nullable=False),
-    Column("effective_to", String(10), nullable=True),
-    Column("rule", JSON, nullable=False),
-    Column("created_by", String(ID_LEN), nullable=True),
-    Column("created_at", UtcDateTime(), nullable=False),
-    # An amendment withdrawn before its day is kept (who, when) but no longer applies.
-    Column("withdrawn_at", UtcDateTime(), nullable=True),
-    Column("withdrawn_by", String(ID_LEN), nullable=True),
-    Index("ix_customs_rules_destination_from", "destination", "effective_from"),
 )

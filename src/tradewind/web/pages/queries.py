@@ -15,7 +15,7 @@ from tradewind.catalog.domain import OfferStatus, SellerStatus
 from tradewind.db.tables.catalog import offers, products, sellers
 from tradewind.db.tables.logistics import tracking_events
 from tradewind.db.tables.payments import sandbox_psp_events
-from tradewind.db.tables.platform import timers
+from tradewind.db.tables.timers import timers
 from tradewind.db.uow import UnitOfWork
 
 

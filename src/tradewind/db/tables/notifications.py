@@ -1,0 +1,19 @@
+"""In-app notifications to an account."""
+
+from sqlalchemy import Column, Index, Integer, String, Table
+
+from tradewind.db.tables.base import ID_LEN, metadata
+from tradewind.db.types import UtcDateTime
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", String(ID_LEN), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("order_id", String(ID_LEN), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("read_at", UtcDateTime(), nullable=True),
+    Index("ix_notifications_account_id_id", "account_id", "id"),
+)
