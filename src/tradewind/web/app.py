@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from tradewind import __version__
 from tradewind.bootstrap import Container
-from tradewind.web import openapi, pages, problems
+from tradewind.web import error_pages, openapi, pages, problems
 from tradewind.web.deps import TokenCache
 from tradewind.web.middleware import RequestContextMiddleware
 from tradewind.web.routes import (
@@ -61,6 +61,7 @@ def create_app(container: Container, *, access_log: bool = True) -> FastAPI:
     app.state.container = container
     app.state.token_cache = TokenCache(epoch=container.revocations.epoch)
     problems.install(app)
+    error_pages.install(app)
     openapi.install(app)
     routers = (
         health.router,

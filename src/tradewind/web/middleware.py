@@ -17,10 +17,12 @@ import time
 from urllib.parse import parse_qsl, unquote_to_bytes
 
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tradewind.kernel.text import control_characters_error, has_control_characters
 from tradewind.logs import request_id_var
+from tradewind.web.error_pages import html_error, wants_html
 from tradewind.web.problems import domain_problem, internal_error, problem_response
 from tradewind.web.security import SecurityHeaders
 
@@ -94,7 +96,7 @@ class RequestContextMiddleware:
         except Exception as exc:  # the last line of defence, logged with its request id
             log.error("unhandled error", exc_info=exc, extra={"path": scope["path"]})
             if not state["started"]:
-                await internal_error()(scope, receive, send_with_headers)
+                await _internal_error(scope, headers)(scope, receive, send_with_headers)
         finally:
             if self.access_log:
                 log.info(
@@ -160,6 +162,17 @@ class RequestContextMiddleware:
             headers={"Connection": "close"},
         )
         await response(scope, receive, send)
+
+
+def _internal_error(scope: Scope, headers: dict[bytes, bytes]) -> Response:
+    """The 500 page for a browser, the problem document for everyone else."""
+    accept = headers.get(b"accept", b"").decode("latin-1")
+    if wants_html(scope["path"], accept):
+        try:
+            return html_error(500, "internal_error")
+        except Exception as exc:  # a broken template must not hide the original 500
+            log.error("error page failed", exc_info=exc)
+    return internal_error()
 
 
 def _has_dirty_target(scope: Scope) -> bool:

@@ -96,6 +96,10 @@ def _domain_error(_request: Request, exc: Exception) -> Response:
 
 def _validation_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    return validation_error(exc)
+
+
+def validation_error(exc: RequestValidationError) -> Response:
     field_errors = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
@@ -120,6 +124,10 @@ def _validation_error(_request: Request, exc: Exception) -> Response:
 
 def _http_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    return http_error(exc)
+
+
+def http_error(exc: StarletteHTTPException) -> Response:
     code = HTTP_CODES.get(exc.status_code, "http_error")
     return problem_response(
         exc.status_code,

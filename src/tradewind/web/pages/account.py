@@ -133,7 +133,14 @@ def login(
             email=email,
             next=target,
         )
-    return _start_session(container, principal.account_id, target)
+    return _start_session(container, principal.account_id, landing(principal.role, target))
+
+
+def landing(role: Role, target: str) -> str:
+    """Where a login goes: the page asked for, else the role's own console."""
+    if target != "/":
+        return target
+    return {Role.SELLER: "/seller", Role.OPERATOR: "/ops"}.get(role, "/")
 
 
 @router.post("/logout")

@@ -1,0 +1,128 @@
+"""HTML error pages for people in a browser; API clients keep ``application/problem+json``.
+
+A request gets an HTML page when its path is not an API path and its ``Accept`` header asks
+for HTML (browsers send ``text/html`` first for navigations). Everything else, ``curl`` and the
+generated clients included, gets the same problem document as before, from ``problems``.
+The page shows the same status, title and stable ``code`` the problem document would carry,
+and the request id, so a person can quote it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from tradewind.identity import service as identity
+from tradewind.identity.domain import Principal
+from tradewind.logs import request_id_var
+from tradewind.web import problems
+from tradewind.web.deps import SESSION_COOKIE
+from tradewind.web.templating import templates
+
+# Paths that belong to machines, not people: they always answer problem+json.
+API_PREFIXES = ("/api/", "/healthz", "/readyz", "/openapi.json", "/docs", "/static/")
+
+TITLES = {
+    400: "Bad request",
+    401: "Please log in",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Not possible here",
+    413: "Too large",
+    422: "Please check what you entered",
+    500: "Something went wrong",
+}
+DETAILS = {
+    404: "There is no page at this address. It may have moved, or the link may be mistyped.",
+    405: "This address cannot be used that way.",
+    500: "Something went wrong on our side. Please try again in a moment; if it keeps "
+    "happening, quote the request id below.",
+}
+
+
+def wants_html(path: str, accept: str) -> bool:
+    """A person's browser asking for a page (not an API path, HTML acceptable first)."""
+    if path.startswith(API_PREFIXES) or path == "/api":
+        return False
+    first = accept.split(",", 1)[0].strip().lower()
+    return first.startswith(("text/html", "application/xhtml+xml"))
+
+
+def html_error(
+    status: int,
+    code: str,
+    detail: str | None = None,
+    *,
+    principal: Principal | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The error page (``error.html``) for ``status``; the body never echoes request input."""
+    context: dict[str, Any] = {
+        "principal": principal,
+        "error": {
+            "title": TITLES.get(status, "Error"),
+            "detail": detail or DETAILS.get(status, "The request could not be completed."),
+            "code": code,
+            "errors": [],
+        },
+        "status": status,
+        "request_id": request_id_var.get(),
+    }
+    body = templates.get_template("error.html").render(context)
+    return Response(body, status_code=status, media_type="text/html", headers=headers)
+
+
+async def _viewer(request: Request) -> Principal | None:
+    """The signed-in person, for the page header; any failure just means "not signed in"."""
+    secret = request.cookies.get(SESSION_COOKIE)
+    container = getattr(request.app.state, "container", None)
+    if secret is None or container is None:
+        return None
+
+    def lookup() -> Principal | None:
+        with container.uow(read_only=True) as uow:
+            return identity.principal_from_session(uow, secret)
+
+    try:
+        return await run_in_threadpool(lookup)
+    except Exception:  # noqa: BLE001  the error page must render when the database fails
+        return None
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if not wants_html(request.url.path, request.headers.get("accept", "")):
+        return problems.http_error(exc)
+    code = problems.HTTP_CODES.get(exc.status_code, "http_error")
+    detail = None if exc.status_code in DETAILS else str(exc.detail)
+    return html_error(
+        exc.status_code,
+        code,
+        detail,
+        principal=await _viewer(request),
+        headers=dict(exc.headers or {}),
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    if not wants_html(request.url.path, request.headers.get("accept", "")):
+        return problems.validation_error(exc)
+    return html_error(
+        422,
+        "validation_failed",
+        "Part of this address is not valid (a number out of range, or text too long).",
+        principal=await _viewer(request),
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Replace the problem handlers for unknown URLs and bad query strings (after
+    ``problems.install``); typed domain errors on pages are handled by ``pages.common.page``."""
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
