@@ -79,6 +79,8 @@ class ImportReport:
     offers_created: int = 0
     invalid_eans: list[tuple[str, str]] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    duplicates_merged: int = 0  # regional copies of a product already imported (same text)
+    titles_disambiguated: int = 0
 
 
 def _digest(text: str) -> int:
@@ -114,6 +116,74 @@ def _int(raw: Any, default: int) -> int:
     if isinstance(raw, int | float) and not isinstance(raw, bool) and raw > 0:
         return max(1, int(raw))
     return default
+
+
+MAX_TITLE_SUFFIX_CHARS = 80
+
+
+def _text_key(raw: dict[str, Any]) -> tuple[str, str]:
+    return (str(raw.get("supplier") or "").strip().lower(), str(raw.get("title") or "").strip())
+
+
+def _variant_key(raw: dict[str, Any]) -> tuple[str, str, str]:
+    return (
+        " ".join(str(raw.get("name") or "").lower().split()),
+        " ".join(str(raw.get("short_description") or "").lower().split()),
+        str(raw.get("attr_t_product_colour") or "").lower(),
+    )
+
+
+def _suffix(raw: dict[str, Any], title: str) -> str:
+    """What tells this record apart from others with its title: description, colour, EAN."""
+    description = " ".join(str(raw.get("short_description") or "").split())
+    if description and description.lower() not in title.lower():
+        cut = description[:MAX_TITLE_SUFFIX_CHARS]
+        if len(description) > MAX_TITLE_SUFFIX_CHARS:
+            cut = cut.rsplit(" ", 1)[0].rstrip(",;:") + "\u2026"
+        return cut
+    colour = str(raw.get("attr_t_product_colour") or "")
+    return colour or f"EAN {(raw.get('ean') or [raw['id']])[0]}"
+
+
+def plan_titles(records: list[dict[str, Any]]) -> tuple[dict[str, str], set[str]]:
+    """Titles that tell products apart, and the records that repeat a product already there.
+
+    Icecat publishes one record per regional SKU: several records (different EANs) can carry
+    the same brand, title, model name and description, which is one product to a buyer; the
+    first (lowest id) is kept and the others are skipped, so one product is listed once. Records
+    that share a title but differ (colours, capacities, "40000 pages, Magenta") get the detail
+    that differs appended to the title, so no result page shows two identical titles.
+    """
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for raw in records:
+        groups.setdefault(_text_key(raw), []).append(raw)
+    titles: dict[str, str] = {}
+    repeats: set[str] = set()
+    for group in groups.values():
+        if len(group) == 1:
+            continue
+        kept: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for raw in sorted(group, key=lambda r: int(str(r["id"])) if str(r["id"]).isdigit() else 0):
+            key = _variant_key(raw)
+            if key in kept:
+                repeats.add(str(raw["id"]))
+            else:
+                kept[key] = raw
+        if len(kept) < 2:
+            continue
+        named: dict[str, str] = {}
+        for raw in kept.values():
+            title = str(raw.get("title") or "")
+            named[str(raw["id"])] = f"{title}, {_suffix(raw, title)}"
+        counts: dict[str, int] = {}
+        for title in named.values():
+            counts[title] = counts.get(title, 0) + 1
+        for raw in kept.values():
+            source_id = str(raw["id"])
+            if counts[named[source_id]] > 1:
+                named[source_id] += f" (EAN {(raw.get('ean') or [source_id])[0]})"
+        titles.update(named)
+    return titles, repeats
 
 
 def to_new_product(raw: dict[str, Any], report: ImportReport) -> NewProduct:
@@ -224,7 +294,7 @@ def import_chorus(
 ) -> ImportReport:
     report = ImportReport(files=len(list(folder.glob("*.json.zip"))))
     return import_records(
-        uow_factory, read_products(folder), report, progress=progress, source=SOURCE
+        uow_factory, list(read_products(folder)), report, progress=progress, source=SOURCE
     )
 
 
@@ -236,12 +306,25 @@ def import_records(
     progress: Callable[[ImportReport], None] | None = None,
     source: str = SOURCE,
 ) -> ImportReport:
-    """Import Chorus-shaped records in chunks of ``CHUNK``, one transaction per chunk."""
+    """Import Chorus-shaped records in chunks of ``CHUNK``, one transaction per chunk.
+
+    Titles are planned over all records first (:func:`plan_titles`): repeated regional copies
+    of a product are skipped and shared titles made distinct.
+    """
+    records = list(records)
+    titles, repeats = plan_titles(records)
     with uow_factory() as uow:
         seller_ids = ensure_demo_sellers(uow)
         uow.commit()
     batch: list[dict[str, Any]] = []
     for raw in records:
+        source_id = str(raw["id"])
+        if source_id in repeats:
+            report.duplicates_merged += 1
+            continue
+        if source_id in titles:
+            raw = {**raw, "title": titles[source_id]}
+            report.titles_disambiguated += 1
         batch.append(raw)
         if len(batch) >= CHUNK:
             _import_batch(uow_factory, batch, seller_ids, report, source)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 from tradewind.kernel.errors import FieldError, IllegalTransition, InvalidInput
 from tradewind.kernel.text import is_ascii_digits
@@ -137,13 +138,24 @@ class CategoryRule:
     keywords: tuple[str, ...]
 
 
-# First match wins, so specific rules come before general ones. HS codes are the usual WCO
-# subheadings for each kind of good; sellers can override per product.
+# Keywords are matched as whole words (an optional plural "s"/"es"), never inside another word:
+# "ink" must not find "ThinkBook", nor "phone" "Headphones". The rules' order only breaks ties.
+# HS codes are the usual WCO subheadings for each kind of good; sellers can override per product.
 CATEGORY_RULES: tuple[CategoryRule, ...] = (
     CategoryRule(
         "Printer supplies",
         "844399",
-        ("toner", "ink cartridge", "drum", "fuser", "maintenance kit", "transfer kit", "ink"),
+        (
+            "toner",
+            "ink cartridge",
+            "ink",
+            "drum",
+            "fuser",
+            "maintenance kit",
+            "transfer kit",
+            "print head",
+            "ribbon",
+        ),
     ),
     CategoryRule(
         "Laptops",
@@ -159,11 +171,11 @@ CATEGORY_RULES: tuple[CategoryRule, ...] = (
         ),
     ),
     CategoryRule("Tablets", "847130", ("tablet", "ipad")),
-    CategoryRule("Processors", "854231", ("processor", " cpu")),
+    CategoryRule("Processors", "854231", ("processor", "cpu")),
     CategoryRule(
         "Motherboards", "847330", ("motherboard", "desktop board", "server board", "mainboard")
     ),
-    CategoryRule("Memory", "847330", ("memory module", "ddr", "dimm", "so-dimm", "ram ")),
+    CategoryRule("Memory", "847330", ("memory module", "dimm", "so-dimm", "ram")),
     CategoryRule(
         "Storage",
         "847170",
@@ -174,23 +186,26 @@ CATEGORY_RULES: tuple[CategoryRule, ...] = (
             "hard disk",
             "nas",
             "flash drive",
-            "usb flash",
+            "usb flash drive",
             "memory card",
             "microsd",
             "sd card",
+            "optical disc drive",
         ),
     ),
-    CategoryRule("Graphics cards", "847330", ("graphics card", "geforce", "radeon", "quadro")),
+    CategoryRule("Graphics cards", "847330", ("graphics card", "video card")),
     CategoryRule(
         "Desktops",
         "847150",
-        ("desktop", "workstation", "all-in-one", " pc", "mini pc", "barebone", "server"),
+        ("desktop", "workstation", "all-in-one", "pc", "mini pc", "barebone", "server"),
     ),
     CategoryRule("Monitors", "852852", ("monitor", "display")),
     CategoryRule("TVs", "852872", ("tv", "television")),
     CategoryRule("Printers", "844332", ("printer", "multifunction", "scanner", "copier")),
     CategoryRule("Phones", "851713", ("smartphone", "mobile phone", "phone", "dect")),
-    CategoryRule("Headphones", "851830", ("headphone", "headset", "earphone", "earbud")),
+    CategoryRule(
+        "Headphones", "851830", ("headphone", "headset", "earphone", "earbud", "in-ear headphone")
+    ),
     CategoryRule("Speakers", "851822", ("speaker", "soundbar", "subwoofer")),
     CategoryRule("Cameras", "852589", ("camera", "camcorder", "webcam", "lens")),
     CategoryRule(
@@ -202,19 +217,74 @@ CATEGORY_RULES: tuple[CategoryRule, ...] = (
     CategoryRule(
         "Batteries and power",
         "850760",
-        ("battery", "power bank", "ups ", "power supply", "charger"),
+        ("battery", "batteries", "power bank", "ups", "power supply", "charger"),
     ),
     CategoryRule("Keyboards and mice", "847160", ("keyboard", "mouse", "mice", "trackball")),
     CategoryRule("Bags and cases", "420212", ("bag", "case", "sleeve", "backpack")),
+    CategoryRule("Security locks", "830140", ("lock", "cable lock")),
     CategoryRule("Coffee machines", "851671", ("coffee", "espresso")),
 )
 DEFAULT_CATEGORY = CategoryRule("Other electronics", "854370", ())
+# Words after which a title talks about something else ("case for laptop").
+_BREAKS = frozenset(
+    {"for", "with", "compatible", "fits", "incl", "including", "-", "\u2013", "\u2014"}
+)
+_PACK_COUNT = re.compile(r"\bpc\(s\)|\bpcs?\b(?=\s*$)", re.IGNORECASE)  # "1 pc(s)": a count
+
+
+@cache
+def _keyword_patterns() -> tuple[tuple[re.Pattern[str], CategoryRule], ...]:
+    return tuple(
+        (re.compile(r"(?<![\w-])" + re.escape(keyword) + r"(?:e?s)?(?![\w-])"), rule)
+        for rule in CATEGORY_RULES
+        for keyword in rule.keywords
+    )
+
+
+def _lead(title: str) -> str:
+    """The title's leading noun phrase: up to "for"/"with", a comma, or a number after a kind."""
+    words: list[str] = []
+    named = False
+    for word in _PACK_COUNT.sub(" ", title).replace("/", " ").split():
+        low = word.lower().strip(",;")
+        if low in _BREAKS or (named and any(ch.isdigit() for ch in word)):
+            break
+        words.append(low)
+        named = named or any(p.search(low) for p, _ in _keyword_patterns())
+        if word.endswith((",", ";")):
+            break
+    return " ".join(words)
+
+
+def _last_match(text: str) -> CategoryRule | None:
+    """The rule of the keyword that ends last in ``text`` (a noun phrase's head is its end)."""
+    best: tuple[int, int, CategoryRule] | None = None
+    for order, (pattern, rule) in enumerate(_keyword_patterns()):
+        for found in pattern.finditer(text):
+            key = (found.end(), -order, rule)
+            if best is None or key[:2] > best[:2]:
+                best = key
+    return None if best is None else best[2]
 
 
 def categorize(title: str, product_type: str | None = None) -> CategoryRule:
-    """Guess a category and HS code from a product's title and type (import-time default)."""
-    haystack = f" {(product_type or '')} {title} ".lower()
-    for rule in CATEGORY_RULES:
-        if any(keyword in haystack for keyword in rule.keywords):
+    """Guess a category and HS code from a product's title and type (import-time default).
+
+    The product type wins when it names a category; else the head of the title's leading noun
+    phrase ("Kensington Laptop Lock" is a lock, "Philips PC Headset" a headset); else the first
+    category a word before "for"/"with" names ("FireWire for Laptop" is no laptop).
+    """
+    for text in (f" {product_type or ''} ".lower(), _lead(title)):
+        rule = _last_match(text)
+        if rule is not None:
+            return rule
+    words = []
+    for word in _PACK_COUNT.sub(" ", title).lower().split():
+        if word in _BREAKS:
+            break
+        words.append(word)
+    haystack = " ".join(words)
+    for pattern, rule in _keyword_patterns():
+        if pattern.search(haystack):
             return rule
     return DEFAULT_CATEGORY
