@@ -46,6 +46,12 @@ class DemoSeller:
     currency: str
     city: str
 
+    @property
+    def locale(self) -> str:
+        """The shop owner's language and formats: Chinese shops see the seller center in
+        Chinese, Israeli ones in Hebrew."""
+        return {"CN": "zh_CN", "IL": "he_IL", "DE": "de_DE"}.get(self.country, "en")
+
 
 DEMO_SELLERS = (
     DemoSeller("shop.shenzhen@tradewind.test", "Shenzhen Parts Co", "CN", "CNY", "Shenzhen"),
@@ -256,6 +262,7 @@ def ensure_demo_sellers(uow: UnitOfWork) -> list[tuple[str, str]]:
                     role=Role.SELLER,
                     country=demo.country,
                     currency=demo.currency,
+                    locale=demo.locale,
                 ),
             )
             seller_id = new_id("slr")

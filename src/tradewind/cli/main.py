@@ -1,4 +1,4 @@
-"""``tradewind``: serve, migrate, seed, demo, worker, config."""
+"""``tradewind``: serve, migrate, seed, demo, worker, config, i18n."""
 
 from __future__ import annotations
 
@@ -189,6 +189,42 @@ def ledger_check() -> None:
         typer.echo(f"ledger check failed: {len(breaches)} breach(es)", err=True)
         raise typer.Exit(1)
     typer.echo("ledger check passed: every invariant holds")
+
+
+i18n_app = typer.Typer(help="Interface translations (gettext catalogs).", no_args_is_help=True)
+app.add_typer(i18n_app, name="i18n")
+
+
+@i18n_app.command("update")
+def i18n_update() -> None:
+    """Extract every marked string and update each catalog (new entries untranslated)."""
+    from tradewind.cli import catalogs
+
+    for language, added in catalogs.update().items():
+        typer.echo(f"{language}: {added} new message(s) to translate")
+
+
+@i18n_app.command("check")
+def i18n_check() -> None:
+    """Exit 1 listing each stale entry, missing he/zh translation or placeholder mismatch."""
+    from tradewind.cli import catalogs
+
+    problems = catalogs.check()
+    for problem in problems:
+        typer.echo(problem, err=True)
+    if problems:
+        typer.echo(f"catalog check failed: {len(problems)} problem(s)", err=True)
+        raise typer.Exit(1)
+    typer.echo("catalogs are current and complete")
+
+
+@i18n_app.command("stats")
+def i18n_stats() -> None:
+    """The translated share of the interface per language."""
+    from tradewind.cli import catalogs
+
+    for row in catalogs.stats():
+        typer.echo(f"{row.language}: {row.translated}/{row.total} translated ({row.percent:.1f}%)")
 
 
 bench_app = typer.Typer(help="Benchmarks against real server processes.", no_args_is_help=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import zoneinfo
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -45,6 +47,7 @@ class Principal:
     currency: str
     locale: str
     csrf_token: str | None = None  # set only for cookie sessions
+    time_zone: str | None = None  # IANA zone chosen by the account; None: its country's
 
     @property
     def is_operator(self) -> bool:
@@ -137,6 +140,22 @@ def validate_locale(raw: str) -> str:
             ],
         )
     return raw
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(raw: str) -> str:
+    """An IANA zone name (``Asia/Jerusalem``), or "" for none (the country's zone)."""
+    name = raw.strip()
+    if name and name not in _zones():
+        raise InvalidInput(
+            f"unknown time zone: {raw[:64]!r}",
+            errors=[FieldError("time_zone", "use an IANA zone such as Asia/Shanghai", "time_zone")],
+        )
+    return name
 
 
 def validate_tradable_currency(code: str) -> str:

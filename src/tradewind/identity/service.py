@@ -47,6 +47,7 @@ from tradewind.identity.domain import (
     normalize_email,
     validate_display_name,
     validate_locale,
+    validate_time_zone,
     validate_tradable_currency,
 )
 from tradewind.kernel.errors import (
@@ -182,6 +183,7 @@ def _principal(row: Any, csrf_token: str | None = None) -> Principal:
         currency=row.currency,
         locale=row.locale,
         csrf_token=csrf_token,
+        time_zone=row.time_zone,
     )
 
 
@@ -366,13 +368,14 @@ class ProfileChanges:
     country: str | None = None
     currency: str | None = None
     locale: str | None = None
+    time_zone: str | None = None  # "" clears the choice (back to the country's zone)
 
 
 def update_profile(
     uow: UnitOfWork, principal: Principal, changes: ProfileChanges, rules: AccountRules
 ) -> Principal:
-    """The owner changes their name, country, currency or locale (same rules as sign-up)."""
-    values: dict[str, str] = {}
+    """The owner changes their name, country, currency, locale or time zone (sign-up's rules)."""
+    values: dict[str, str | None] = {}
     if changes.display_name is not None:
         values["display_name"] = validate_display_name(changes.display_name)
     if changes.country is not None:
@@ -381,6 +384,8 @@ def update_profile(
         values["currency"] = check_supported_currency(changes.currency, rules.currencies)
     if changes.locale is not None:
         values["locale"] = validate_locale(changes.locale)
+    if changes.time_zone is not None:
+        values["time_zone"] = validate_time_zone(changes.time_zone) or None
     if values:
         uow.conn.execute(
             update(accounts).where(accounts.c.id == principal.account_id).values(**values)

@@ -22,6 +22,8 @@ accounts = Table(
     Column("country", String(2), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("locale", String(16), nullable=False),
+    # IANA zone for times shown to this person; NULL: the zone of their country.
+    Column("time_zone", String(64), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     CheckConstraint("role IN ('buyer', 'seller', 'operator')", name="role"),
 )

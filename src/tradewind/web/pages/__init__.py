@@ -6,11 +6,20 @@ hosted payment page).
 
 from fastapi import APIRouter
 
-from tradewind.web.pages import account, cart, catalog, disputes, operator, orders, seller
+from tradewind.web.pages import (
+    account,
+    cart,
+    catalog,
+    disputes,
+    operator,
+    orders,
+    preferences,
+    seller,
+)
 from tradewind.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False)
-for _module in (account, catalog, cart, orders, disputes, seller, operator):
+for _module in (account, catalog, cart, orders, disputes, seller, operator, preferences):
     router.include_router(_module.router)
 
 __all__ = ["render", "router", "templates"]

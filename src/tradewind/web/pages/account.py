@@ -16,7 +16,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from tradewind.identity import service as identity
 from tradewind.identity.domain import Role
 from tradewind.kernel.errors import DomainError, TooManyRequests, Unauthenticated
+from tradewind.kernel.i18n import _, ngettext
 from tradewind.logistics.shipping import REGIONS
+from tradewind.web import locale
 from tradewind.web.deps import (
     SESSION_COOKIE,
     ContainerDep,
@@ -24,7 +26,8 @@ from tradewind.web.deps import (
     account_rules,
     client_address,
 )
-from tradewind.web.pages.common import local_path, render
+from tradewind.web.pages.common import local_path, problem_text, render
+from tradewind.web.pages.preferences import account_locale
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "tw_login_csrf"
@@ -97,12 +100,13 @@ def login(
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     target = local_path(next)
+    locale.apply(request, None)
     if not _csrf_ok(request, csrf_token):
         return _form_page(
             request,
             "login.html",
             403,
-            error="Your form expired; please try again.",
+            error=_("Your form expired; please try again."),
             email=email,
             next=target,
         )
@@ -119,7 +123,7 @@ def login(
             request,
             "login.html",
             401,
-            error="Email or password is wrong.",
+            error=_("Email or password is wrong."),
             email=email,
             next=target,
         )
@@ -129,7 +133,12 @@ def login(
             "login.html",
             429,
             headers={"Retry-After": str(exc.retry_after_s)},
-            error=f"Too many failed attempts; try again in {exc.retry_after_s} seconds.",
+            error=ngettext(
+                "Too many failed attempts; try again in %(num)d second.",
+                "Too many failed attempts; try again in %(num)d seconds.",
+                exc.retry_after_s,
+            )
+            % {"num": exc.retry_after_s},
             email=email,
             next=target,
         )
@@ -177,12 +186,13 @@ def register(
 ) -> Response:
     """Only buyers and sellers sign up here; operators are created by operators."""
     values = {"email": email, "display_name": display_name, "country": country, "role": role}
+    language = locale.apply(request, None).language
     if not _csrf_ok(request, csrf_token):
         return _form_page(
             request,
             "register.html",
             403,
-            error="Your form expired; please try again.",
+            error=_("Your form expired; please try again."),
             values=values,
         )
     chosen = Role.SELLER if role == "seller" else Role.BUYER
@@ -192,7 +202,7 @@ def register(
         display_name=display_name,
         role=chosen,
         country=country,
-        locale=LOCALES.get(country.upper(), "en"),
+        locale=account_locale(LOCALES.get(country.upper(), "en"), language),
     )
     try:
         prepared = identity.prepare_account(new, account_rules(container))  # no txn open
@@ -200,6 +210,6 @@ def register(
             account_id = identity.insert_account(uow, prepared)
             uow.commit()
     except DomainError as exc:
-        return _form_page(request, "register.html", 422, error=exc.detail, values=values)
+        return _form_page(request, "register.html", 422, error=problem_text(exc), values=values)
     target = "/seller" if chosen is Role.SELLER else "/"
     return _start_session(container, account_id, f"{target}?notice=registered")

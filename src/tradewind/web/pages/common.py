@@ -14,48 +14,102 @@ from datetime import date, datetime
 from typing import Any, ParamSpec
 from urllib.parse import quote
 
-from babel.dates import format_date, format_datetime
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_interval, get_timezone_name
+from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import pass_context
-from jinja2.runtime import Context
 
 from tradewind.identity.domain import Principal, Role, require_role
+from tradewind.kernel import i18n
 from tradewind.kernel.errors import DomainError, Unauthenticated
+from tradewind.kernel.i18n import N_, _
 from tradewind.money.amount import Money
 from tradewind.money.display import format_money
+from tradewind.web import locale
 from tradewind.web.problems import status_for
+from tradewind.web.templating import render as render_template
 from tradewind.web.templating import templates
 
 P = ParamSpec("P")
 
 
-# Viewers who are not logged in see prices as a US buyer would (one documented default).
-ANONYMOUS_COUNTRY = "US"
-ANONYMOUS_CURRENCY = "USD"
-ANONYMOUS_LOCALE = "en_US"
 PAGE_SIZE = 50
 
-# Short confirmations after a POST-redirect-GET, keyed so a URL cannot inject text.
+# Short confirmations after a POST-redirect-GET, keyed so a URL cannot inject text; marked
+# here, translated when shown.
 NOTICES = {
-    "applied": "Your shop application was sent. An operator will review it.",
-    "approve": "The shop was approved.",
-    "suspend": "The shop was suspended.",
-    "reinstate": "The shop was reinstated.",
-    "cart": "Your cart was updated.",
-    "shipped": "The order was marked as shipped.",
-    "confirmed": "Thank you: receipt confirmed and the seller is paid.",
-    "dispute": "Your dispute was opened. The seller has been asked to respond.",
-    "message": "Your message was added.",
-    "escalated": "The dispute was sent to an operator.",
-    "resolved": "The dispute was resolved.",
-    "fx": "The FX rate was added.",
-    "amended": "The amendment was scheduled.",
-    "withdrawn": "The amendment was withdrawn; it will not take effect.",
-    "offer": "The listing was updated.",
-    "payouts": "The payout batch ran.",
-    "registered": "Welcome to Tradewind.",
+    "applied": N_("Your shop application was sent. An operator will review it."),
+    "approve": N_("The shop was approved."),
+    "suspend": N_("The shop was suspended."),
+    "reinstate": N_("The shop was reinstated."),
+    "cart": N_("Your cart was updated."),
+    "shipped": N_("The order was marked as shipped."),
+    "confirmed": N_("Thank you: receipt confirmed and the seller is paid."),
+    "dispute": N_("Your dispute was opened. The seller has been asked to respond."),
+    "message": N_("Your message was added."),
+    "escalated": N_("The dispute was sent to an operator."),
+    "resolved": N_("The dispute was resolved."),
+    "fx": N_("The FX rate was added."),
+    "amended": N_("The amendment was scheduled."),
+    "withdrawn": N_("The amendment was withdrawn; it will not take effect."),
+    "offer": N_("The listing was updated."),
+    "payouts": N_("The payout batch ran."),
+    "registered": N_("Welcome to Tradewind."),
+    "preferences": N_("Your language and region were saved."),
 }
+
+
+# Problem titles (the classes' English ``title``) and, per stable code, a sentence for people;
+# pages show these in the page's language. A detail with a translation of its own wins.
+PROBLEM_TITLES = {
+    "Request failed": N_("Request failed"),
+    "Invalid input": N_("Invalid input"),
+    "Authentication required": N_("Authentication required"),
+    "Not allowed": N_("Not allowed"),
+    "Not found": N_("Not found"),
+    "Conflict with the current state": N_("Conflict with the current state"),
+    "Illegal state transition": N_("Illegal state transition"),
+    "Idempotency key reused with a different request": N_("This request was already sent"),
+    "Out of stock": N_("Out of stock"),
+    "Limit exceeded": N_("Limit exceeded"),
+    "Too many requests": N_("Too many requests"),
+}
+PROBLEM_DETAILS = {
+    "invalid_input": N_("Some of what you entered is not valid. Check the form and try again."),
+    "forbidden": N_("You are not allowed to do this."),
+    "role_required": N_("Your account cannot use this page."),
+    "not_found": N_("We could not find what you were looking for."),
+    "conflict": N_("This changed in the meantime. Reload the page and try again."),
+    "illegal_transition": N_("This cannot be done in the order's current state."),
+    "out_of_stock": N_("There is not enough stock left for this."),
+    "limit_exceeded": N_("This is over the limit allowed."),
+    "too_many_requests": N_("Too many attempts. Wait a little and try again."),
+    "email_taken": N_("An account with this email already exists."),
+    "password_guessable": N_("This password is too easy to guess. Choose a longer one."),
+    "password_length": N_("The password must be 10 to 256 characters long."),
+    "currency_not_supported": N_("This currency is not offered here."),
+    "csrf_failed": N_("Your form expired. Reload the page and try again."),
+}
+
+
+def problem_title(error: DomainError) -> str:
+    title = PROBLEM_TITLES.get(error.title)
+    return _(title) if title else _("Request failed")
+
+
+def problem_text(error: DomainError) -> str:
+    """The error's detail in the page's language: its own translation, else the sentence for
+    its code, else its kind's; never English on a Hebrew or Chinese page."""
+    own = _(error.detail)
+    if own != error.detail or i18n.current_language() == i18n.DEFAULT_LANGUAGE:
+        return own
+    sentence = PROBLEM_DETAILS.get(str(error.code))
+    return _(sentence) if sentence else problem_title(error)
+
+
+templates.env.globals["problem_title"] = problem_title
+templates.env.globals["problem_text"] = problem_text
 
 
 class Redirect(Exception):
@@ -66,44 +120,67 @@ class Redirect(Exception):
         self.location = location
 
 
-def viewer_locale(principal: Principal | None) -> str:
-    return principal.locale if principal else ANONYMOUS_LOCALE
+def viewer_locale(principal: Principal | None = None) -> str:
+    """The Babel locale of this page's formats (he_IL), whoever is asking."""
+    return locale.current().format_locale
 
 
 def viewer_currency(principal: Principal | None) -> str:
-    return principal.currency if principal else ANONYMOUS_CURRENCY
+    """The viewer's currency: the account's, else the visitor's choice (or their language's)."""
+    return principal.currency if principal else locale.current().currency
 
 
 def viewer_country(principal: Principal | None) -> str:
-    return principal.country if principal else ANONYMOUS_COUNTRY
+    return principal.country if principal else locale.current().country
 
 
-@pass_context
-def _money(ctx: Context, amount_minor: int | None, currency: str) -> str:
-    """``{{ order.total_minor | money(order.currency) }}`` in the viewer's locale."""
+def _money(amount_minor: int | None, currency: str) -> str:
+    """``{{ order.total_minor | money(order.currency) }}`` in the page's locale."""
     if amount_minor is None:
         return ""
-    return format_money(Money(int(amount_minor), currency), viewer_locale(ctx.get("principal")))
+    return format_money(Money(int(amount_minor), currency), viewer_locale())
 
 
-@pass_context
-def _day(ctx: Context, value: date | datetime | None) -> str:
+def _day(value: date | datetime | None) -> str:
     if value is None:
         return ""
-    day = value.date() if isinstance(value, datetime) else value
-    return format_date(day, format="medium", locale=viewer_locale(ctx.get("principal")))
+    day = value.astimezone(locale.current().zone).date() if isinstance(value, datetime) else value
+    return format_date(day, format="medium", locale=viewer_locale())
 
 
-@pass_context
-def _when(ctx: Context, value: datetime | str | None) -> str:
-    """A moment in UTC, so buyer, seller and operator read the same time as the server."""
+def _days(start: date | datetime | None, end: date | datetime | None) -> str:
+    """A date range in the page's locale, by CLDR's interval patterns (``Dec 2 - 13, 2026``)."""
+    if start is None or end is None:
+        return _day(start or end)
+    zone = locale.current().zone
+    first = start.astimezone(zone).date() if isinstance(start, datetime) else start
+    last = end.astimezone(zone).date() if isinstance(end, datetime) else end
+    return format_interval(first, last, "yMMMd", locale=viewer_locale())
+
+
+def _when(value: datetime | str | None) -> str:
+    """A moment in the viewer's time zone, with the zone named (``... (Israel Time)``)."""
     if value is None:
         return ""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    page_locale = locale.current()
     text = format_datetime(
-        moment, format="medium", tzinfo=None, locale=viewer_locale(ctx.get("principal"))
+        moment, format="medium", tzinfo=page_locale.zone, locale=page_locale.format_locale
     )
-    return f"{text} UTC"
+    zone_name = get_timezone_name(page_locale.zone, locale=page_locale.format_locale)
+    return f"{text} ({zone_name})"
+
+
+def _country(code: str | None) -> str:
+    """A country's name in the page's language (``IL`` is ``Israel``, ``ישראל``, ``以色列``)."""
+    if not code:
+        return ""
+    name = Locale.parse(viewer_locale()).territories.get(code.upper())
+    return str(name) if name else code
+
+
+def _number(value: int | float | None) -> str:
+    return "" if value is None else format_decimal(value, locale=viewer_locale())
 
 
 def _major(amount_minor: int, currency: str) -> str:
@@ -114,16 +191,18 @@ def _major(amount_minor: int, currency: str) -> str:
 templates.env.filters["money"] = _money
 templates.env.filters["major"] = _major
 templates.env.filters["day"] = _day
+templates.env.filters["days"] = _days
 templates.env.filters["when"] = _when
+templates.env.filters["country"] = _country
+templates.env.filters["number"] = _number
 
 
 def render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
-    notice = NOTICES.get(request.query_params.get("notice", ""))
-    return templates.TemplateResponse(
-        request, name, {"notice": notice, **context}, status_code=status_code
-    )
+    key = request.query_params.get("notice", "")
+    notice = _(NOTICES[key]) if key in NOTICES else None
+    return render_template(request, name, {"notice": notice, **context}, status_code)
 
 
 def need(principal: Principal | None, *roles: Role) -> Principal:
@@ -159,6 +238,8 @@ def page(handler: Callable[P, Response]) -> Callable[P, Response]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
         request = kwargs["request"]
         assert isinstance(request, Request)
+        principal = kwargs.get("principal", getattr(request.state, "principal", None))
+        locale.apply(request, principal if isinstance(principal, Principal) else None)
         try:
             return handler(*args, **kwargs)
         except Redirect as exc:

@@ -45,6 +45,11 @@ class ProfileIn(StrictInput):
     country: str | None = Field(default=None, min_length=2, max_length=2)
     currency: str | None = Field(default=None, min_length=3, max_length=3)
     locale: str | None = Field(default=None, max_length=16)
+    time_zone: str | None = Field(
+        default=None,
+        max_length=64,
+        description='IANA zone for times on pages (Asia/Shanghai); "" goes back to the country\'s',
+    )
 
 
 class PasswordIn(StrictInput):
@@ -60,6 +65,7 @@ class AccountOut(BaseModel):
     country: str
     currency: str
     locale: str
+    time_zone: str | None
 
 
 class TokenIn(StrictInput):
@@ -94,6 +100,7 @@ def account_out(p: Principal) -> AccountOut:
         country=p.country,
         currency=p.currency,
         locale=p.locale,
+        time_zone=p.time_zone,
     )
 
 
@@ -188,7 +195,8 @@ def me(principal: PrincipalDep) -> AccountOut:
 
 @router.patch("/me", response_model=AccountOut)
 def update_me(body: ProfileIn, principal: PrincipalDep, container: ContainerDep) -> AccountOut:
-    """Change the caller's display name, country, currency or locale (sign-up's rules)."""
+    """Change the caller's display name, country, currency, locale or time zone (sign-up's
+    rules)."""
     changes = identity.ProfileChanges(**body.model_dump())
     with container.uow() as uow:
         updated = identity.update_profile(uow, principal, changes, account_rules(container))
