@@ -18,7 +18,7 @@ def test_an_unknown_page_is_an_html_404_and_an_unknown_api_path_stays_problem_js
     assert page.status_code == 404
     assert page.headers["content-type"] == "text/html; charset=utf-8"
     assert "<h1>Page not found</h1>" in page.text
-    assert "Error 404 (not_found)" in page.text
+    assert "Error 404 (<bdi>not_found</bdi>)" in page.text
     assert "<code>req-404-page</code>" in page.text
     assert '<a href="/login">Log in</a>' in page.text  # nobody signed in: the normal header
     api = client.get("/api/v1/no-such-thing", headers=HTML)
@@ -41,7 +41,7 @@ def test_the_404_page_knows_who_is_signed_in(client: TestClient) -> None:
     page = client.get("/nowhere", headers=HTML)
     assert page.status_code == 404
     assert '<a href="/orders">to your orders</a>' in page.text
-    assert "noa@example.com (buyer)" in page.text
+    assert "<bdi>noa@example.com</bdi> (buyer)" in page.text
 
 
 def test_a_server_error_on_a_page_is_an_html_500_with_the_request_id(

@@ -172,3 +172,12 @@ def test_registration_keeps_the_page_language(client: TestClient, container: Con
         account_id = identity.account_id_for_email(uow, "wang@example.test")
         assert account_id is not None
         assert identity.principal_for_account(uow, account_id).locale == "zh_CN"
+
+
+def test_error_pages_speak_the_page_language(client: TestClient) -> None:
+    page = client.get("/no/such/page", headers={"Accept": "text/html", "Accept-Language": "zh-CN"})
+    assert page.status_code == 404
+    assert HTML_TAG.search(page.text).groups() == ("zh-Hans", "ltr")  # type: ignore[union-attr]
+    assert "<h1>页面不存在</h1>" in page.text
+    assert "该网址没有对应的页面，可能已被移动，或链接有误。" in page.text
+    assert "错误 404 (<bdi>not_found</bdi>)" in page.text

@@ -19,30 +19,37 @@ from starlette.responses import Response
 
 from tradewind.identity import service as identity
 from tradewind.identity.domain import Principal
+from tradewind.kernel.i18n import N_
 from tradewind.logs import request_id_var
-from tradewind.web import problems
+from tradewind.web import locale, problems
 from tradewind.web.deps import SESSION_COOKIE
 from tradewind.web.templating import templates
 
 # Paths that belong to machines, not people: they always answer problem+json.
 API_PREFIXES = ("/api/", "/healthz", "/readyz", "/openapi.json", "/docs", "/static/")
 
+# English here (the page translates them: pages.common.problem_title / problem_text).
 TITLES = {
-    400: "Bad request",
-    401: "Please log in",
-    403: "Not allowed",
-    404: "Page not found",
-    405: "Not possible here",
-    413: "Too large",
-    422: "Please check what you entered",
-    500: "Something went wrong",
+    400: N_("Bad request"),
+    401: N_("Please log in"),
+    403: N_("Not allowed"),
+    404: N_("Page not found"),
+    405: N_("Not possible here"),
+    413: N_("Too large"),
+    422: N_("Please check what you entered"),
+    500: N_("Something went wrong"),
 }
 DETAILS = {
-    404: "There is no page at this address. It may have moved, or the link may be mistyped.",
-    405: "This address cannot be used that way.",
-    500: "Something went wrong on our side. Please try again in a moment; if it keeps "
-    "happening, quote the request id below.",
+    404: N_("There is no page at this address. It may have moved, or the link may be mistyped."),
+    405: N_("This address cannot be used that way."),
+    500: N_(
+        "Something went wrong on our side. Please try again in a moment; if it keeps "
+        "happening, quote the request id below."
+    ),
 }
+VALIDATION_DETAIL = N_(
+    "Part of this address is not valid (a number out of range, or text too long)."
+)
 
 
 def wants_html(path: str, accept: str) -> bool:
@@ -60,19 +67,22 @@ def html_error(
     *,
     principal: Principal | None = None,
     headers: dict[str, str] | None = None,
+    request: Request | None = None,
 ) -> Response:
     """The error page (``error.html``) for ``status``; the body never echoes request input."""
     context: dict[str, Any] = {
         "principal": principal,
         "error": {
             "title": TITLES.get(status, "Error"),
-            "detail": detail or DETAILS.get(status, "The request could not be completed."),
+            "detail": detail or DETAILS.get(status, N_("The request could not be completed.")),
             "code": code,
             "errors": [],
         },
         "status": status,
         "request_id": request_id_var.get(),
     }
+    if request is not None:  # the language switcher in the footer needs it
+        context["request"] = request
     body = templates.get_template("error.html").render(context)
     return Response(body, status_code=status, media_type="text/html", headers=headers)
 
@@ -100,12 +110,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return problems.http_error(exc)
     code = problems.HTTP_CODES.get(exc.status_code, "http_error")
     detail = None if exc.status_code in DETAILS else str(exc.detail)
+    viewer = await _viewer(request)
+    locale.apply(request, viewer)
     return html_error(
         exc.status_code,
         code,
         detail,
-        principal=await _viewer(request),
+        principal=viewer,
         headers=dict(exc.headers or {}),
+        request=request,
     )
 
 
@@ -113,11 +126,10 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     if not wants_html(request.url.path, request.headers.get("accept", "")):
         return problems.validation_error(exc)
+    viewer = await _viewer(request)
+    locale.apply(request, viewer)
     return html_error(
-        422,
-        "validation_failed",
-        "Part of this address is not valid (a number out of range, or text too long).",
-        principal=await _viewer(request),
+        422, "validation_failed", VALIDATION_DETAIL, principal=viewer, request=request
     )
 
 

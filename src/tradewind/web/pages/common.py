@@ -9,7 +9,7 @@ translates the same typed domain errors with the same status table.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any, ParamSpec
 from urllib.parse import quote
@@ -93,18 +93,25 @@ PROBLEM_DETAILS = {
 }
 
 
-def problem_title(error: DomainError) -> str:
-    title = PROBLEM_TITLES.get(error.title)
-    return _(title) if title else _("Request failed")
+def _field(error: DomainError | Mapping[str, Any], name: str) -> str:
+    value = error.get(name) if isinstance(error, Mapping) else getattr(error, name, None)
+    return str(value) if value is not None else ""
 
 
-def problem_text(error: DomainError) -> str:
+def problem_title(error: DomainError | Mapping[str, Any]) -> str:
+    """A typed error's title, or an error page's (``web.error_pages``), in the page's language."""
+    title = _field(error, "title")
+    return _(PROBLEM_TITLES.get(title, title)) if title else _("Request failed")
+
+
+def problem_text(error: DomainError | Mapping[str, Any]) -> str:
     """The error's detail in the page's language: its own translation, else the sentence for
-    its code, else its kind's; never English on a Hebrew or Chinese page."""
-    own = _(error.detail)
-    if own != error.detail or i18n.current_language() == i18n.DEFAULT_LANGUAGE:
+    its code, else its title's; never English on a Hebrew or Chinese page."""
+    detail = _field(error, "detail")
+    own = _(detail) if detail else ""
+    if own and (own != detail or i18n.current_language() == i18n.DEFAULT_LANGUAGE):
         return own
-    sentence = PROBLEM_DETAILS.get(str(error.code))
+    sentence = PROBLEM_DETAILS.get(_field(error, "code"))
     return _(sentence) if sentence else problem_title(error)
 
 
