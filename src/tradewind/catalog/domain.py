@@ -8,6 +8,7 @@ from enum import StrEnum
 from functools import cache
 
 from tradewind.kernel.errors import FieldError, IllegalTransition, InvalidInput
+from tradewind.kernel.problems import ProblemCode
 from tradewind.kernel.text import is_ascii_digits
 
 GTIN_LENGTHS = frozenset({8, 12, 13, 14})
@@ -101,14 +102,14 @@ def validate_weight_and_size(weight_g: int, dimensions_mm: dict[str, int]) -> No
     if not 0 < weight_g <= MAX_WEIGHT_G:
         raise InvalidInput(
             f"weight must be 1 to {MAX_WEIGHT_G} grams",
-            code="invalid_weight",
+            code=ProblemCode.INVALID_WEIGHT,
             errors=[FieldError("weight_g", "out of range", "invalid_weight")],
         )
     for field, value in dimensions_mm.items():
         if not 0 <= value <= MAX_DIMENSION_MM:
             raise InvalidInput(
                 f"{field} must be 0 to {MAX_DIMENSION_MM} mm",
-                code="invalid_dimension",
+                code=ProblemCode.INVALID_DIMENSION,
                 errors=[FieldError(field, "out of range", "invalid_dimension")],
             )
 

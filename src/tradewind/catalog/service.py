@@ -29,6 +29,7 @@ from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, Role, require_role
 from tradewind.kernel.errors import Conflict, FieldError, InvalidInput, NotFound
 from tradewind.kernel.ids import new_id
+from tradewind.kernel.problems import ProblemCode
 from tradewind.kernel.text import clean_text
 from tradewind.logistics.shipping import SERVICES
 from tradewind.money.currency import currency_for_country, validate_country, validate_currency
@@ -85,7 +86,7 @@ def apply_as_seller(
         with uow.conn.begin_nested():
             uow.conn.execute(insert(sellers).values(**values))
     except IntegrityError as exc:
-        raise Conflict("this account already has a shop", code="seller_exists") from exc
+        raise Conflict("this account already has a shop", code=ProblemCode.SELLER_EXISTS) from exc
     return values
 
 
@@ -95,7 +96,7 @@ def seller_of(uow: UnitOfWork, principal: Principal) -> dict[str, Any]:
         select(sellers).where(sellers.c.account_id == principal.account_id)
     ).first()
     if row is None:
-        raise NotFound("you have no shop yet; apply first", code="no_shop")
+        raise NotFound("you have no shop yet; apply first", code=ProblemCode.NO_SHOP)
     return _row(row)
 
 
@@ -167,7 +168,9 @@ def change_seller_status(
         .values(**values)
     ).rowcount
     if changed != 1:
-        raise Conflict("the seller changed meanwhile; reload and retry", code="stale_state")
+        raise Conflict(
+            "the seller changed meanwhile; reload and retry", code=ProblemCode.STALE_STATE
+        )
     return {**current, **values}
 
 
@@ -189,7 +192,7 @@ def _active_seller(uow: UnitOfWork, principal: Principal) -> dict[str, Any]:
     if seller["status"] != SellerStatus.ACTIVE.value:
         raise Conflict(
             f"your shop is {seller['status']}; an operator must approve it first",
-            code="seller_not_active",
+            code=ProblemCode.SELLER_NOT_ACTIVE,
         )
     return seller
 
@@ -266,7 +269,7 @@ def create_product(uow: UnitOfWork, principal: Principal, data: NewProduct) -> d
         if existing is not None:
             raise Conflict(
                 f"a product with this GTIN exists ({existing}); add an offer to it",
-                code="product_exists",
+                code=ProblemCode.PRODUCT_EXISTS,
             )
     uow.conn.execute(insert(products).values(**values))
     return values
@@ -390,7 +393,7 @@ def create_offer(uow: UnitOfWork, principal: Principal, data: NewOffer) -> dict[
     except IntegrityError as exc:
         raise Conflict(
             "you already offer this product in this condition; update that offer",
-            code="offer_exists",
+            code=ProblemCode.OFFER_EXISTS,
         ) from exc
     return values
 
@@ -436,7 +439,7 @@ def update_offer(
         raise Conflict(
             "the offer changed since you read it (stock moves with every sale); "
             "reload it and retry with the new version",
-            code="version_mismatch",
+            code=ProblemCode.VERSION_MISMATCH,
         )
     return get_offer(uow, offer_id)
 

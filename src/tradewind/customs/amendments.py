@@ -28,6 +28,7 @@ from typing import Final
 from tradewind.customs.rules import Amount, CustomsRule, RuleBook
 from tradewind.customs.rules_data import BUILTIN_RULES
 from tradewind.kernel.errors import FieldError, InvalidInput
+from tradewind.kernel.problems import ProblemCode
 from tradewind.kernel.text import check_plain_text
 from tradewind.money.currency import validate_country
 
@@ -54,9 +55,9 @@ class Amendment:
         try:
             validate_country(self.destination)
         except InvalidInput as exc:
-            raise _refused("destination", exc.detail, "unknown_country") from exc
+            raise _refused("destination", exc.detail, ProblemCode.UNKNOWN_COUNTRY) from exc
         if not isinstance(self.effective_from, date):
-            raise _refused("effective_from", "must be a date", "invalid_effective_from")
+            raise _refused("effective_from", "must be a date", ProblemCode.INVALID_EFFECTIVE_FROM)
         _check_amendment_percent(self.vat_percent, "vat_percent")
         _check_amendment_percent(self.duty_default_percent, "duty_default_percent")
         _check_de_minimis(self.de_minimis_minor)
@@ -64,7 +65,7 @@ class Amendment:
         if (self.vat_percent, self.de_minimis_minor, self.duty_default_percent) == (None,) * 3:
             raise InvalidInput(
                 "an amendment must change at least one figure: VAT, de minimis or default duty",
-                code="empty_amendment",
+                code=ProblemCode.EMPTY_AMENDMENT,
             )
 
 
@@ -77,7 +78,7 @@ def check_schedulable(amendment: Amendment, today: date) -> None:
             "effective_from",
             f"effective_from must be from {first.isoformat()} to {last.isoformat()}: an "
             "amendment cannot change today's or past rules, which orders were quoted with",
-            "effective_from_out_of_range",
+            ProblemCode.EFFECTIVE_FROM_OUT_OF_RANGE,
         )
 
 
@@ -99,7 +100,7 @@ def _check_amendment_percent(value: Decimal | None, field: str) -> None:
             field,
             f"{field} must be a number from 0 to 100 with at most "
             f"{MAX_PERCENT_PLACES} decimal places",
-            "invalid_percent",
+            ProblemCode.INVALID_PERCENT,
         )
 
 
@@ -107,16 +108,18 @@ def _check_de_minimis(value: int | None) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _refused("de_minimis_minor", "de_minimis_minor must be an integer", "invalid_amount")
+        raise _refused(
+            "de_minimis_minor", "de_minimis_minor must be an integer", ProblemCode.INVALID_AMOUNT
+        )
     if not 0 <= value <= MAX_DE_MINIMIS_MINOR:
         raise _refused(
             "de_minimis_minor",
             f"de_minimis_minor must be 0 to {MAX_DE_MINIMIS_MINOR} minor units",
-            "invalid_amount",
+            ProblemCode.INVALID_AMOUNT,
         )
 
 
-def _refused(field: str, detail: str, code: str) -> InvalidInput:
+def _refused(field: str, detail: str, code: ProblemCode) -> InvalidInput:
     return InvalidInput(detail, code=code, errors=[FieldError(field, detail, code)])
 
 
@@ -156,7 +159,7 @@ def _amend(rules: list[CustomsRule], amendment: Amendment) -> list[CustomsRule]:
     if target is None:
         raise InvalidInput(
             f"no customs rule for {amendment.destination} on {day.isoformat()} to amend",
-            code="no_customs_rule",
+            code=ProblemCode.NO_CUSTOMS_RULE,
             errors=[FieldError("effective_from", "no rule in force", "no_customs_rule")],
         )
     changed = _changed(target, amendment)
@@ -182,7 +185,8 @@ def _changed(rule: CustomsRule, amendment: Amendment) -> CustomsRule:
     if amendment.de_minimis_minor is not None:
         if not rule.de_minimis:
             raise InvalidInput(
-                f"{rule.rule_id} has no de minimis threshold to change", code="no_threshold"
+                f"{rule.rule_id} has no de minimis threshold to change",
+                code=ProblemCode.NO_THRESHOLD,
             )
         first, *others = rule.de_minimis
         limit = Amount(amendment.de_minimis_minor, first.limit.currency)

@@ -42,6 +42,7 @@ from tradewind.customs.rules import (
 )
 from tradewind.customs.rules_data import default_rule_book
 from tradewind.kernel.errors import FieldError, InvalidInput, LimitExceeded
+from tradewind.kernel.problems import ProblemCode
 from tradewind.logistics.shipping import DutyTerms
 from tradewind.money.currency import minor_unit_digits, validate_country, validate_currency
 
@@ -397,9 +398,13 @@ def _check_inputs(
     _check_amount("shipping_minor", shipping_minor)
     _check_amount("insurance_minor", insurance_minor)
     if not lines:
-        raise InvalidInput("a customs quote needs at least one line", code="no_customs_lines")
+        raise InvalidInput(
+            "a customs quote needs at least one line", code=ProblemCode.NO_CUSTOMS_LINES
+        )
     if len(lines) > MAX_LINES:
-        raise LimitExceeded(f"at most {MAX_LINES} lines per customs quote", code="too_many_lines")
+        raise LimitExceeded(
+            f"at most {MAX_LINES} lines per customs quote", code=ProblemCode.TOO_MANY_LINES
+        )
     for index, line in enumerate(lines):
         _check_line(index, line)
 
@@ -410,7 +415,7 @@ def _check_terms(duty_terms: DutyTerms | str) -> DutyTerms:
     except ValueError:
         raise InvalidInput(
             f"duty terms must be DDP or DAP, not {duty_terms!r}",
-            code="invalid_duty_terms",
+            code=ProblemCode.INVALID_DUTY_TERMS,
             errors=[FieldError("duty_terms", "DDP or DAP", "invalid_duty_terms")],
         ) from None
 
@@ -420,7 +425,7 @@ def _check_line(index: int, line: CustomsLine) -> None:
     if not _HS_RE.fullmatch(line.hs_code) or line.hs_code[:2] in _UNUSED_CHAPTERS:
         raise InvalidInput(
             f"HS code {line.hs_code!r} is not a 6-digit subheading",
-            code="invalid_hs_code",
+            code=ProblemCode.INVALID_HS_CODE,
             errors=[FieldError(f"{field}.hs_code", "six digits, chapter 01-97", "invalid_hs_code")],
         )
     try:

@@ -21,6 +21,7 @@ from itertools import pairwise
 from typing import Final
 
 from tradewind.kernel.errors import FieldError, InvalidInput
+from tradewind.kernel.problems import ProblemCode
 from tradewind.money.currency import validate_country, validate_currency
 
 _HUNDRED: Final = Decimal(100)
@@ -198,7 +199,7 @@ class RuleBook:
                 return rule
         raise InvalidInput(
             f"no customs rule for {destination} on {on_date.isoformat()}",
-            code="no_customs_rule",
+            code=ProblemCode.NO_CUSTOMS_RULE,
             errors=[FieldError("destination", "no customs rule in force", "no_customs_rule")],
         )
 
@@ -208,14 +209,14 @@ def _check_no_overlap(rules: list[CustomsRule]) -> None:
         if earlier.effective_to is None or earlier.effective_to > later.effective_from:
             raise InvalidInput(
                 f"customs rules {earlier.rule_id} and {later.rule_id} overlap",
-                code="customs_rules_overlap",
+                code=ProblemCode.CUSTOMS_RULES_OVERLAP,
                 errors=[FieldError("effective_from", "periods overlap", "customs_rules_overlap")],
             )
 
 
 def _invalid(detail: str) -> InvalidInput:
     """A malformed rule: operators edit rules, so this is their input error, not a crash."""
-    return InvalidInput(detail, code="invalid_customs_rule")
+    return InvalidInput(detail, code=ProblemCode.INVALID_CUSTOMS_RULE)
 
 
 def _check_percent(value: Decimal, what: str) -> None:

@@ -21,6 +21,7 @@ from tradewind.db.tables.customs import customs_rules
 from tradewind.db.uow import UnitOfWork
 from tradewind.kernel.errors import Conflict, DomainError, LimitExceeded, NotFound
 from tradewind.kernel.ids import new_id
+from tradewind.kernel.problems import ProblemCode
 from tradewind.kernel.text import check_plain_text
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ def amend(uow: UnitOfWork, created_by: str, amendment: Amendment) -> dict[str, A
     if len(rows) >= MAX_AMENDMENTS:
         raise LimitExceeded(
             f"at most {MAX_AMENDMENTS} customs amendments may be scheduled or in force",
-            code="too_many_amendments",
+            code=ProblemCode.TOO_MANY_AMENDMENTS,
         )
     _, skipped = apply_valid(BUILTIN_RULES, [*stored, amendment])
     for refused, reason in skipped:
@@ -157,12 +158,12 @@ def withdraw(uow: UnitOfWork, withdrawn_by: str, amendment_id: str) -> dict[str,
     )
     row = uow.conn.execute(select(customs_rules).where(customs_rules.c.id == amendment_id)).first()
     if row is None:
-        raise NotFound(f"no customs amendment {amendment_id}", code="amendment_not_found")
+        raise NotFound(f"no customs amendment {amendment_id}", code=ProblemCode.AMENDMENT_NOT_FOUND)
     if row.withdrawn_at is None:
         raise Conflict(
             f"amendment {amendment_id} took effect on {row.effective_from} and can no longer be "
             "withdrawn; schedule a new amendment for a later day instead",
-            code="amendment_in_effect",
+            code=ProblemCode.AMENDMENT_IN_EFFECT,
         )
     return _listed(row, now.date())
 

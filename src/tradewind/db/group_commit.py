@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from tradewind.kernel.errors import TooManyRequests
+from tradewind.kernel.problems import ProblemCode
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ class GroupCommitWriter(Generic[J, R]):
         return settled
 
 
-def still_queued(what: str, code: str) -> Callable[[], Exception]:
+def still_queued(what: str, code: ProblemCode) -> Callable[[], Exception]:
     """The answer for a caller that waited too long: not an answer either way, since the job
     may still commit, and a retry under the same Idempotency-Key then returns it."""
 

@@ -21,6 +21,7 @@ from tradewind.escrow.domain import DisputeReason, DisputeStatus, EscrowPolicy, 
 from tradewind.identity.domain import Principal, Role, ensure_visible, require_role
 from tradewind.kernel.errors import Conflict, InvalidInput
 from tradewind.kernel.ids import new_id
+from tradewind.kernel.problems import ProblemCode
 from tradewind.ordering.domain import OrderEvent
 from tradewind.ordering.orders import OrderHeader, apply_event, order_header
 from tradewind.payments.ports import PaymentProvider
@@ -42,7 +43,8 @@ def _say(
 ) -> None:
     if len(body) > MAX_MESSAGE_LEN:
         raise InvalidInput(
-            f"messages are limited to {MAX_MESSAGE_LEN} characters", code="message_too_long"
+            f"messages are limited to {MAX_MESSAGE_LEN} characters",
+            code=ProblemCode.MESSAGE_TOO_LONG,
         )
     uow.conn.execute(
         insert(dispute_messages).values(
@@ -109,7 +111,7 @@ def _open(
         "resolved_by": None,
     }
     if not insert_ignoring_conflicts(uow.conn, disputes, values):
-        raise Conflict("this order already had a dispute", code="dispute_exists")
+        raise Conflict("this order already had a dispute", code=ProblemCode.DISPUTE_EXISTS)
     _say(uow, dispute_id, author, "open", message)
     schedule(
         uow,
@@ -165,7 +167,7 @@ def refund_returned(
 def respond(uow: UnitOfWork, principal: Principal, dispute_id: str, message: str) -> dict[str, Any]:
     dispute = _dispute(uow, principal, dispute_id)
     if dispute["status"] == DisputeStatus.RESOLVED.value:
-        raise Conflict("the dispute is resolved", code="dispute_resolved")
+        raise Conflict("the dispute is resolved", code=ProblemCode.DISPUTE_RESOLVED)
     action = "message"
     if (
         principal.account_id == dispute["seller_account_id"]
@@ -196,7 +198,8 @@ def escalate(
     ).rowcount
     if not changed:
         raise Conflict(
-            f"a {dispute['status']} dispute cannot be escalated", code="illegal_transition"
+            f"a {dispute['status']} dispute cannot be escalated",
+            code=ProblemCode.ILLEGAL_TRANSITION,
         )
     _say(uow, dispute_id, principal, "escalate", message)
     return _dispute(uow, principal, dispute_id)
@@ -236,7 +239,8 @@ def resolve(
         or (resolution is Resolution.REFUND_PARTIAL and not 0 < amount < held)
     ):
         raise InvalidInput(
-            f"a partial refund must be between 1 and {held - 1}", code="invalid_refund_amount"
+            f"a partial refund must be between 1 and {held - 1}",
+            code=ProblemCode.INVALID_REFUND_AMOUNT,
         )
     now = uow.clock.now()
     claimed = uow.conn.execute(
@@ -251,7 +255,7 @@ def resolve(
         )
     ).rowcount
     if not claimed:
-        raise Conflict("the dispute is already resolved", code="dispute_resolved")
+        raise Conflict("the dispute is already resolved", code=ProblemCode.DISPUTE_RESOLVED)
     cancel(uow, f"{SELLER_DEADLINE_KIND}:{dispute_id}")
     if amount:
         escrow.refund_from_escrow(uow, provider, order_id, amount, reason=f"dispute {dispute_id}")

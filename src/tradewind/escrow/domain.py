@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from tradewind.kernel.errors import Conflict
+from tradewind.kernel.problems import ProblemCode
 
 MAX_COMMISSION_BPS = 5000
 
@@ -48,11 +49,13 @@ class EscrowPolicy:
     def extended_deadline(self, now: datetime, deadline: datetime, already: bool) -> datetime:
         """The new deadline after the buyer's one extension, or Conflict when not allowed."""
         if already:
-            raise Conflict("protection was already extended once", code="already_extended")
+            raise Conflict(
+                "protection was already extended once", code=ProblemCode.ALREADY_EXTENDED
+            )
         if deadline - now > timedelta(days=self.extension_window_days):
             raise Conflict(
                 f"protection can be extended only in its last {self.extension_window_days} days",
-                code="too_early_to_extend",
+                code=ProblemCode.TOO_EARLY_TO_EXTEND,
             )
         return deadline + timedelta(days=self.extension_days)
 

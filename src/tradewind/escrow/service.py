@@ -21,6 +21,7 @@ from tradewind.db.uow import UnitOfWork
 from tradewind.escrow.domain import EscrowPolicy
 from tradewind.identity.domain import Principal, Role, ensure_visible, require_role
 from tradewind.kernel.errors import Conflict, InvalidInput, NotFound
+from tradewind.kernel.problems import ProblemCode
 from tradewind.ledger import domain as ledger
 from tradewind.ledger.service import balance, post
 from tradewind.money.allocation import allocate
@@ -86,7 +87,7 @@ def restart_countdown_on_delivery(
 def protection_terms(uow: UnitOfWork, order_id: str) -> dict[str, Any]:
     row = uow.conn.execute(select(escrow_terms).where(escrow_terms.c.order_id == order_id)).first()
     if row is None:
-        raise Conflict("this order has not shipped yet", code="not_shipped")
+        raise NotFound("this order has not shipped yet", code=ProblemCode.NOT_SHIPPED)
     return dict(row._mapping)
 
 
@@ -113,7 +114,7 @@ def extend_protection(
     order = _order(uow, order_id)
     ensure_visible(principal, [order["buyer_id"]], "order")
     if order["status"] != OrderStatus.AWAITING_RECEIPT.value:
-        raise Conflict(f"order is {order['status']}", code="illegal_transition")
+        raise Conflict(f"order is {order['status']}", code=ProblemCode.ILLEGAL_TRANSITION)
     terms = protection_terms(uow, order_id)
     deadline = policy.extended_deadline(
         uow.clock.now(), terms["auto_confirm_at"], bool(terms["extended"])
@@ -124,7 +125,7 @@ def extend_protection(
         .values(extended=1)
     ).rowcount
     if claimed != 1:
-        raise Conflict("protection was already extended once", code="already_extended")
+        raise Conflict("protection was already extended once", code=ProblemCode.ALREADY_EXTENDED)
     _move_deadline(uow, order_id, deadline)
     return deadline
 
@@ -280,7 +281,8 @@ def refund_from_escrow(
     held = escrow_held(uow, order_id)
     if not 0 < amount_minor <= held:
         raise InvalidInput(
-            f"refund must be 1 to {held} (what escrow holds)", code="invalid_refund_amount"
+            f"refund must be 1 to {held} (what escrow holds)",
+            code=ProblemCode.INVALID_REFUND_AMOUNT,
         )
     key = f"refund:{order_id}:{refunds_of_order(uow, order_id).count}"
     refund_to_buyer(
@@ -349,11 +351,13 @@ def refund_after_release(
     if order["status"] not in (OrderStatus.COMPLETED.value, OrderStatus.FINALIZED.value):
         raise Conflict(
             "only released orders take after-sales refunds; use a dispute before",
-            code="not_released",
+            code=ProblemCode.NOT_RELEASED,
         )
     already = refunds_of_order(uow, order_id)
     if not 0 < amount_minor <= order["total_minor"] - already.total_minor:
-        raise InvalidInput("refund exceeds what the buyer paid", code="invalid_refund_amount")
+        raise InvalidInput(
+            "refund exceeds what the buyer paid", code=ProblemCode.INVALID_REFUND_AMOUNT
+        )
     key = f"refund:{order_id}:{already.count}"
     refund_to_buyer(
         uow,

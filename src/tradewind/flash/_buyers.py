@@ -16,6 +16,7 @@ from tradewind.flash.domain import Buyer
 from tradewind.identity.domain import Role, require_role
 from tradewind.identity.service import principals_for_tokens
 from tradewind.kernel.errors import DomainError, Unauthenticated
+from tradewind.kernel.problems import ProblemCode
 
 
 def buyers_for_tokens(uow: UnitOfWork, tokens: set[str]) -> dict[str, Buyer | DomainError]:
@@ -25,7 +26,7 @@ def buyers_for_tokens(uow: UnitOfWork, tokens: set[str]) -> dict[str, Buyer | Do
     for token in tokens:
         principal = principals.get(token)
         if principal is None:
-            found[token] = Unauthenticated("API token is not valid", code="bad_token")
+            found[token] = Unauthenticated("API token is not valid", code=ProblemCode.BAD_TOKEN)
             continue
         try:
             require_role(principal, Role.BUYER)

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from tradewind.kernel.errors import Conflict, FieldError, IdempotencyKeyReused, InvalidInput
+from tradewind.kernel.problems import ProblemCode
 
 MAX_POOL_UNITS = 1_000_000
 MAX_UNITS_PER_CLAIM = 10
@@ -35,27 +36,27 @@ MAX_WAITLIST_PER_SALE = 100_000
 
 
 class NotStarted(Conflict):
-    code = "not_started"
+    code = ProblemCode.NOT_STARTED
     title = "The sale has not started"
 
 
 class SaleEnded(Conflict):
-    code = "ended"
+    code = ProblemCode.ENDED
     title = "The sale has ended"
 
 
 class SoldOut(Conflict):
-    code = "sold_out"
+    code = ProblemCode.SOLD_OUT
     title = "Sold out"
 
 
 class BuyerLimitReached(Conflict):
-    code = "buyer_limit_reached"
+    code = ProblemCode.BUYER_LIMIT_REACHED
     title = "Per-buyer limit reached"
 
 
 class NotSoldOut(Conflict):
-    code = "not_sold_out"
+    code = ProblemCode.NOT_SOLD_OUT
     title = "Units are still available"
 
 

@@ -23,8 +23,9 @@ from tradewind.flash.domain import (
 )
 from tradewind.flash.waitlist import waiting_count, waitlist_entry
 from tradewind.identity.domain import Principal, Role, ensure_visible, require_role
-from tradewind.kernel.errors import Conflict, NotFound
+from tradewind.kernel.errors import NotFound
 from tradewind.kernel.ids import new_id
+from tradewind.kernel.problems import ProblemCode
 from tradewind.ordering.orders import order_statuses
 
 MAX_CLAIMS_SHOWN = 50
@@ -39,7 +40,7 @@ def create_sale(
     ensure_visible(principal, [offer.seller_account_id] if offer else [], "offer")
     assert offer is not None
     if offer.status != "active" or offer.seller_status != "active":
-        raise Conflict("the offer is not on sale", code="offer_unavailable")
+        raise NotFound("the offer is not on sale", code=ProblemCode.OFFER_UNAVAILABLE)
     now = uow.clock.now()
     validate_terms(terms, now=now, offer_price_minor=offer.price_minor)
     values = {

@@ -21,10 +21,11 @@ from tradewind.flash.claims import (
     SaleState,
     apply_batch,
 )
+from tradewind.kernel.problems import ProblemCode
 
 MAX_QUEUED_CLAIMS = 20_000
 CLAIM_WAIT_S = 30.0
-_STILL_QUEUED = still_queued("claim", "claim_pending")
+_STILL_QUEUED = still_queued("claim", ProblemCode.CLAIM_PENDING)
 
 __all__ = ["ClaimWriter", "Job"]
 

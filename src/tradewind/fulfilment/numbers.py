@@ -26,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from tradewind.db.tables.logistics import postal_sim_serials, tracking_number_claims
 from tradewind.db.uow import UnitOfWork
 from tradewind.kernel.errors import Conflict, FieldError
+from tradewind.kernel.problems import ProblemCode
 from tradewind.logistics.s10 import REUSE_WINDOW, S10Number, issue_s10
 
 # Issuing skips numbers sellers typed ahead of the post's counter: each attempt reads which of
@@ -34,7 +35,7 @@ from tradewind.logistics.s10 import REUSE_WINDOW, S10Number, issue_s10
 # on a paid, shipped order.
 MAX_ISSUE_ATTEMPTS: Final = 8
 SKIP_SPAN: Final = 1000
-IN_USE: Final = "tracking_number_in_use"
+IN_USE: Final = ProblemCode.TRACKING_NUMBER_IN_USE
 _claims = tracking_number_claims
 
 
@@ -93,7 +94,7 @@ def issue(
         serial = free + 1  # a typed claim won the race for it: try the next one
     raise Conflict(
         f"the post found no free {service}...{country} number near serial {serial}; try again",
-        code="tracking_numbers_exhausted",
+        code=ProblemCode.TRACKING_NUMBERS_EXHAUSTED,
     )
 
 

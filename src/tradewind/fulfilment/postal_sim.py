@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from tradewind.db.tables.logistics import postal_sim_parcels
 from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
 from tradewind.kernel.errors import InvalidInput
+from tradewind.kernel.problems import ProblemCode
 from tradewind.logistics.tracking import SCENARIOS, ScriptStep, event_id_for, status_for_code
 from tradewind.payments.ports import WebhookSender
 from tradewind.payments.signing import sign
@@ -67,7 +68,7 @@ def register(
 ) -> str:
     chosen = scenario or scenario_for(tracking_number)
     if chosen not in SCENARIOS:
-        raise InvalidInput(f"unknown scenario {chosen!r}", code="unknown_scenario")
+        raise InvalidInput(f"unknown scenario {chosen!r}", code=ProblemCode.UNKNOWN_SCENARIO)
     # The caller holds the number's claim, so a parcel already here with it is from an earlier
     # reuse window: the post now answers for the new one (as ``poll`` says), so it replaces it.
     dialect = postgresql if uow.conn.dialect.name == "postgresql" else sqlite
@@ -92,7 +93,7 @@ def register(
 def set_scenario(uow: UnitOfWork, tracking_number: str, scenario: str) -> None:
     """Sandbox control (as real carriers' test modes offer): script a parcel's fate."""
     if scenario not in SCENARIOS:
-        raise InvalidInput(f"unknown scenario {scenario!r}", code="unknown_scenario")
+        raise InvalidInput(f"unknown scenario {scenario!r}", code=ProblemCode.UNKNOWN_SCENARIO)
     uow.conn.execute(
         update(postal_sim_parcels)
         .where(postal_sim_parcels.c.tracking_number == tracking_number)

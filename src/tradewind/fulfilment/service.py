@@ -19,6 +19,7 @@ from tradewind.fulfilment.tracking import start_tracking
 from tradewind.identity.domain import Principal, Role, ensure_visible, require_role
 from tradewind.kernel.errors import NotFound
 from tradewind.kernel.ids import new_id
+from tradewind.kernel.problems import ProblemCode
 from tradewind.logistics.s10 import S10Number, parse_s10
 from tradewind.logistics.shipping import SERVICES, ServiceKind
 from tradewind.ordering.domain import OrderEvent
@@ -142,5 +143,5 @@ def shipment_for_order(uow: UnitOfWork, principal: Principal, order_id: str) -> 
     ensure_visible(principal, [order.buyer_id, order.seller_account_id] if order else [], "order")
     row = uow.conn.execute(select(shipments).where(shipments.c.order_id == order_id)).first()
     if row is None:
-        raise NotFound("this order has not shipped", code="not_shipped")
+        raise NotFound("this order has not shipped", code=ProblemCode.NOT_SHIPPED)
     return dict(row._mapping)

@@ -26,6 +26,7 @@ from tradewind.escrow.domain import DisputeReason, EscrowPolicy
 from tradewind.fulfilment import numbers, postal_sim
 from tradewind.identity.domain import Principal, ensure_visible
 from tradewind.kernel.errors import FieldError, InvalidInput, NotFound
+from tradewind.kernel.problems import ProblemCode
 from tradewind.logistics.carrier_update import MAX_EVENTS_PER_UPDATE, parse_update
 from tradewind.logistics.tracking import Timeline, TrackingEvent, TrackingStatus, check_event_time
 from tradewind.notifications.service import notify
@@ -84,7 +85,7 @@ def find_shipment(
         if row is not None and row.tracking_number != tracking_number:
             raise InvalidInput(
                 "the tracking number is not the number of the shipment the update names",
-                code="tracking_number_mismatch",
+                code=ProblemCode.TRACKING_NUMBER_MISMATCH,
                 errors=[
                     FieldError("reference", "names another parcel", "tracking_number_mismatch")
                 ],
@@ -110,7 +111,7 @@ def ingest(
     """
     if len(parsed) > MAX_EVENTS_PER_UPDATE:
         raise InvalidInput(
-            f"at most {MAX_EVENTS_PER_UPDATE} events per request", code="too_many_events"
+            f"at most {MAX_EVENTS_PER_UPDATE} events per request", code=ProblemCode.TOO_MANY_EVENTS
         )
     now = uow.clock.now()
     for event in parsed:
@@ -284,7 +285,7 @@ def receive_webhook(
     try:
         payload = json.loads(body)
     except (ValueError, RecursionError) as exc:
-        raise InvalidInput("tracking webhook body is not JSON", code="bad_event") from exc
+        raise InvalidInput("tracking webhook body is not JSON", code=ProblemCode.BAD_EVENT) from exc
     update_ = parse_update(payload)  # every field type-checked before anything is read
     with uow_factory() as uow:
         shipment = find_shipment(uow, update_.reference, update_.tracking_number, uow.clock.now())
@@ -304,7 +305,7 @@ def timeline_for_order(
         select(shipments.c.id).where(shipments.c.order_id == order_id)
     ).first()
     if shipment is None:
-        raise NotFound("this order has not shipped", code="not_shipped")
+        raise NotFound("this order has not shipped", code=ProblemCode.NOT_SHIPPED)
     return [
         dict(r._mapping)
         for r in uow.conn.execute(

@@ -12,6 +12,7 @@ from enum import StrEnum
 from zxcvbn import zxcvbn
 
 from tradewind.kernel.errors import FieldError, Forbidden, InvalidInput, NotFound
+from tradewind.kernel.problems import ProblemCode
 from tradewind.money.currency import validate_currency
 
 EMAIL_MAX_LEN = 254
@@ -58,7 +59,9 @@ def require_role(principal: Principal, *roles: Role) -> None:
     """Refuse a principal whose role may not use this action at all (403)."""
     if principal.role not in roles:
         allowed = ", ".join(sorted(r.value for r in roles))
-        raise Forbidden(f"this action needs one of these roles: {allowed}", code="role_required")
+        raise Forbidden(
+            f"this action needs one of these roles: {allowed}", code=ProblemCode.ROLE_REQUIRED
+        )
 
 
 def ensure_visible(principal: Principal, owner_ids: Iterable[str | None], what: str) -> None:
@@ -175,7 +178,7 @@ def check_supported_currency(code: str, supported: Collection[str]) -> str:
         allowed = ", ".join(sorted(supported))
         raise InvalidInput(
             f"currency {code!r} is not supported here; choose one of: {allowed}",
-            code="currency_not_supported",
+            code=ProblemCode.CURRENCY_NOT_SUPPORTED,
             errors=[FieldError("currency", f"choose one of: {allowed}", "currency_not_supported")],
         )
     return code

@@ -59,6 +59,7 @@ from tradewind.kernel.errors import (
     Unauthenticated,
 )
 from tradewind.kernel.ids import new_id
+from tradewind.kernel.problems import ProblemCode
 from tradewind.money.currency import currency_for_country, validate_country
 
 TOKEN_PREFIX = "tw_"
@@ -156,7 +157,9 @@ def insert_account(uow: UnitOfWork, new: PreparedAccount) -> str:
             )
         )
     except IntegrityError as exc:
-        raise Conflict("an account with this email already exists", code="email_taken") from exc
+        raise Conflict(
+            "an account with this email already exists", code=ProblemCode.EMAIL_TAKEN
+        ) from exc
     return account_id
 
 
@@ -201,7 +204,7 @@ def authenticate(
         row = uow.conn.execute(select(accounts).where(accounts.c.email == email)).first()
         uow.commit()
     if not verify_password(row.password_hash if row else None, password) or row is None:
-        raise Unauthenticated("email or password is wrong", code="bad_credentials")
+        raise Unauthenticated("email or password is wrong", code=ProblemCode.BAD_CREDENTIALS)
     with uows() as uow:
         _forgive_attempt(uow, email, client)
         uow.commit()
@@ -285,7 +288,7 @@ def _throttled(
     return TooManyRequests(
         f"too many failed logins {scope}; try again in {retry_after_s} s",
         retry_after_s=retry_after_s,
-        code="login_throttled",
+        code=ProblemCode.LOGIN_THROTTLED,
     )
 
 
@@ -327,7 +330,7 @@ def change_password(
         )
         uow.commit()
     if old_hash is None or not verify_password(old_hash, current):
-        raise Forbidden("the current password is wrong", code="wrong_password")
+        raise Forbidden("the current password is wrong", code=ProblemCode.WRONG_PASSWORD)
     new_hash = hash_password(new)
     with uows() as uow:
         changed = uow.conn.execute(
@@ -336,7 +339,7 @@ def change_password(
             .values(password_hash=new_hash)
         ).rowcount
         if not changed:
-            raise Conflict("the password was changed meanwhile", code="password_changed")
+            raise Conflict("the password was changed meanwhile", code=ProblemCode.PASSWORD_CHANGED)
         _forgive_attempt(uow, principal.email, client)
         _end_other_credentials(uow, principal.account_id, digest_secret(keep or ""))
         uow.commit()
@@ -429,7 +432,7 @@ def token_holder(uow: UnitOfWork, token: str) -> tuple[Principal, datetime | Non
         .where(api_tokens.c.token_hash == digest_secret(token), _token_usable(uow.clock.now()))
     ).first()
     if row is None:
-        raise Unauthenticated("API token is not valid", code="bad_token")
+        raise Unauthenticated("API token is not valid", code=ProblemCode.BAD_TOKEN)
     return _principal(row), row.expires_at
 
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from tradewind.kernel.errors import Conflict, DomainError, NotFound, OutOfStock
+from tradewind.kernel.problems import ProblemCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +60,14 @@ class StockLedger:
         offer = self._offers.get(units.offer_id)
         if offer is None or not offer.active:
             return NotFound(
-                f"offer {units.offer_id} not found or not on sale", code="offer_unavailable"
+                f"offer {units.offer_id} not found or not on sale",
+                code=ProblemCode.OFFER_UNAVAILABLE,
             )
         if (offer.price_minor, offer.currency) != (units.price_minor, units.currency):
             return Conflict(
                 f"the price of offer {units.offer_id} changed while you checked out; "
                 "review the new price and place the checkout again",
-                code="offer_price_changed",
+                code=ProblemCode.OFFER_PRICE_CHANGED,
             )
         if offer.stock < units.quantity:
             return OutOfStock(

@@ -1,8 +1,10 @@
 """Typed domain errors.
 
-Every error a user can cause is a subclass of :class:`DomainError` with a stable ``code``. The web
-layer maps each class to an HTTP status in one table (``tradewind.web.problems``); nothing else
-decides a status code.
+Every error a user can cause is a subclass of :class:`DomainError` with a stable ``code``, a
+member of :class:`tradewind.kernel.problems.ProblemCode`. The code decides the HTTP status, in
+one table beside the enum (``STATUS_BY_CODE``); a class groups codes of one status for
+``except`` clauses, and a code raised with a class has that class's status (checked by
+``tests/unit/test_problem_codes.py``).
 
 Exception tree::
 
@@ -24,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tradewind.kernel.problems import ProblemCode
+
 
 @dataclass(frozen=True, slots=True)
 class FieldError:
@@ -37,11 +41,11 @@ class FieldError:
 class DomainError(Exception):
     """Base of every error a client can cause; ``code`` is stable and documented."""
 
-    code: str = "domain_error"
+    code: ProblemCode = ProblemCode.BAD_REQUEST  # abstract: always raised as a subclass
     title: str = "Request failed"
 
     def __init__(
-        self, detail: str, *, code: str | None = None, errors: Sequence[FieldError] = ()
+        self, detail: str, *, code: ProblemCode | None = None, errors: Sequence[FieldError] = ()
     ) -> None:
         super().__init__(detail)
         self.detail = detail
@@ -51,54 +55,54 @@ class DomainError(Exception):
 
 
 class InvalidInput(DomainError):
-    code = "invalid_input"
+    code = ProblemCode.INVALID_INPUT
     title = "Invalid input"
 
 
 class Unauthenticated(DomainError):
-    code = "unauthenticated"
+    code = ProblemCode.UNAUTHENTICATED
     title = "Authentication required"
 
 
 class Forbidden(DomainError):
-    code = "forbidden"
+    code = ProblemCode.FORBIDDEN
     title = "Not allowed"
 
 
 class NotFound(DomainError):
-    code = "not_found"
+    code = ProblemCode.NOT_FOUND
     title = "Not found"
 
 
 class Conflict(DomainError):
-    code = "conflict"
+    code = ProblemCode.CONFLICT
     title = "Conflict with the current state"
 
 
 class IllegalTransition(Conflict):
-    code = "illegal_transition"
+    code = ProblemCode.ILLEGAL_TRANSITION
     title = "Illegal state transition"
 
 
 class IdempotencyKeyReused(Conflict):
-    code = "idempotency_key_reused"
+    code = ProblemCode.IDEMPOTENCY_KEY_REUSED
     title = "Idempotency key reused with a different request"
 
 
 class OutOfStock(Conflict):
-    code = "out_of_stock"
+    code = ProblemCode.OUT_OF_STOCK
     title = "Out of stock"
 
 
 class LimitExceeded(DomainError):
-    code = "limit_exceeded"
+    code = ProblemCode.LIMIT_EXCEEDED
     title = "Limit exceeded"
 
 
 class TooManyRequests(DomainError):
-    code = "too_many_requests"
+    code = ProblemCode.TOO_MANY_REQUESTS
     title = "Too many requests"
 
-    def __init__(self, detail: str, *, retry_after_s: int, code: str | None = None) -> None:
+    def __init__(self, detail: str, *, retry_after_s: int, code: ProblemCode | None = None) -> None:
         super().__init__(detail, code=code)
         self.retry_after_s = retry_after_s

@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 
 from tradewind.kernel.errors import FieldError, InvalidInput
+from tradewind.kernel.problems import ProblemCode
 
 # Tab, LF and CR are ordinary whitespace in multi-line fields (messages, descriptions).
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
-CONTROL_CHARACTERS = "control_characters"
+CONTROL_CHARACTERS = ProblemCode.CONTROL_CHARACTERS
 
 
 def has_control_characters(value: str) -> bool:
@@ -39,7 +40,7 @@ def clean_text(value: str, field: str) -> str:
 
 
 _LINE_BREAKS_AND_TABS = frozenset("\t\n\r")
-INVALID_TEXT = "invalid_text"
+INVALID_TEXT = ProblemCode.INVALID_TEXT
 
 
 def check_plain_text(value: str, field: str, *, max_len: int, min_len: int = 0) -> str:

@@ -51,6 +51,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from tradewind.kernel.errors import Conflict, FieldError, InvalidInput
+from tradewind.kernel.problems import ProblemCode
 from tradewind.money.allocation import split_commission
 from tradewind.money.amount import Money
 from tradewind.money.currency import validate_currency
@@ -99,7 +100,7 @@ class LedgerKeyReused(Conflict):
     used key is, because silently keeping the first would hide a wrong amount or account.
     """
 
-    code = "ledger_key_reused"
+    code = ProblemCode.LEDGER_KEY_REUSED
     title = "Ledger idempotency key reused with a different transaction"
 
     def __init__(self, idempotency_key: str, reason: KeyReuse) -> None:
@@ -507,7 +508,7 @@ def _positive(amount: Money) -> None:
 def _not_positive(amount: Money) -> InvalidInput:
     return InvalidInput(
         f"amount must be positive: {amount}",
-        code="amount_not_positive",
+        code=ProblemCode.AMOUNT_NOT_POSITIVE,
         errors=[FieldError("amount", "must be more than zero", "amount_not_positive")],
     )
 
@@ -516,7 +517,7 @@ def _different_currencies(first: Money, second: Money) -> None:
     if first.currency == second.currency:
         raise InvalidInput(
             f"both amounts are in {first.currency}; use the single-currency builder",
-            code="same_currency",
+            code=ProblemCode.SAME_CURRENCY,
         )
 
 

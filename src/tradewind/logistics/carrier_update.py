@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from tradewind.kernel.errors import FieldError, InvalidInput
+from tradewind.kernel.problems import ProblemCode
 from tradewind.logistics.s10 import parse_s10
 from tradewind.logistics.text import check_text
 from tradewind.logistics.tracking import TrackingEvent
@@ -22,7 +23,7 @@ MAX_EVENTS_PER_UPDATE: Final = 100  # one parcel's whole history fits several ti
 REFERENCE_MAX_LEN: Final = 64  # our shipment id, echoed back
 CODE_MAX_LEN: Final = 8
 TIME_MAX_LEN: Final = 40  # "2026-03-02T09:00:00.123456+05:30" is 32
-BAD: Final = "bad_event"
+BAD: Final = ProblemCode.BAD_EVENT
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ def parse_update(payload: object) -> CarrierUpdate:
     if len(raw_events) > MAX_EVENTS_PER_UPDATE:
         raise InvalidInput(
             f"at most {MAX_EVENTS_PER_UPDATE} events per update",
-            code="too_many_events",
+            code=ProblemCode.TOO_MANY_EVENTS,
             errors=[FieldError("events", "too many events", "too_many_events")],
         )
     events = tuple(parse_event(raw, f"events[{i}]") for i, raw in enumerate(raw_events))

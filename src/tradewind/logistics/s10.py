@@ -23,6 +23,7 @@ from datetime import timedelta
 from typing import Final
 
 from tradewind.kernel.errors import FieldError, InvalidInput
+from tradewind.kernel.problems import ProblemCode
 from tradewind.logistics.text import CONTROL_CODE, has_control_characters
 from tradewind.money.currency import validate_country
 
@@ -65,7 +66,7 @@ class S10Number:
         if self.check_digit != expected:
             raise _error(
                 f"check digit {self.check_digit} does not match the serial (expected {expected})",
-                "bad_check_digit",
+                ProblemCode.BAD_CHECK_DIGIT,
             )
 
     def __str__(self) -> str:
@@ -80,7 +81,7 @@ def parse_s10(raw: str) -> S10Number:
     control characters (NUL, separators, bidi overrides) are refused with ``control_characters``.
     """
     if len(raw) > RAW_MAX_LEN:
-        raise _error("tracking number is too long", "invalid_tracking_number")
+        raise _error("tracking number is too long", ProblemCode.INVALID_TRACKING_NUMBER)
     if has_control_characters(raw, allowed=LABEL_WHITESPACE):
         raise _error("tracking number contains control characters", CONTROL_CODE)
     compact = "".join(raw.split())
@@ -90,7 +91,7 @@ def parse_s10(raw: str) -> S10Number:
     if not _S10_RE.fullmatch(compact):
         raise _error(
             "not an S10 tracking number (two letters, nine digits, two letters)",
-            "invalid_tracking_number",
+            ProblemCode.INVALID_TRACKING_NUMBER,
         )
     return S10Number(
         service_indicator=compact[:2],
@@ -119,19 +120,21 @@ def issue_s10(service: str, serial: int, country: str) -> S10Number:
     months), so callers must store it next to the shipment, never as a unique key.
     """
     if isinstance(serial, bool) or not 0 <= serial <= SERIAL_MAX:
-        raise _error(f"serial must be 0 to {SERIAL_MAX}", "invalid_tracking_number")
+        raise _error(f"serial must be 0 to {SERIAL_MAX}", ProblemCode.INVALID_TRACKING_NUMBER)
     serial8 = f"{serial:08d}"
     return S10Number(service, serial8, compute_check_digit(serial8), country)
 
 
 def _check_service(service: str) -> None:
     if not _SERVICE_RE.fullmatch(service):
-        raise _error("service indicator must be two capital letters", "invalid_tracking_number")
+        raise _error(
+            "service indicator must be two capital letters", ProblemCode.INVALID_TRACKING_NUMBER
+        )
 
 
 def _check_serial(serial8: str) -> None:
     if not _SERIAL_RE.fullmatch(serial8):
-        raise _error("serial must be eight digits", "invalid_tracking_number")
+        raise _error("serial must be eight digits", ProblemCode.INVALID_TRACKING_NUMBER)
 
 
 def _check_country(country: str) -> None:
@@ -145,10 +148,10 @@ def _check_country(country: str) -> None:
     if not known:
         raise _error(
             f"{country!r} is not the country of a postal operator",
-            "invalid_tracking_number",
+            ProblemCode.INVALID_TRACKING_NUMBER,
             field_code="unknown_issuing_country",
         )
 
 
-def _error(detail: str, code: str, *, field_code: str | None = None) -> InvalidInput:
+def _error(detail: str, code: ProblemCode, *, field_code: str | None = None) -> InvalidInput:
     return InvalidInput(detail, code=code, errors=[FieldError(FIELD, detail, field_code or code)])

@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import Final
 
 from tradewind.kernel.errors import FieldError, InvalidInput
+from tradewind.kernel.problems import ProblemCode
 from tradewind.money.currency import validate_country, validate_currency
 
 POSTAL_MAX_WEIGHT_G: Final = 30_000  # UPU ceiling for postal parcels and EMS
@@ -178,7 +179,7 @@ def _check_weight(service: ShippingService, weight_g: int) -> None:
     if isinstance(weight_g, bool) or weight_g <= 0:
         raise InvalidInput(
             "weight must be a positive number of grams",
-            code="invalid_weight",
+            code=ProblemCode.INVALID_WEIGHT,
             errors=[FieldError("weight_g", "must be > 0", "invalid_weight")],
         )
     if weight_g > service.max_weight_g:
@@ -187,19 +188,21 @@ def _check_weight(service: ShippingService, weight_g: int) -> None:
 
 def _invalid_data(detail: str) -> InvalidInput:
     """Operators load services and rate cards, so malformed ones are their input errors."""
-    return InvalidInput(detail, code="invalid_shipping_data")
+    return InvalidInput(detail, code=ProblemCode.INVALID_SHIPPING_DATA)
 
 
 def _too_heavy(detail: str) -> InvalidInput:
     return InvalidInput(
-        detail, code="parcel_too_heavy", errors=[FieldError("weight_g", detail, "parcel_too_heavy")]
+        detail,
+        code=ProblemCode.PARCEL_TOO_HEAVY,
+        errors=[FieldError("weight_g", detail, "parcel_too_heavy")],
     )
 
 
 def _no_shipping(destination: str, detail: str) -> InvalidInput:
     return InvalidInput(
         detail,
-        code="no_shipping_to_destination",
+        code=ProblemCode.NO_SHIPPING_TO_DESTINATION,
         errors=[FieldError("destination", detail, "no_shipping_to_destination")],
     )
 

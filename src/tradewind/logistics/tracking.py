@@ -34,6 +34,7 @@ from types import MappingProxyType
 from typing import Final, NamedTuple
 
 from tradewind.kernel.errors import FieldError, InvalidInput, LimitExceeded
+from tradewind.kernel.problems import ProblemCode
 from tradewind.logistics.text import check_text
 
 EXPIRY_DAYS: Final = 30
@@ -111,7 +112,7 @@ def status_for_code(code: str) -> TrackingStatus:
     if entry is None:
         raise InvalidInput(
             f"unknown UPU event code {code!r}",
-            code="unknown_event_code",
+            code=ProblemCode.UNKNOWN_EVENT_CODE,
             errors=[FieldError("code", "not a known UPU EDI event code", "unknown_event_code")],
         )
     return entry.status
@@ -134,11 +135,13 @@ class TrackingEvent:
         status_for_code(self.code)
         offset = self.occurred_at.utcoffset()
         if not MIN_EVENT_YEAR <= self.occurred_at.year < 9999:
-            raise _bad_time(f"event time must be after {MIN_EVENT_YEAR}", "event_time_out_of_range")
+            raise _bad_time(
+                f"event time must be after {MIN_EVENT_YEAR}", ProblemCode.EVENT_TIME_OUT_OF_RANGE
+            )
         if offset is None:
             raise InvalidInput(
                 "event time must be timezone-aware",
-                code="naive_datetime",
+                code=ProblemCode.NAIVE_DATETIME,
                 errors=[
                     FieldError("occurred_at", "timezone-aware time required", "naive_datetime")
                 ],
@@ -214,7 +217,7 @@ class Timeline:
         if len(self._events) >= MAX_EVENTS:
             raise LimitExceeded(
                 f"a shipment holds at most {MAX_EVENTS} tracking events",
-                code="too_many_tracking_events",
+                code=ProblemCode.TOO_MANY_TRACKING_EVENTS,
             )
         bisect.insort(self._events, event, key=_order_key)
         self._ids.add(event.event_id)
@@ -283,16 +286,16 @@ def check_event_time(event: TrackingEvent, shipped_at: datetime, now: datetime) 
     """Refuse scans from the future (beyond clock skew) or from before this parcel existed."""
     if event.occurred_at > now + EVENT_CLOCK_SKEW:
         raise _bad_time(
-            f"event {event.event_id!r} is dated after the current time", "event_in_future"
+            f"event {event.event_id!r} is dated after the current time", ProblemCode.EVENT_IN_FUTURE
         )
     if event.occurred_at < shipped_at - EVENT_BEFORE_SHIPMENT_MAX:
         raise _bad_time(
             f"event {event.event_id!r} is dated long before the shipment: an earlier parcel's",
-            "event_before_shipment",
+            ProblemCode.EVENT_BEFORE_SHIPMENT,
         )
 
 
-def _bad_time(detail: str, code: str) -> InvalidInput:
+def _bad_time(detail: str, code: ProblemCode) -> InvalidInput:
     return InvalidInput(detail, code=code, errors=[FieldError("occurred_at", detail, code)])
 
 

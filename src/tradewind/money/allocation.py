@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tradewind.kernel.errors import FieldError, InvalidInput
+from tradewind.kernel.problems import ProblemCode
 from tradewind.money.rounding import BPS_PER_UNIT, apply_bps
 
 MAX_PARTS = 10_000
@@ -30,7 +31,7 @@ def allocate(total_minor: int, weights: Sequence[int]) -> list[int]:
     if weight_total == 0:
         raise InvalidInput(
             "cannot split by weights that are all zero",
-            code="zero_weights",
+            code=ProblemCode.ZERO_WEIGHTS,
             errors=[FieldError("weights", "all zero", "zero_weights")],
         )
     magnitude = abs(total_minor)

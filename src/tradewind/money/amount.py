@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from tradewind.kernel.errors import FieldError, InvalidInput, LimitExceeded
+from tradewind.kernel.problems import ProblemCode
 from tradewind.money.currency import minor_unit_digits
 from tradewind.money.rounding import EXACT
 
@@ -29,7 +30,7 @@ _MAJOR_RE = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?", re.ASCII)
 class CurrencyMismatch(InvalidInput):
     """Two amounts in different currencies were combined; convert one through an FX quote."""
 
-    code = "currency_mismatch"
+    code = ProblemCode.CURRENCY_MISMATCH
     title = "Currency mismatch"
 
 
@@ -165,7 +166,7 @@ def _exact_minor(value: Decimal, digits: int) -> int:
 def _too_many_decimals(value: Decimal, digits: int) -> InvalidInput:
     return InvalidInput(
         f"{value} has more decimals than the currency's {digits}",
-        code="too_many_decimals",
+        code=ProblemCode.TOO_MANY_DECIMALS,
         errors=[FieldError("amount", f"at most {digits} decimals", "too_many_decimals")],
     )
 
@@ -178,12 +179,14 @@ def _check_range(amount_minor: int) -> None:
 def _out_of_range() -> LimitExceeded:
     return LimitExceeded(
         f"amount is beyond the limit of {MAX_AMOUNT_MINOR} minor units",
-        code="amount_out_of_range",
+        code=ProblemCode.AMOUNT_OUT_OF_RANGE,
         errors=[FieldError("amount", "too large", "amount_out_of_range")],
     )
 
 
 def _invalid_amount(detail: str) -> InvalidInput:
     return InvalidInput(
-        detail, code="invalid_amount", errors=[FieldError("amount", detail, "invalid_amount")]
+        detail,
+        code=ProblemCode.INVALID_AMOUNT,
+        errors=[FieldError("amount", detail, "invalid_amount")],
     )

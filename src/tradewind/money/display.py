@@ -16,6 +16,7 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import NumberPattern, format_currency
 
 from tradewind.kernel.errors import FieldError, InvalidInput
+from tradewind.kernel.problems import ProblemCode
 from tradewind.money.amount import Money
 from tradewind.money.currency import minor_unit_digits
 
@@ -64,6 +65,6 @@ def _locale(locale: str) -> Locale:
 def _unknown_locale(locale: object) -> InvalidInput:
     return InvalidInput(
         f"unknown locale: {locale!r}",
-        code="unknown_locale",
+        code=ProblemCode.UNKNOWN_LOCALE,
         errors=[FieldError("locale", "not a known locale", "unknown_locale")],
     )

@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 
 from tradewind.kernel.errors import FieldError, InvalidInput
+from tradewind.kernel.problems import ProblemCode
 from tradewind.kernel.text import check_plain_text
 from tradewind.money.amount import CurrencyMismatch, Money
 from tradewind.money.currency import validate_currency
@@ -71,7 +72,7 @@ class FxQuote:
         if self.base == self.quote and (self.rate != 1 or self.spread_bps != 0):
             raise InvalidInput(
                 "a quote from a currency to itself must have rate 1 and no spread",
-                code="same_currency",
+                code=ProblemCode.SAME_CURRENCY,
             )
 
     @property
@@ -169,13 +170,13 @@ def validate_pair(base: str, quote: str) -> None:
         except InvalidInput as exc:
             raise InvalidInput(
                 f"{field} must be an ISO 4217 currency code such as USD: {code!r} is not one",
-                code="unknown_currency",
+                code=ProblemCode.UNKNOWN_CURRENCY,
                 errors=[FieldError(field, "not an ISO 4217 currency", "unknown_currency")],
             ) from exc
     if base == quote:
         raise InvalidInput(
             "base and quote currencies must differ",
-            code="same_currency",
+            code=ProblemCode.SAME_CURRENCY,
             errors=[FieldError("quote", "same as base", "same_currency")],
         )
 
@@ -191,7 +192,7 @@ def check_valid_from(valid_from: datetime, now: datetime) -> datetime:
         )
         raise InvalidInput(
             detail,
-            code="valid_from_out_of_range",
+            code=ProblemCode.VALID_FROM_OUT_OF_RANGE,
             errors=[FieldError("valid_from", detail, "valid_from_out_of_range")],
         )
     return valid_from.astimezone(UTC)  # cannot overflow: it is within a year of now
@@ -199,7 +200,7 @@ def check_valid_from(valid_from: datetime, now: datetime) -> datetime:
 
 def _bad_rate(detail: str) -> InvalidInput:
     return InvalidInput(
-        detail, code="invalid_rate", errors=[FieldError("rate", detail, "invalid_rate")]
+        detail, code=ProblemCode.INVALID_RATE, errors=[FieldError("rate", detail, "invalid_rate")]
     )
 
 
@@ -209,7 +210,7 @@ def _check_spread(spread_bps: int) -> None:
     if not 0 <= spread_bps <= MAX_SPREAD_BPS:
         raise InvalidInput(
             f"spread must be 0 to {MAX_SPREAD_BPS} basis points: {spread_bps}",
-            code="invalid_spread",
+            code=ProblemCode.INVALID_SPREAD,
             errors=[FieldError("spread_bps", "out of range", "invalid_spread")],
         )
 
@@ -219,7 +220,7 @@ def _check_text(value: str, name: str, max_len: int) -> None:
     if value != value.strip():
         raise InvalidInput(
             f"{name} must be 1 to {max_len} characters without surrounding spaces",
-            code="invalid_text",
+            code=ProblemCode.INVALID_TEXT,
             errors=[FieldError(name, "surrounding spaces", "invalid_text")],
         )
 

@@ -18,6 +18,7 @@ from tradewind.db.tables.money import fx_quotes
 from tradewind.db.uow import UnitOfWork
 from tradewind.kernel.errors import Conflict, InvalidInput
 from tradewind.kernel.ids import new_id
+from tradewind.kernel.problems import ProblemCode
 from tradewind.kernel.text import check_plain_text
 from tradewind.money.fx import (
     FxQuote,
@@ -117,7 +118,7 @@ def quotes_for(
         if row is None:
             raise Conflict(
                 f"no FX rate from {base} to {quote} is set; an operator must add one",
-                code="fx_rate_missing",
+                code=ProblemCode.FX_RATE_MISSING,
             )
         result[(base, quote)] = _readable(row, base, quote)
     return result
@@ -132,7 +133,7 @@ def _readable(row: Any, base: str, quote: str) -> FxQuote:
         log.error("FX quote %s (%s->%s) is unusable: %s", row.id, base, quote, exc)
         raise Conflict(
             f"the FX rate from {base} to {quote} is unusable; an operator must set a new one",
-            code="fx_rate_invalid",
+            code=ProblemCode.FX_RATE_INVALID,
         ) from exc
 
 

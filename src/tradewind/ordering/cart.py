@@ -13,6 +13,7 @@ from tradewind.db.tables.ordering import cart_lines
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, Role, require_role
 from tradewind.kernel.errors import LimitExceeded, NotFound, OutOfStock
+from tradewind.kernel.problems import ProblemCode
 from tradewind.money.service import quotes_for
 from tradewind.ordering.domain import MAX_CART_LINES, MAX_LINE_QUANTITY
 from tradewind.ordering.pricing import unit_price_for_buyer
@@ -89,7 +90,9 @@ def set_line(uow: UnitOfWork, principal: Principal, offer_id: str, quantity: int
         )
         return
     if not 1 <= quantity <= MAX_LINE_QUANTITY:
-        raise LimitExceeded(f"quantity must be 0 to {MAX_LINE_QUANTITY}", code="quantity_limit")
+        raise LimitExceeded(
+            f"quantity must be 0 to {MAX_LINE_QUANTITY}", code=ProblemCode.QUANTITY_LIMIT
+        )
     offer = uow.conn.execute(
         select(offers.c.stock, offers.c.status, sellers.c.status.label("seller_status"))
         .join(sellers, sellers.c.id == offers.c.seller_id)
@@ -98,7 +101,7 @@ def set_line(uow: UnitOfWork, principal: Principal, offer_id: str, quantity: int
     if offer is None or offer.status != "active" or offer.seller_status != "active":
         raise NotFound("offer not found or not on sale")
     if offer.stock < quantity:
-        raise OutOfStock(f"only {offer.stock} units available", code="insufficient_stock")
+        raise OutOfStock(f"only {offer.stock} units available", code=ProblemCode.INSUFFICIENT_STOCK)
     changed = uow.conn.execute(
         update(cart_lines)
         .where(cart_lines.c.buyer_id == principal.account_id, cart_lines.c.offer_id == offer_id)
@@ -115,7 +118,9 @@ def set_line(uow: UnitOfWork, principal: Principal, offer_id: str, quantity: int
         or 0
     )
     if count >= MAX_CART_LINES:
-        raise LimitExceeded(f"at most {MAX_CART_LINES} lines per cart", code="too_many_lines")
+        raise LimitExceeded(
+            f"at most {MAX_CART_LINES} lines per cart", code=ProblemCode.TOO_MANY_LINES
+        )
     try:
         with uow.conn.begin_nested():
             uow.conn.execute(

@@ -20,6 +20,7 @@ from tradewind.db.tables.ordering import checkouts, orders
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, ensure_visible
 from tradewind.kernel.errors import Conflict, DomainError
+from tradewind.kernel.problems import ProblemCode
 from tradewind.ordering.checkout_plan import (
     PAYMENT_TIMEOUT_KIND,
     CheckoutRequest,
@@ -121,7 +122,8 @@ def mark_paid(uow: UnitOfWork, checkout_id: str, payment_ref: str) -> bool:
         if status == "paid":
             return False
         raise Conflict(
-            f"checkout is {status}; the payment must be refunded", code="checkout_not_payable"
+            f"checkout is {status}; the payment must be refunded",
+            code=ProblemCode.CHECKOUT_NOT_PAYABLE,
         )
     unpaid = uow.conn.execute(
         select(orders.c.id, orders.c.seller_id).where(

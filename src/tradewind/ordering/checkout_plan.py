@@ -21,6 +21,7 @@ from tradewind.identity.domain import Principal, Role, require_role
 from tradewind.inventory.domain import PricedUnits
 from tradewind.kernel.errors import FieldError, InvalidInput, LimitExceeded, NotFound
 from tradewind.kernel.ids import new_id
+from tradewind.kernel.problems import ProblemCode
 from tradewind.money.fx import FxQuote
 from tradewind.money.service import quotes_for
 from tradewind.ordering import cart
@@ -329,7 +330,7 @@ def _shipping_service(chosen: str | None, offered: list[str]) -> str:
     if chosen not in offered:
         raise InvalidInput(
             f"this seller does not ship with {chosen!r}; choose one of {offered}",
-            code="shipping_service_unavailable",
+            code=ProblemCode.SHIPPING_SERVICE_UNAVAILABLE,
         )
     return chosen
 
@@ -339,5 +340,7 @@ def _load_offers(uow: UnitOfWork, offer_ids: list[str]) -> dict[str, Any]:
     for offer_id in offer_ids:
         row = rows.get(offer_id)
         if row is None or row.status != "active" or row.seller_status != "active":
-            raise NotFound(f"offer {offer_id} not found or not on sale", code="offer_unavailable")
+            raise NotFound(
+                f"offer {offer_id} not found or not on sale", code=ProblemCode.OFFER_UNAVAILABLE
+            )
     return rows

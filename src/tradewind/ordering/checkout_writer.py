@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from tradewind.db.group_commit import GroupCommitWriter, still_queued
 from tradewind.db.turns import WriterTurns
 from tradewind.db.uow import UnitOfWorkFactory
+from tradewind.kernel.problems import ProblemCode
 from tradewind.ordering.checkout_write import (
     CheckoutJob,
     Placed,
@@ -25,7 +26,7 @@ from tradewind.ordering.checkout_write import (
 MAX_BATCH_CHECKOUTS = 200
 MAX_QUEUED_CHECKOUTS = 5_000
 CHECKOUT_WAIT_S = 30.0
-_STILL_QUEUED = still_queued("checkout", "checkout_pending")
+_STILL_QUEUED = still_queued("checkout", ProblemCode.CHECKOUT_PENDING)
 STOP_TIMEOUT_S = 10.0
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from tradewind.kernel.errors import FieldError, IllegalTransition, InvalidInput, LimitExceeded
+from tradewind.kernel.problems import ProblemCode
 
 MAX_CART_LINES = 50
 MAX_LINE_QUANTITY = 99
@@ -107,13 +108,15 @@ def validate_lines(lines: Iterable[LineRequest]) -> list[LineRequest]:
             )
         merged[line.offer_id] = merged.get(line.offer_id, 0) + line.quantity
     if not merged:
-        raise InvalidInput("the cart is empty", code="empty_cart")
+        raise InvalidInput("the cart is empty", code=ProblemCode.EMPTY_CART)
     if len(merged) > MAX_CART_LINES:
-        raise LimitExceeded(f"at most {MAX_CART_LINES} lines per cart", code="too_many_lines")
+        raise LimitExceeded(
+            f"at most {MAX_CART_LINES} lines per cart", code=ProblemCode.TOO_MANY_LINES
+        )
     for offer_id, quantity in merged.items():
         if quantity > MAX_LINE_QUANTITY:
             raise LimitExceeded(
                 f"at most {MAX_LINE_QUANTITY} units per line (offer {offer_id})",
-                code="quantity_limit",
+                code=ProblemCode.QUANTITY_LIMIT,
             )
     return [LineRequest(o, q) for o, q in merged.items()]

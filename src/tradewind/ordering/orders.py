@@ -18,6 +18,7 @@ from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, Role, ensure_visible
 from tradewind.inventory.service import give_back
 from tradewind.kernel.errors import Conflict, IllegalTransition, NotFound
+from tradewind.kernel.problems import ProblemCode
 from tradewind.ordering.domain import (
     STOCK_RETURNING,
     OrderEvent,
@@ -172,7 +173,9 @@ def apply_event(
     ).rowcount
     if changed != 1:  # somebody moved it between our read and our write: re-judge from truth
         next_status(OrderStatus(_load(uow, order_id)["status"]), event)
-        raise Conflict("the order changed meanwhile; reload and retry", code="stale_state")
+        raise Conflict(
+            "the order changed meanwhile; reload and retry", code=ProblemCode.STALE_STATE
+        )
     uow.conn.execute(
         insert(order_events).values(
             order_id=order_id,

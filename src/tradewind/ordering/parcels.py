@@ -19,6 +19,7 @@ from tradewind.customs.landed_cost import CustomsLine, LandedCostQuote, quote_la
 from tradewind.customs.service import rule_book
 from tradewind.db.uow import UnitOfWork
 from tradewind.kernel.errors import InvalidInput
+from tradewind.kernel.problems import ProblemCode
 from tradewind.logistics.shipping import DEMO_RATE_CARDS, SERVICES, quote_parcel
 from tradewind.money.amount import Money
 from tradewind.money.fx import convert
@@ -62,7 +63,8 @@ def price_parcel(
     card = DEMO_RATE_CARDS.get(service_code)
     if service is None or card is None:
         raise InvalidInput(
-            f"unknown shipping service {service_code!r}", code="shipping_service_unavailable"
+            f"unknown shipping service {service_code!r}",
+            code=ProblemCode.SHIPPING_SERVICE_UNAVAILABLE,
         )
     postage = quote_parcel(service, card, weight_g, origin, destination)
     if free_shipping:
@@ -112,7 +114,7 @@ def _landed_cost(
             rules=rule_book(uow),
         )
     except InvalidInput as exc:
-        if exc.code == "no_customs_rule":
+        if exc.code is ProblemCode.NO_CUSTOMS_RULE:
             return None  # no rules configured for this country: no quote, nothing collected
         raise
 

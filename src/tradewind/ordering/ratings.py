@@ -12,6 +12,7 @@ from tradewind.db.tables.ordering import orders, seller_ratings
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, Role, ensure_visible, require_role
 from tradewind.kernel.errors import Conflict, FieldError, InvalidInput
+from tradewind.kernel.problems import ProblemCode
 from tradewind.ordering.domain import OrderStatus
 
 RATEABLE = frozenset({OrderStatus.COMPLETED.value, OrderStatus.FINALIZED.value})
@@ -34,7 +35,9 @@ def rate_seller(
     if len(comment) > MAX_COMMENT_LEN:
         raise InvalidInput(f"comments are limited to {MAX_COMMENT_LEN} characters")
     if order.status not in RATEABLE:
-        raise Conflict("rate the seller once the order is completed", code="not_completed")
+        raise Conflict(
+            "rate the seller once the order is completed", code=ProblemCode.NOT_COMPLETED
+        )
     values = {
         "order_id": order_id,
         "seller_id": order.seller_id,
@@ -44,7 +47,7 @@ def rate_seller(
         "created_at": uow.clock.now(),
     }
     if not insert_ignoring_conflicts(uow.conn, seller_ratings, values):
-        raise Conflict("this order was already rated", code="already_rated")
+        raise Conflict("this order was already rated", code=ProblemCode.ALREADY_RATED)
     add_seller_rating(uow, order.seller_id, stars)
     return values
 

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tradewind.kernel.errors import FieldError, InvalidInput
+from tradewind.kernel.problems import ProblemCode
 from tradewind.money.amount import MAX_AMOUNT_MINOR, Money
 from tradewind.money.currency import minor_unit_digits
 
@@ -80,7 +81,7 @@ def parse_event(raw: object, now: datetime) -> WebhookEvent:
         shown = kind[:64] if isinstance(kind, str) else type(kind).__name__
         raise InvalidInput(
             f"unknown webhook event type: {shown!r}",
-            code="unknown_event_type",
+            code=ProblemCode.UNKNOWN_EVENT_TYPE,
             errors=[FieldError("type", f"one of {', '.join(EVENT_FIELDS)}", "unknown_event_type")],
         )
     errors: list[FieldError] = []
@@ -175,4 +176,6 @@ def _kind(value: object) -> str:
 
 def _bad(errors: list[FieldError]) -> InvalidInput:
     fields = ", ".join(dict.fromkeys(e.field for e in errors))
-    return InvalidInput(f"webhook event is malformed: {fields}", code="bad_event", errors=errors)
+    return InvalidInput(
+        f"webhook event is malformed: {fields}", code=ProblemCode.BAD_EVENT, errors=errors
+    )

@@ -31,6 +31,7 @@ from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, Role, require_role
 from tradewind.kernel.errors import Conflict, NotFound
 from tradewind.kernel.ids import new_id
+from tradewind.kernel.problems import ProblemCode
 from tradewind.ledger import domain as ledger
 from tradewind.ledger.service import post
 from tradewind.money.amount import Money
@@ -182,7 +183,9 @@ def refund_mismatch(
         )
     ).rowcount
     if not claimed:
-        raise Conflict("this payment mismatch is already resolved", code="mismatch_resolved")
+        raise Conflict(
+            "this payment mismatch is already resolved", code=ProblemCode.MISMATCH_RESOLVED
+        )
     captured = Money(row["captured_minor"], row["captured_currency"])
     key = f"unapplied-refund:{mismatch_id}"
     refund_id = provider.refund(uow, row["provider_payment_id"], captured.amount_minor, key)

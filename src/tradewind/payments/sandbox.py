@@ -28,6 +28,7 @@ from tradewind.db.tables.payments import (
 from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
 from tradewind.kernel.errors import Conflict, FieldError, InvalidInput, NotFound
 from tradewind.kernel.ids import new_id
+from tradewind.kernel.problems import ProblemCode
 from tradewind.payments.ports import ProviderPayment, WebhookSender
 from tradewind.payments.signing import SIGNATURE_HEADER, sign
 
@@ -88,7 +89,8 @@ class SandboxProvider:
         payment = self._payment(uow, provider_payment_id)
         if payment["status"] != "authorized" or amount_minor > payment["amount_minor"]:
             raise Conflict(
-                f"sandbox: cannot capture a {payment['status']} payment", code="provider_refused"
+                f"sandbox: cannot capture a {payment['status']} payment",
+                code=ProblemCode.PROVIDER_REFUSED,
             )
         uow.conn.execute(
             update(sandbox_psp_payments)
@@ -112,7 +114,7 @@ class SandboxProvider:
         ):
             raise Conflict(
                 f"sandbox: cannot refund {amount_minor} (refundable {refundable})",
-                code="provider_refused",
+                code=ProblemCode.PROVIDER_REFUSED,
             )
         refunded = payment["refunded_minor"] + amount_minor
         status = "refunded" if refunded == payment["captured_minor"] else "partially_refunded"

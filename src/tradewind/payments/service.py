@@ -24,6 +24,7 @@ from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, Role, ensure_visible, require_role
 from tradewind.kernel.errors import Conflict, NotFound
 from tradewind.kernel.ids import new_id
+from tradewind.kernel.problems import ProblemCode
 from tradewind.ledger import domain as ledger
 from tradewind.ledger.service import post
 from tradewind.money.amount import Money
@@ -67,7 +68,9 @@ def start_payment(
     assert row is not None
     amount_minor = payable_minor(uow, checkout_id)
     if row.status != "awaiting_payment" or amount_minor == 0:
-        raise Conflict("this checkout has nothing left to pay", code="checkout_not_payable")
+        raise Conflict(
+            "this checkout has nothing left to pay", code=ProblemCode.CHECKOUT_NOT_PAYABLE
+        )
     existing = uow.conn.execute(
         select(payments).where(payments.c.checkout_id == checkout_id)
     ).first()
@@ -289,7 +292,7 @@ def refund_to_buyer(
         select(payments).where(payments.c.checkout_id == order.checkout_id)
     ).first()
     if payment is None or payment.status not in ("captured", "partially_refunded"):
-        raise Conflict("there is no captured payment to refund", code="nothing_to_refund")
+        raise Conflict("there is no captured payment to refund", code=ProblemCode.NOTHING_TO_REFUND)
     first_time = insert_ignoring_conflicts(
         uow.conn,
         refunds,

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 
 from tradewind.kernel.errors import Unauthenticated
+from tradewind.kernel.problems import ProblemCode
 
 SIGNATURE_HEADER = "Sandbox-Signature"
 TOLERANCE_S = 300
@@ -26,16 +27,18 @@ def verify(
 ) -> None:
     """Raise Unauthenticated unless ``header`` signs ``body`` within the tolerance."""
     if not header:
-        raise Unauthenticated("missing webhook signature", code="bad_signature")
+        raise Unauthenticated("missing webhook signature", code=ProblemCode.BAD_SIGNATURE)
     parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
     try:
         timestamp_s = int(parts.get("t", ""))
     except ValueError as exc:
-        raise Unauthenticated("malformed webhook signature", code="bad_signature") from exc
+        raise Unauthenticated(
+            "malformed webhook signature", code=ProblemCode.BAD_SIGNATURE
+        ) from exc
     if abs(now_s - timestamp_s) > tolerance_s:
         raise Unauthenticated(
-            "webhook signature timestamp outside tolerance", code="stale_signature"
+            "webhook signature timestamp outside tolerance", code=ProblemCode.STALE_SIGNATURE
         )
     expected = sign(secret, body, timestamp_s).split("v1=", 1)[1]
     if not hmac.compare_digest(expected, parts.get("v1", "")):
-        raise Unauthenticated("webhook signature does not match", code="bad_signature")
+        raise Unauthenticated("webhook signature does not match", code=ProblemCode.BAD_SIGNATURE)

@@ -22,6 +22,7 @@ from tradewind.bootstrap import Container
 from tradewind.identity import service as identity
 from tradewind.identity.domain import Principal
 from tradewind.kernel.errors import Forbidden, Unauthenticated
+from tradewind.kernel.problems import ProblemCode
 
 SESSION_COOKIE = "tw_session"
 CSRF_HEADER = "x-csrf-token"
@@ -47,7 +48,7 @@ async def optional_principal(request: Request, container: ContainerDep) -> Princ
     if auth is not None:
         scheme, _, token = auth.partition(" ")
         if scheme.lower() != "bearer" or not token:
-            raise Unauthenticated("use 'Authorization: Bearer <token>'", code="bad_token")
+            raise Unauthenticated("use 'Authorization: Bearer <token>'", code=ProblemCode.BAD_TOKEN)
         principal = await _principal_for_token(request, container, token.strip())
     elif (secret := request.cookies.get(SESSION_COOKIE)) is not None:
         principal = await run_in_threadpool(_principal_for_session, container, secret)
@@ -191,14 +192,14 @@ async def _check_csrf(request: Request, principal: Principal) -> None:
         sent = value if isinstance(value, str) else None
     expected = principal.csrf_token or ""
     if not sent or not hmac.compare_digest(sent, expected):
-        raise Forbidden("missing or wrong CSRF token", code="csrf_failed")
+        raise Forbidden("missing or wrong CSRF token", code=ProblemCode.CSRF_FAILED)
 
 
 async def current_principal(
     principal: Annotated[Principal | None, Depends(optional_principal)],
 ) -> Principal:
     if principal is None:
-        raise Unauthenticated("log in or send an API token", code="unauthenticated")
+        raise Unauthenticated("log in or send an API token", code=ProblemCode.UNAUTHENTICATED)
     return principal
 
 

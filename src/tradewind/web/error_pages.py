@@ -20,6 +20,7 @@ from starlette.responses import Response
 from tradewind.identity import service as identity
 from tradewind.identity.domain import Principal
 from tradewind.kernel.i18n import N_
+from tradewind.kernel.problems import ProblemCode
 from tradewind.logs import request_id_var
 from tradewind.web import locale, problems
 from tradewind.web.deps import SESSION_COOKIE
@@ -62,7 +63,7 @@ def wants_html(path: str, accept: str) -> bool:
 
 def html_error(
     status: int,
-    code: str,
+    code: ProblemCode,
     detail: str | None = None,
     *,
     principal: Principal | None = None,
@@ -108,7 +109,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if not wants_html(request.url.path, request.headers.get("accept", "")):
         return problems.http_error(exc)
-    code = problems.HTTP_CODES.get(exc.status_code, "http_error")
+    code = problems.HTTP_CODES.get(exc.status_code, ProblemCode.BAD_REQUEST)
     detail = None if exc.status_code in DETAILS else str(exc.detail)
     viewer = await _viewer(request)
     locale.apply(request, viewer)
@@ -129,7 +130,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     viewer = await _viewer(request)
     locale.apply(request, viewer)
     return html_error(
-        422, "validation_failed", VALIDATION_DETAIL, principal=viewer, request=request
+        422, ProblemCode.VALIDATION_FAILED, VALIDATION_DETAIL, principal=viewer, request=request
     )
 
 

@@ -16,6 +16,7 @@ from tradewind.db.uow import UnitOfWork
 from tradewind.idempotency import service as idem
 from tradewind.identity.domain import Principal
 from tradewind.kernel.errors import FieldError, InvalidInput
+from tradewind.kernel.problems import ProblemCode
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -51,7 +52,7 @@ def idempotency_key(request: Request, *, required: bool) -> str | None:
             raise InvalidInput(
                 f"this request moves money or stock: send an {HEADER} header",
                 errors=[FieldError(HEADER, "required", "idempotency_key_required")],
-                code="idempotency_key_required",
+                code=ProblemCode.IDEMPOTENCY_KEY_REQUIRED,
             )
         return None
     return idem.validate_key(key)

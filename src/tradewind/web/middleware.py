@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tradewind.kernel.problems import ProblemCode
 from tradewind.kernel.text import control_characters_error, has_control_characters
 from tradewind.logs import request_id_var
 from tradewind.web.error_pages import html_error, wants_html
@@ -156,7 +157,7 @@ class RequestContextMiddleware:
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(
             413,
-            "body_too_large",
+            ProblemCode.BODY_TOO_LARGE,
             "Request body too large",
             f"request bodies are limited to {self.max_body_bytes} bytes",
             headers={"Connection": "close"},
@@ -169,7 +170,7 @@ def _internal_error(scope: Scope, headers: dict[bytes, bytes]) -> Response:
     accept = headers.get(b"accept", b"").decode("latin-1")
     if wants_html(scope["path"], accept):
         try:
-            return html_error(500, "internal_error")
+            return html_error(500, ProblemCode.INTERNAL_ERROR)
         except Exception as exc:  # a broken template must not hide the original 500
             log.error("error page failed", exc_info=exc)
     return internal_error()

@@ -1,7 +1,8 @@
-"""RFC 9457 problem details, mapped from typed errors by one table.
+"""RFC 9457 problem details, written from typed errors.
 
-``STATUS_BY_ERROR`` is the only place that decides which HTTP status a domain error gets. The
-``code`` member is stable and documented (docs/reference/api.md); ``detail`` is for humans.
+The ``code`` member is a :class:`~tradewind.kernel.problems.ProblemCode`, stable and documented
+(docs/reference/api.md); its HTTP status comes from ``STATUS_BY_CODE`` beside the enum, the one
+table that decides statuses. ``detail`` is for humans.
 """
 
 from __future__ import annotations
@@ -15,44 +16,31 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from tradewind.kernel import errors as e
+from tradewind.kernel.problems import STATUS_BY_CODE, ProblemCode
 from tradewind.logs import request_id_var
 
 PROBLEM_JSON = "application/problem+json"
 
-# Most specific first: the first class an error is an instance of decides its status.
-STATUS_BY_ERROR: tuple[tuple[type[e.DomainError], int], ...] = (
-    (e.InvalidInput, 422),
-    (e.LimitExceeded, 422),
-    (e.Unauthenticated, 401),
-    (e.Forbidden, 403),
-    (e.NotFound, 404),
-    (e.Conflict, 409),
-    (e.TooManyRequests, 429),
-    (e.DomainError, 400),
-)
-
-HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    413: "body_too_large",
-    415: "unsupported_media_type",
+# The framework's own refusals (routing, media types, the body limit), by status.
+HTTP_CODES: dict[int, ProblemCode] = {
+    400: ProblemCode.BAD_REQUEST,
+    401: ProblemCode.UNAUTHENTICATED,
+    403: ProblemCode.FORBIDDEN,
+    404: ProblemCode.NOT_FOUND,
+    405: ProblemCode.METHOD_NOT_ALLOWED,
+    406: ProblemCode.NOT_ACCEPTABLE,
+    413: ProblemCode.BODY_TOO_LARGE,
+    415: ProblemCode.UNSUPPORTED_MEDIA_TYPE,
 }
 
 
 def status_for(error: e.DomainError) -> int:
-    for cls, status in STATUS_BY_ERROR:
-        if isinstance(error, cls):
-            return status
-    raise AssertionError("unreachable: DomainError is in the table")
+    return STATUS_BY_CODE[error.code]
 
 
 def problem_response(
     status: int,
-    code: str,
+    code: ProblemCode,
     title: str,
     detail: str,
     *,
@@ -113,7 +101,7 @@ def validation_error(exc: RequestValidationError) -> Response:
     malformed = any(f["code"] == "json_invalid" for f in field_errors)
     return problem_response(
         400 if malformed else 422,
-        "malformed_json" if malformed else "validation_failed",
+        ProblemCode.MALFORMED_JSON if malformed else ProblemCode.VALIDATION_FAILED,
         "Malformed JSON" if malformed else "Validation failed",
         "the request body is not valid JSON"
         if malformed
@@ -128,7 +116,7 @@ def _http_error(_request: Request, exc: Exception) -> Response:
 
 
 def http_error(exc: StarletteHTTPException) -> Response:
-    code = HTTP_CODES.get(exc.status_code, "http_error")
+    code = HTTP_CODES.get(exc.status_code, ProblemCode.BAD_REQUEST)
     return problem_response(
         exc.status_code,
         code,
@@ -142,7 +130,7 @@ def internal_error() -> Response:
     """A 500 that says nothing about the cause but carries the request id (header and body)."""
     return problem_response(
         500,
-        "internal_error",
+        ProblemCode.INTERNAL_ERROR,
         "Internal error",
         "something went wrong on our side; quote the request id if you report it",
     )

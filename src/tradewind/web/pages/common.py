@@ -24,6 +24,7 @@ from tradewind.identity.domain import Principal, Role, require_role
 from tradewind.kernel import i18n
 from tradewind.kernel.errors import DomainError, Unauthenticated
 from tradewind.kernel.i18n import N_, _
+from tradewind.kernel.problems import ProblemCode
 from tradewind.money.amount import Money
 from tradewind.money.display import format_money
 from tradewind.web import locale
@@ -215,7 +216,7 @@ def render(
 def need(principal: Principal | None, *roles: Role) -> Principal:
     """The signed-in principal (or the login page), optionally limited to ``roles`` (403)."""
     if principal is None:
-        raise Unauthenticated("log in to see this page", code="unauthenticated")
+        raise Unauthenticated("log in to see this page", code=ProblemCode.UNAUTHENTICATED)
     if roles:
         require_role(principal, *roles)
     return principal

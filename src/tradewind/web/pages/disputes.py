@@ -16,6 +16,7 @@ from tradewind.escrow import service as escrow
 from tradewind.escrow.domain import DisputeStatus, Resolution
 from tradewind.identity.domain import Role
 from tradewind.kernel.errors import InvalidInput
+from tradewind.kernel.problems import ProblemCode
 from tradewind.money.amount import Money
 from tradewind.ordering import orders
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
@@ -119,7 +120,9 @@ def resolve(
         amount = None
         if resolution is Resolution.REFUND_PARTIAL:
             if not refund.strip():
-                raise InvalidInput("enter the amount to refund", code="invalid_refund_amount")
+                raise InvalidInput(
+                    "enter the amount to refund", code=ProblemCode.INVALID_REFUND_AMOUNT
+                )
             amount = Money.from_major(refund.strip(), currency).amount_minor
         disputes.resolve(
             uow,

@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from tradewind.customs.amendments import MAX_DE_MINIMIS_MINOR, Amendment
 from tradewind.kernel.errors import DomainError, FieldError, InvalidInput
+from tradewind.kernel.problems import ProblemCode
 from tradewind.money.fx import MAX_SPREAD_BPS
 
 MAX_FIELD_LEN: Final = 40  # numbers, codes and dates: anything longer is not one
@@ -83,7 +84,7 @@ def _raise_if(problems: list[FieldError]) -> None:
     if problems:
         raise InvalidInput(
             "please correct: " + "; ".join(p.message for p in problems),
-            code=problems[0].code,
+            code=ProblemCode(problems[0].code),  # each field code here is a problem code
             errors=problems,
         )
 
@@ -96,7 +97,7 @@ def _date(raw: str, field: str, problems: list[FieldError]) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         problems.append(
-            FieldError(field, f"{field} must be a date like 2027-01-31", "invalid_date")
+            FieldError(field, f"{field} must be a date like 2027-01-31", ProblemCode.INVALID_DATE)
         )
         return None
 
@@ -115,7 +116,9 @@ def _percent(raw: str, field: str, problems: list[FieldError]) -> Decimal | None
             return value
     problems.append(
         FieldError(
-            field, f"{field} must be a number from 0 to 100, such as 17.5", "invalid_percent"
+            field,
+            f"{field} must be a number from 0 to 100, such as 17.5",
+            ProblemCode.INVALID_PERCENT,
         )
     )
     return None
@@ -131,7 +134,7 @@ def _minor(raw: str, field: str, problems: list[FieldError]) -> int | None:
         FieldError(
             field,
             f"{field} must be a whole number of minor units from 0 to {MAX_DE_MINIMIS_MINOR}",
-            "invalid_amount",
+            ProblemCode.INVALID_AMOUNT,
         )
     )
     return None
@@ -145,7 +148,7 @@ def _spread(raw: str, problems: list[FieldError]) -> int:
         FieldError(
             "spread_bps",
             f"spread_bps must be a whole number of basis points from 0 to {MAX_SPREAD_BPS}",
-            "invalid_spread",
+            ProblemCode.INVALID_SPREAD,
         )
     )
     return 0
@@ -163,7 +166,9 @@ def _moment(raw: str, problems: list[FieldError]) -> datetime | None:
     except ValueError:
         problems.append(
             FieldError(
-                "valid_from", "valid_from must be a time like 2027-01-31T09:00", "invalid_date"
+                "valid_from",
+                "valid_from must be a time like 2027-01-31T09:00",
+                ProblemCode.INVALID_DATE,
             )
         )
         return None

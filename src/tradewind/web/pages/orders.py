@@ -94,7 +94,7 @@ def _render_order(
         timeline = queries.tracking_timeline(uow, shipment["id"]) if shipment else []
         try:
             terms: dict[str, Any] | None = escrow.protection_terms(uow, order_id)
-        except Conflict:
+        except NotFound:  # not shipped yet
             terms = None
         dispute_id = disputes.dispute_for_order(uow, order_id)
         rated = ratings.stars_for_order(uow, order_id)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from tradewind.identity import service as identity
 from tradewind.identity.domain import Principal, Role
 from tradewind.kernel.errors import Unauthenticated
+from tradewind.kernel.problems import ProblemCode
 from tradewind.web.deps import (
     SESSION_COOKIE,
     ContainerDep,
@@ -177,7 +178,7 @@ def logout(request: Request, principal: PrincipalDep, container: ContainerDep) -
         elif secret is not None:
             identity.end_session(uow, secret)
         else:  # unreachable: PrincipalDep needs one of the two
-            raise Unauthenticated("log in or send an API token", code="unauthenticated")
+            raise Unauthenticated("log in or send an API token", code=ProblemCode.UNAUTHENTICATED)
         uow.commit()
     container.revocations.publish()
     response = Response(status_code=204)

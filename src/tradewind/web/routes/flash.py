@@ -29,6 +29,7 @@ from tradewind.idempotency.service import validate_key
 from tradewind.identity import service as identity
 from tradewind.identity.domain import Principal, Role, require_role
 from tradewind.kernel.errors import DomainError, FieldError, InvalidInput, NotFound
+from tradewind.kernel.problems import ProblemCode
 from tradewind.money.currency import validate_country
 from tradewind.web.deps import (
     ContainerDep,
@@ -197,7 +198,7 @@ async def claim(request: Request) -> Response:
         raise InvalidInput(
             "a claim takes stock: send an Idempotency-Key header",
             errors=[FieldError("Idempotency-Key", "required", "idempotency_key_required")],
-            code="idempotency_key_required",
+            code=ProblemCode.IDEMPOTENCY_KEY_REQUIRED,
         )
     validate_key(idempotency_key)
     refused = await container.flash.refusal(sale_id, idempotency_key, container.clock.now())

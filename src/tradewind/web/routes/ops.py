@@ -11,6 +11,7 @@ from tradewind.bootstrap import advance_manual_clock, sync_manual_clock
 from tradewind.identity.domain import Role, require_role
 from tradewind.kernel.clock import ManualClock
 from tradewind.kernel.errors import Conflict
+from tradewind.kernel.problems import ProblemCode
 from tradewind.timers.service import run_due
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.schemas import PROBLEM_RESPONSES, StrictInput
@@ -51,7 +52,7 @@ def advance_clock(
     if not isinstance(container.clock, ManualClock):
         raise Conflict(
             "the clock is the system clock; start with TRADEWIND_CLOCK=manual",
-            code="clock_not_manual",
+            code=ProblemCode.CLOCK_NOT_MANUAL,
         )
     advance_manual_clock(container, timedelta(seconds=body.seconds))
     ran = 0

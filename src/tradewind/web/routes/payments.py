@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tradewind.bootstrap import WEBHOOK_PATH
 from tradewind.kernel.errors import DomainError
+from tradewind.kernel.problems import ProblemCode
 from tradewind.payments import mismatches
 from tradewind.payments import service as payments
 from tradewind.payments.signing import SIGNATURE_HEADER, verify
@@ -90,8 +91,8 @@ async def sandbox_webhook(request: Request, container: ContainerDep) -> Response
     try:
         event = json.loads(body)
     except ValueError as exc:  # also a number of more than 4,300 digits
-        # A plain DomainError is 400 in problems.STATUS_BY_ERROR, like any body that is not JSON.
-        raise DomainError("webhook body is not JSON", code="malformed_json") from exc
+        # 400 like any body that is not JSON (kernel.problems.STATUS_BY_CODE).
+        raise DomainError("webhook body is not JSON", code=ProblemCode.MALFORMED_JSON) from exc
 
     def handle() -> bool:
         with container.uow() as uow:
