@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from tradewind.config import Settings
 from tradewind.db.engine import make_engine
+from tradewind.db.replica import ReadRouter
 from tradewind.db.uow import Subscribers, UnitOfWork, UnitOfWorkFactory
 from tradewind.escrow.domain import EscrowPolicy
 from tradewind.flash.runtime import FlashRuntime
@@ -52,6 +53,8 @@ class Container:
     flash: FlashRuntime = field(init=False)
     # Checkouts from the API: this process's group-commit writer (its thread starts lazily).
     checkouts: CheckoutWriter = field(init=False)
+    # Reads that may come from the replica (search, catalog, public pages).
+    reads: ReadRouter = field(init=False)
     # Revoked tokens, told to every server process (the app starts and stops its listener).
     revocations: RevocationSignal = field(init=False)
 
@@ -81,6 +84,12 @@ def build(
         webhook_sender=webhook_sender or http_webhook_sender,
     )
     container.flash = FlashRuntime(container.uow)
+    replica = (
+        make_engine(settings.replica_url, pool_size=settings.db_pool_size)
+        if settings.replica_url
+        else None
+    )
+    container.reads = ReadRouter(container.uow, replica, max_lag_s=settings.replica_max_lag_s)
     container.checkouts = CheckoutWriter(container.uow)
     container.revocations = signal_for(engine)
     container.timer_handlers.update(_timer_handlers(container))

@@ -29,6 +29,18 @@ class Settings(BaseSettings):
         description="Database connections each server process keeps open (plus a third as "
         "much overflow); at least the request threads that use the database at once",
     )
+    replica_url: str = Field(
+        default="",
+        description="A streaming replica's SQLAlchemy URL: search, catalog and public pages "
+        "read from it (empty: every read goes to TRADEWIND_DATABASE_URL)",
+    )
+    replica_max_lag_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=300,
+        description="Replay lag beyond which reads go to the primary instead of the replica; "
+        "a client's reads also go to the primary for this plus 2 s after its own writes",
+    )
     host: str = Field(default="127.0.0.1", description="Address the HTTP server binds")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the HTTP server binds")
     secret_key: str = Field(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from tradewind.bootstrap import Container
@@ -85,3 +87,57 @@ def test_failing_handler_rolls_back_retries_with_backoff_then_dies(
         clock.advance(timedelta(days=1))
         run_due(container.uow, {"boom": boom})
     assert _status(container, "t3") == ("dead", MAX_ATTEMPTS)
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_timer_another_worker_holds_is_skipped_not_waited_for(
+    container: Container, clock: ManualClock
+) -> None:
+    fired: list[str] = []
+
+    def note(_uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
+        fired.append(payload["key"])
+
+    handlers = {"note": note}
+    _schedule(container, "held", timedelta(seconds=1))
+    _schedule(container, "free", timedelta(seconds=1))
+    clock.advance(timedelta(seconds=1))
+    with container.engine.connect() as other:  # another worker, inside the held timer's handler
+        other.execute(
+            select(timers.c.id).where(timers.c.dedupe_key == "held").with_for_update()
+        ).one()
+        assert run_due(container.uow, handlers) == 1  # without SKIP LOCKED this waits
+        assert fired == ["free"]
+        assert _status(container, "held") == ("pending", 0)
+        other.rollback()
+    assert run_due(container.uow, handlers) == 1
+    assert fired == ["free", "held"]
+    assert _status(container, "held") == ("done", 1)
+
+
+def test_workers_racing_over_one_due_list_fire_each_timer_once(
+    container: Container, clock: ManualClock
+) -> None:
+    fired: list[str] = []
+    lock = threading.Lock()
+
+    def note(_uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
+        with lock:
+            fired.append(payload["key"])
+
+    keys = [f"race-{n}" for n in range(40)]
+    for key in keys:
+        _schedule(container, key, timedelta(seconds=1))
+    clock.advance(timedelta(seconds=1))
+    ran: list[int] = []
+    workers = [
+        threading.Thread(target=lambda: ran.append(run_due(container.uow, {"note": note})))
+        for _ in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(fired) == sorted(keys)
+    assert sum(ran) == 40
+    assert {_status(container, key) for key in keys} == {("done", 1)}

@@ -6,7 +6,6 @@ Set TRADEWIND_TEST_PG_URL to use a server you already run instead.
 
 from __future__ import annotations
 
-import glob
 import os
 import pwd
 import shutil
@@ -14,27 +13,13 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from tradewind.bench.cluster_topology import pg_bin
 from tradewind.bench.harness import free_port
-
-
-def _pg_bin() -> Path:
-    candidates = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parent.parent.name)
-    )
-    if candidates:
-        return Path(candidates[-1]).parent
-    found = shutil.which("initdb")
-    if found:
-        return Path(found).parent
-    raise RuntimeError(
-        "PostgreSQL server binaries not found: install Debian's 'postgresql' "
-        "package (./scripts/test does this)"
-    )
 
 
 class PostgresServer:
     def __init__(self) -> None:
-        self.bin = _pg_bin()
+        self.bin = pg_bin()
         self.dir = Path(tempfile.mkdtemp(prefix="tradewind-pg-"))
         self.port = free_port()
         self._as_user: list[str] = []

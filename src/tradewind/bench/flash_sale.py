@@ -44,9 +44,7 @@ ROUNDS = 3  # the measured loads take turns, so drift on a shared machine hits a
 ROUND_KINDS = ("health", "many", "sold_out", "two")
 
 
-def _seed_sales(
-    uow_factory: UnitOfWorkFactory, pools: dict[str, tuple[int, int]]
-) -> dict[str, str]:
+def seed_sales(uow_factory: UnitOfWorkFactory, pools: dict[str, tuple[int, int]]) -> dict[str, str]:
     """One seller, one offer, and a live sale per name: name -> (pool, per-buyer limit)."""
     run_id = f"{secrets.randbelow(10**6):06d}"  # repeated runs on one PostgreSQL never collide
     with uow_factory() as uow:
@@ -153,7 +151,7 @@ def bench_flash_sale(
     connections = min(buyers, MAX_CONNECTIONS)
     open_loop = {"duration_s": duration_s, "rate_per_s": rate_per_s, "concurrency": connections}
     with bench_database(db_url) as (url, container):
-        sale_ids = _seed_sales(
+        sale_ids = seed_sales(
             container.uow,
             {
                 "many": (stock, stock),

@@ -81,19 +81,21 @@ def server_process(
             proc.wait()
 
 
-def wait_healthy(base_url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
-    """Until ``/healthz`` answers 200; raises if the process exits or time runs out."""
+def wait_healthy(
+    base_url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60, *, path: str = "/healthz"
+) -> None:
+    """Until ``path`` answers 200; raises if the process exits or time runs out."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
         try:
-            with urllib.request.urlopen(f"{base_url}/healthz", timeout=1) as response:  # noqa: S310
+            with urllib.request.urlopen(f"{base_url}{path}", timeout=2) as response:  # noqa: S310
                 if response.status == 200:
                     return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError("server did not become healthy")
+    raise RuntimeError(f"{base_url}{path} did not answer 200 in {timeout_s} s")
 
 
 def run_load(spec: dict[str, Any]) -> dict[str, Any]:

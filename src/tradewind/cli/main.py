@@ -323,6 +323,24 @@ def bench_flash_sale_command(
     )
 
 
+@bench_app.command("cluster")
+def bench_cluster_command(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout")] = False,
+    duration: Annotated[float, typer.Option(min=10, max=120, help="Seconds of load")] = 24,
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Clients per load")] = 8,
+    nodes: Annotated[int, typer.Option(min=3, max=8, help="App nodes")] = 3,
+    workers: Annotated[int, typer.Option(min=2, max=8, help="Timer workers")] = 2,
+) -> None:
+    """HAProxy, app nodes, workers, PostgreSQL primary + synchronous replica on this machine:
+    checkouts and claims while the primary and a node are SIGKILLed, a node is cut off from
+    the database and a worker dies mid-timer; rates vs /healthz and the invariants."""
+    from tradewind.bench.cluster import Plan, bench_cluster
+
+    configure_logging("WARNING")
+    plan = Plan(duration_s=duration, concurrency=concurrency, nodes=nodes, workers=workers)
+    _print_result(bench_cluster(plan), as_json)
+
+
 @app.command("create-operator")
 def create_operator(
     email: Annotated[str, typer.Option(help="Login email")],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+UNREACHABLE_RETRY_S = 1.0
 
 
 def make_engine(url: str, *, pool_size: int = 30) -> Engine:
@@ -21,16 +23,44 @@ def make_engine(url: str, *, pool_size: int = 30) -> Engine:
         # Why a pool as large as the request threads that read at once: an overflow connection
         # is closed when returned, and opening one costs PostgreSQL a new backend process (a
         # few ms); a small pool under load opened and closed one per request.
-        return create_engine(
+        engine = create_engine(
             url,
             pool_size=pool_size,
             max_overflow=max(pool_size // 3, 1),
             pool_pre_ping=True,
             pool_timeout=60,
         )
+        _fail_fast_when_unreachable(engine)
+        return engine
     raise ValueError(
         f"unsupported database: {parsed.get_backend_name()} (use sqlite or postgresql)"
     )
+
+
+def _fail_fast_when_unreachable(engine: Engine) -> None:
+    """After a failed connection attempt, refuse new ones for ``UNREACHABLE_RETRY_S``.
+
+    Why: an unreachable server (a cut link, a dead primary) costs each attempt its whole
+    ``connect_timeout``; without this every request of a node cut off from its database would
+    wait that long before its 503. With it, one attempt per ``UNREACHABLE_RETRY_S`` probes the
+    server and the other requests are answered at once. Raised as the driver's own
+    OperationalError, so callers see what a failed connect looks like anyway.
+    """
+    failed_at = [-UNREACHABLE_RETRY_S]
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        waited = time.monotonic() - failed_at[0]
+        if waited < UNREACHABLE_RETRY_S:
+            raise dialect.loaded_dbapi.OperationalError(
+                f"database unreachable {waited:.1f} s ago; next attempt within "
+                f"{UNREACHABLE_RETRY_S} s"
+            )
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except dialect.loaded_dbapi.OperationalError:
+            failed_at[0] = time.monotonic()
+            raise
 
 
 def _sqlite_engine(url: str, pool_size: int) -> Engine:

@@ -22,7 +22,7 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, text
 
@@ -78,9 +78,10 @@ class PostgresSignal:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._conninfo = engine.url.set(drivername="postgresql").render_as_string(
-            hide_password=False
-        )
+        # The dialect's own translation, so a multi-host URL (``?host=a:5432&host=b:5432``,
+        # docs/how-to/deploy-cluster.md) reaches libpq as ``host=a,b port=5432,5432``.
+        _args, params = engine.dialect.create_connect_args(engine.url)
+        self._connect_params: dict[str, Any] = {k: v for k, v in params.items() if k != "context"}
         self._heard = 0
         self._listening = False
         self._changed = threading.Condition()
@@ -122,7 +123,7 @@ class PostgresSignal:
 
         while not self._stopping.is_set():
             try:
-                with psycopg.connect(self._conninfo, autocommit=True) as conn:
+                with psycopg.connect(autocommit=True, **self._connect_params) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self._listening = True
                     while not self._stopping.is_set():

@@ -108,8 +108,18 @@ def _run_one(
     try:
         with uow_factory() as uow:
             now = uow.clock.now()
-            # The conditional update both claims the row (a concurrent worker now waits or finds
-            # it done) and marks it done; the handler's effects commit with it or not at all.
+            # Several workers read the same due list. On PostgreSQL the first to lock a timer
+            # takes it and the others skip it at once (SKIP LOCKED) instead of queueing behind
+            # its handler; SQLite has one writer at a time and ignores the clause.
+            taken = uow.conn.execute(
+                select(timers.c.id)
+                .where(timers.c.id == timer_id, timers.c.status == "pending")
+                .with_for_update(skip_locked=True)
+            ).first()
+            if taken is None:
+                return False
+            # The conditional update marks it done; the handler's effects commit with it or not
+            # at all, so a worker killed mid-handler leaves the timer pending for another.
             claimed = uow.conn.execute(
                 update(timers)
                 .where(

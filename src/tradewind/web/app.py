@@ -15,6 +15,7 @@ from tradewind.bootstrap import Container
 from tradewind.web import error_pages, openapi, pages, problems
 from tradewind.web.deps import TokenCache
 from tradewind.web.middleware import RequestContextMiddleware
+from tradewind.web.reads import ReadYourWritesMiddleware
 from tradewind.web.routes import (
     addresses,
     auth,
@@ -84,6 +85,8 @@ def create_app(container: Container, *, access_log: bool = True) -> FastAPI:
     for router in routers:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    if container.settings.replica_url:
+        app.add_middleware(ReadYourWritesMiddleware, max_lag_s=container.settings.replica_max_lag_s)
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=container.settings.max_body_bytes,

@@ -24,7 +24,13 @@ from tradewind.kernel.problems import ProblemCode
 from tradewind.kernel.text import control_characters_error, has_control_characters
 from tradewind.logs import request_id_var
 from tradewind.web.error_pages import html_error, wants_html
-from tradewind.web.problems import domain_problem, internal_error, problem_response
+from tradewind.web.problems import (
+    database_unavailable,
+    domain_problem,
+    internal_error,
+    problem_response,
+    unavailable,
+)
 from tradewind.web.security import SecurityHeaders
 
 log = logging.getLogger("tradewind.access")
@@ -95,6 +101,11 @@ class RequestContextMiddleware:
         except BodyTooLarge:
             await self._too_large(scope, receive, send_with_headers)
         except Exception as exc:  # the last line of defence, logged with its request id
+            if database_unavailable(exc):
+                log.warning("database unavailable", extra={"path": scope["path"]})
+                if not state["started"]:
+                    await unavailable()(scope, receive, send_with_headers)
+                return
             log.error("unhandled error", exc_info=exc, extra={"path": scope["path"]})
             if not state["started"]:
                 await _internal_error(scope, headers)(scope, receive, send_with_headers)

@@ -12,6 +12,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -136,7 +138,34 @@ def internal_error() -> Response:
     )
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """The database cannot be reached (or the connection broke): worth a retry, not a 500."""
+    if isinstance(exc, OperationalError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def unavailable() -> Response:
+    """503 with Retry-After: the database is unreachable now (failover, a cut link)."""
+    return problem_response(
+        503,
+        "database_unavailable",
+        "Database unavailable",
+        "the database cannot be reached right now; retry shortly (with the same "
+        "Idempotency-Key for a write)",
+        headers={"Retry-After": "1"},
+    )
+
+
+def _database_error(_request: Request, exc: Exception) -> Response:
+    if database_unavailable(exc):
+        return unavailable()
+    raise exc
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeout, _database_error)
     app.add_exception_handler(e.DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

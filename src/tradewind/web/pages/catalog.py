@@ -32,6 +32,7 @@ from tradewind.web.pages.offers_view import (
     product_json_ld,
     quotes_into,
 )
+from tradewind.web.reads import ReadsDep
 
 router = APIRouter(include_in_schema=False)
 FEATURED_COUNT = 8
@@ -119,6 +120,7 @@ def search_page(
     request: Request,
     principal: OptionalPrincipalDep,
     container: ContainerDep,
+    reads: ReadsDep,
     q: Annotated[str, Query(max_length=search.MAX_QUERY_CHARS)] = "",
     brand: Annotated[str, Query(max_length=100)] = "",
     category: Annotated[str, Query(max_length=100)] = "",
@@ -148,7 +150,7 @@ def search_page(
         limit=SEARCH_PAGE_SIZE,
         offset=offset,
     )
-    with container.uow(read_only=True) as uow:
+    with reads() as uow:
         found = search.search(uow, request_)
     facets = found.facets
     return render(
@@ -179,11 +181,15 @@ def search_page(
 @router.get("/products/{product_id}")
 @page
 def product_page(
-    product_id: str, request: Request, principal: OptionalPrincipalDep, container: ContainerDep
+    product_id: str,
+    request: Request,
+    principal: OptionalPrincipalDep,
+    container: ContainerDep,
+    reads: ReadsDep,
 ) -> Response:
     currency = viewer_currency(principal)
     country = viewer_country(principal)
-    with container.uow(read_only=True) as uow:
+    with reads() as uow:
         product = catalog.get_product(uow, product_id)
         rows = compare_offers(
             uow,

@@ -15,6 +15,7 @@ from tradewind.search import service as search
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.idempotency import key_header_openapi, run_idempotent
 from tradewind.web.pagination import Page, PageParams, page_params
+from tradewind.web.reads import ReadsDep
 from tradewind.web.schemas import PROBLEM_RESPONSES, StrictInput
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"], responses=PROBLEM_RESPONSES)
@@ -127,8 +128,8 @@ def list_sellers(
 
 
 @router.get("/sellers/{seller_id}", response_model=SellerOut)
-def get_seller(seller_id: str, container: ContainerDep) -> SellerOut:
-    with container.uow(read_only=True) as uow:
+def get_seller(seller_id: str, container: ContainerDep, reads: ReadsDep) -> SellerOut:
+    with reads() as uow:
         return seller_out(catalog.get_seller(uow, seller_id))
 
 
@@ -230,11 +231,12 @@ def create_product(
 @router.get("/products", response_model=Page[ProductOut])
 def list_products(
     container: ContainerDep,
+    reads: ReadsDep,
     paging: Paging,
     brand: Annotated[str | None, Query(max_length=100)] = None,
     category: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Page[ProductOut]:
-    with container.uow(read_only=True) as uow:
+    with reads() as uow:
         rows = catalog.list_products(
             uow, brand=brand, category=category, limit=paging.limit, after=paging.after
         )
@@ -245,9 +247,9 @@ def list_products(
 
 
 @router.get("/products/{product_id}", response_model=ProductDetail)
-def get_product(product_id: str, container: ContainerDep) -> ProductDetail:
+def get_product(product_id: str, container: ContainerDep, reads: ReadsDep) -> ProductDetail:
     """A product with every seller's active offer, cheapest first."""
-    with container.uow(read_only=True) as uow:
+    with reads() as uow:
         product = catalog.get_product(uow, product_id)
         offer_rows = catalog.list_offers(uow, product_id=product_id)
     ranked = sorted(offer_rows, key=lambda o: (o["currency"], o["price_minor"]))
@@ -322,11 +324,12 @@ def update_offer(
 @router.get("/offers", response_model=Page[OfferOut])
 def list_offers(
     container: ContainerDep,
+    reads: ReadsDep,
     paging: Paging,
     product_id: Annotated[str | None, Query(max_length=64)] = None,
     seller_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Page[OfferOut]:
-    with container.uow(read_only=True) as uow:
+    with reads() as uow:
         rows = catalog.list_offers(
             uow, product_id=product_id, seller_id=seller_id, limit=paging.limit, after=paging.after
         )
@@ -337,6 +340,6 @@ def list_offers(
 
 
 @router.get("/offers/{offer_id}", response_model=OfferOut)
-def get_offer(offer_id: str, container: ContainerDep) -> OfferOut:
-    with container.uow(read_only=True) as uow:
+def get_offer(offer_id: str, container: ContainerDep, reads: ReadsDep) -> OfferOut:
+    with reads() as uow:
         return offer_out(catalog.get_offer(uow, offer_id))

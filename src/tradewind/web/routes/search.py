@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from tradewind.search import service as search
 from tradewind.web.deps import ContainerDep
+from tradewind.web.reads import ReadsDep
 from tradewind.web.schemas import DEFAULT_PAGE_SIZE, PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api/v1/search", tags=["search"], responses=PROBLEM_RESPONSES)
@@ -67,6 +68,7 @@ def _hit(hit: search.SearchHit) -> SearchHitOut:
 @router.get("", response_model=SearchPage)
 def search_products(
     container: ContainerDep,
+    reads: ReadsDep,
     q: Text,
     currency: Currency = "USD",
     brand: Values = None,
@@ -99,7 +101,7 @@ def search_products(
         offset=int(after or 0),
         with_facets=facets,
     )
-    with container.uow(read_only=True) as uow:
+    with reads() as uow:
         result = search.search(uow, request)
     return SearchPage(
         query=result.query,
@@ -123,12 +125,13 @@ class SuggestOut(BaseModel):
 @router.get("/suggest", response_model=SuggestOut)
 def suggest(
     container: ContainerDep,
+    reads: ReadsDep,
     q: Text,
     limit: Annotated[int, Query(ge=1, le=search.MAX_SUGGESTIONS)] = 8,
     currency: Currency = "USD",
 ) -> SuggestOut:
     """Search-as-you-type: the last word completed, and the best products for the text so far."""
-    with container.uow(read_only=True) as uow:
+    with reads() as uow:
         found = search.suggest(uow, q, limit=limit, currency=currency)
     return SuggestOut(
         query=found.query,
