@@ -154,6 +154,8 @@ class ProblemCode(StrEnum):
     CLAIM_PENDING = "claim_pending"
     # 500
     INTERNAL_ERROR = "internal_error"
+    # 503
+    DATABASE_UNAVAILABLE = "database_unavailable"
 
 
 P = ProblemCode
@@ -293,6 +295,7 @@ _CODES_BY_STATUS: Final[Mapping[int, tuple[ProblemCode, ...]]] = {
         P.CLAIM_PENDING,
     ),
     500: (P.INTERNAL_ERROR,),
+    503: (P.DATABASE_UNAVAILABLE,),
 }
 del P
 

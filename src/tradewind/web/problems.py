@@ -149,7 +149,7 @@ def unavailable() -> Response:
     """503 with Retry-After: the database is unreachable now (failover, a cut link)."""
     return problem_response(
         503,
-        "database_unavailable",
+        ProblemCode.DATABASE_UNAVAILABLE,
         "Database unavailable",
         "the database cannot be reached right now; retry shortly (with the same "
         "Idempotency-Key for a write)",
