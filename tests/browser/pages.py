@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from playwright.sync_api import Page, expect
 from tradewind.payments.sandbox import CARD_SUCCESS
 
 AXE = Path(__file__).resolve().parents[2] / ".cache/axe/node_modules/axe-core/axe.min.js"
+SCREENSHOTS = os.environ.get("TRADEWIND_SCREENSHOTS", "")  # a folder: shoot() saves PNGs there
 COMMISSION = Decimal("0.08")  # the demo's default commission (800 bps)
 
 
@@ -98,3 +100,16 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def shoot(page: Page, name: str) -> None:
+    """Full-page screenshots at 390 px and 1366 px into $TRADEWIND_SCREENSHOTS, when set, for
+    a person to look at; the page keeps the viewport it had."""
+    if not SCREENSHOTS:
+        return
+    size = page.viewport_size
+    for width in (390, 1366):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}-{width}.png"), full_page=True)
+    if size is not None:
+        page.set_viewport_size(size)

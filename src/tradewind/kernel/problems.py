@@ -62,6 +62,7 @@ class ProblemCode(StrEnum):
     OFFER_EXISTS = "offer_exists"
     FX_RATE_MISSING = "fx_rate_missing"
     CHECKOUT_NOT_PAYABLE = "checkout_not_payable"
+    CHECKOUT_NOT_CANCELLABLE = "checkout_not_cancellable"
     NOTHING_TO_REFUND = "nothing_to_refund"
     DISPUTE_EXISTS = "dispute_exists"
     DISPUTE_RESOLVED = "dispute_resolved"
@@ -203,6 +204,7 @@ _CODES_BY_STATUS: Final[Mapping[int, tuple[ProblemCode, ...]]] = {
         P.OFFER_EXISTS,
         P.FX_RATE_MISSING,
         P.CHECKOUT_NOT_PAYABLE,
+        P.CHECKOUT_NOT_CANCELLABLE,
         P.NOTHING_TO_REFUND,
         P.DISPUTE_EXISTS,
         P.DISPUTE_RESOLVED,

@@ -16,11 +16,12 @@ from typing import Any
 from sqlalchemy import select
 
 from tradewind.catalog.service import seller_terms
-from tradewind.db.tables.ordering import checkouts, orders
+from tradewind.db.tables.ordering import checkouts, order_lines, orders
 from tradewind.db.uow import UnitOfWork
-from tradewind.identity.domain import Principal, ensure_visible
+from tradewind.identity.domain import Principal, Role, ensure_visible, require_role
 from tradewind.kernel.errors import Conflict, DomainError
 from tradewind.kernel.problems import ProblemCode
+from tradewind.ordering import cart
 from tradewind.ordering.checkout_plan import (
     PAYMENT_TIMEOUT_KIND,
     CheckoutRequest,
@@ -29,8 +30,9 @@ from tradewind.ordering.checkout_plan import (
     plan_checkout,
 )
 from tradewind.ordering.checkout_write import CheckoutJob, Replayed, apply_checkouts
-from tradewind.ordering.domain import OrderEvent, OrderStatus
-from tradewind.ordering.orders import apply_event
+from tradewind.ordering.domain import MAX_LINE_QUANTITY, OrderEvent, OrderStatus
+from tradewind.ordering.import_taxes import due_on_delivery_minor
+from tradewind.ordering.orders import apply_event, transition
 from tradewind.timers.service import cancel as cancel_timer
 from tradewind.timers.service import schedule
 
@@ -38,6 +40,7 @@ __all__ = [
     "PAYMENT_TIMEOUT_KIND",
     "SHIP_BY_KIND",
     "CheckoutRequest",
+    "cancel_checkout",
     "expire_unpaid",
     "get_checkout",
     "mark_paid",
@@ -65,43 +68,122 @@ def get_checkout(uow: UnitOfWork, principal: Principal, checkout_id: str) -> dic
     ensure_visible(principal, [row.buyer_id] if row else [], "checkout")
     assert row is not None
     result = dict(row._mapping)
-    result["orders"] = [
-        order_summary(dict(o._mapping))
+    rows = [
+        dict(o._mapping)
         for o in uow.conn.execute(
             select(orders).where(orders.c.checkout_id == checkout_id).order_by(orders.c.id)
         )
     ]
+    result["orders"] = [order_summary(o) for o in rows]
+    result["due_on_delivery_minor"] = due_on_delivery_minor(rows)
     return result
 
 
 def expire_unpaid(uow: UnitOfWork, checkout_id: str) -> int:
-    """Timer handler body: cancel the checkout's unpaid orders; their stock returns once."""
-    cancelled = 0
+    """Timer handler body: cancel the checkout's unpaid orders; their stock returns once.
+
+    The checkout row is claimed first, as paying and cancelling claim it, so the three take
+    their locks in one order (checkout, then its orders) and exactly one of them wins."""
+    if not _claim_unpaid(uow, checkout_id, "expired"):
+        return 0  # paid or cancelled meanwhile
+    return len(
+        _cancel_unpaid_orders(
+            uow, checkout_id, OrderEvent.PAYMENT_TIMEOUT, None, "payment did not arrive in time"
+        )
+    )
+
+
+def cancel_checkout(uow: UnitOfWork, principal: Principal, checkout_id: str) -> dict[str, Any]:
+    """The buyer gives up a checkout awaiting payment: its orders are cancelled, their stock
+    goes back at once, and their lines go back into the cart (flash-sale claims go back to
+    their sale instead, and a line whose offer left the market is dropped).
+
+    Idempotent: cancelling a cancelled checkout answers it again and changes nothing. One
+    conditional UPDATE of the checkout decides between this, the payment and the timeout;
+    a payment captured after it is refunded by the payments context, as a late one is."""
+    require_role(principal, Role.BUYER)
+    status = uow.conn.scalar(
+        select(checkouts.c.status).where(
+            checkouts.c.id == checkout_id, checkouts.c.buyer_id == principal.account_id
+        )
+    )
+    ensure_visible(principal, [principal.account_id] if status else [], "checkout")
+    if not _claim_unpaid(uow, checkout_id, "cancelled"):
+        status = uow.conn.scalar(select(checkouts.c.status).where(checkouts.c.id == checkout_id))
+        if status != "cancelled":
+            raise Conflict(
+                f"this checkout is {status} and can no longer be cancelled",
+                code=ProblemCode.CHECKOUT_NOT_CANCELLABLE,
+            )
+        return get_checkout(uow, principal, checkout_id)
+    back = _cancel_unpaid_orders(
+        uow, checkout_id, OrderEvent.BUYER_CANCEL, principal.account_id, "cancelled by the buyer"
+    )
+    _back_to_cart(uow, principal, back)
+    return get_checkout(uow, principal, checkout_id)
+
+
+def _claim_unpaid(uow: UnitOfWork, checkout_id: str, status: str) -> bool:
+    """Move a checkout awaiting payment to ``status``; False if it was no longer awaiting."""
+    claimed = uow.conn.execute(
+        checkouts.update()
+        .where(checkouts.c.id == checkout_id, checkouts.c.status == "awaiting_payment")
+        .values(status=status)
+    ).rowcount
+    return bool(claimed == 1)
+
+
+def _cancel_unpaid_orders(
+    uow: UnitOfWork, checkout_id: str, event: OrderEvent, actor_id: str | None, note: str
+) -> list[str]:
+    """Cancel the checkout's orders still awaiting payment (timer cancelled too); returns the
+    ids of those whose units went back to their offers."""
+    to_offers = []
     for order_id in (
         uow.conn.execute(
-            select(orders.c.id).where(
+            select(orders.c.id)
+            .where(
                 orders.c.checkout_id == checkout_id,
                 orders.c.status == OrderStatus.AWAITING_PAYMENT.value,
             )
+            .order_by(orders.c.id)
         )
         .scalars()
         .all()
     ):
-        apply_event(
+        moved = transition(
             uow,
             order_id,
-            OrderEvent.PAYMENT_TIMEOUT,
-            actor_id=None,
-            note="payment did not arrive in time",
+            event,
+            actor_id=actor_id,
+            note=note,
             expected=OrderStatus.AWAITING_PAYMENT,
         )
-        cancelled += 1
-    uow.conn.execute(
-        checkouts.update()
-        .where(checkouts.c.id == checkout_id, checkouts.c.status == "awaiting_payment")
-        .values(status="expired")
-    )
-    return cancelled
+        if moved.units_to_offers:
+            to_offers.append(order_id)
+    cancel_timer(uow, payment_timeout_key(checkout_id))
+    return to_offers
+
+
+def _back_to_cart(uow: UnitOfWork, principal: Principal, order_ids: list[str]) -> None:
+    """Add the orders' lines to the buyer's cart (on top of what is there, within limits)."""
+    if not order_ids:
+        return
+    wanted: dict[str, int] = {}
+    for offer_id, quantity in uow.conn.execute(
+        select(order_lines.c.offer_id, order_lines.c.quantity)
+        .where(order_lines.c.order_id.in_(order_ids))
+        .order_by(order_lines.c.id)
+    ):
+        wanted[offer_id] = wanted.get(offer_id, 0) + quantity
+    have = dict(cart.cart_requests(uow, principal))
+    for offer_id, quantity in wanted.items():
+        try:
+            cart.set_line(
+                uow, principal, offer_id, min(MAX_LINE_QUANTITY, have.get(offer_id, 0) + quantity)
+            )
+        except DomainError:  # refused before writing: off sale, or the cart is full
+            continue
 
 
 def mark_paid(uow: UnitOfWork, checkout_id: str, payment_ref: str) -> bool:

@@ -31,6 +31,7 @@ from tradewind.ordering.domain import (
     OrderStatus,
     validate_lines,
 )
+from tradewind.ordering.import_taxes import due_on_delivery_minor, order_import_taxes
 from tradewind.ordering.parcels import price_parcel
 from tradewind.ordering.pricing import fx_snapshot, unit_price_for_buyer
 from tradewind.timers.service import TimerSpec
@@ -82,7 +83,10 @@ def payment_timeout_key(checkout_id: str) -> str:
 
 
 def order_summary(order: dict[str, Any]) -> dict[str, Any]:
-    return {k: order[k] for k in SUMMARY_KEYS}
+    """The order as a checkout shows it, with when its import taxes are paid."""
+    return {k: order[k] for k in SUMMARY_KEYS} | {
+        "import_taxes": order_import_taxes(order).as_dict()
+    }
 
 
 def plan_checkout(
@@ -143,6 +147,7 @@ def plan_checkout(
             "status": "awaiting_payment",
             "currency": currency,
             "total_minor": total_minor,
+            "due_on_delivery_minor": due_on_delivery_minor(order_values),
             "payment_due_at": due,
             "created_at": now,
             "orders": [order_summary(o) for o in order_values],

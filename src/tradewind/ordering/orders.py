@@ -25,6 +25,7 @@ from tradewind.ordering.domain import (
     OrderStatus,
     next_status,
 )
+from tradewind.ordering.import_taxes import order_import_taxes
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ def get_order(uow: UnitOfWork, principal: Principal, order_id: str) -> dict[str,
     order["ship_to"] = uow.conn.scalar(
         select(checkouts.c.ship_to).where(checkouts.c.id == order["checkout_id"])
     )
+    order["import_taxes"] = order_import_taxes(order).as_dict()
     return order
 
 
@@ -131,7 +133,8 @@ def list_orders(
         query = query.where(orders.c.status == status)
     if after:
         query = query.where(orders.c.id > after)
-    return [dict(r._mapping) for r in uow.conn.execute(query)]
+    found = [dict(r._mapping) for r in uow.conn.execute(query)]
+    return [o | {"import_taxes": order_import_taxes(o).as_dict()} for o in found]
 
 
 def order_history(uow: UnitOfWork, principal: Principal, order_id: str) -> list[dict[str, Any]]:
@@ -144,6 +147,12 @@ def order_history(uow: UnitOfWork, principal: Principal, order_id: str) -> list[
             .order_by(order_events.c.id)
         )
     ]
+
+
+@dataclass(frozen=True)
+class Transition:
+    status: OrderStatus  # the state the order is in now
+    units_to_offers: bool  # its units went back to their offers (not to a flash sale's pool)
 
 
 def apply_event(
@@ -161,6 +170,19 @@ def apply_event(
     Side effects owned by the state machine run here, inside the same transaction: entering a
     stock-returning state gives the reserved units back.
     """
+    return transition(uow, order_id, event, actor_id=actor_id, note=note, expected=expected).status
+
+
+def transition(
+    uow: UnitOfWork,
+    order_id: str,
+    event: OrderEvent,
+    *,
+    actor_id: str | None,
+    note: str = "",
+    expected: OrderStatus | None = None,
+) -> Transition:
+    """:func:`apply_event`, also telling where the order's units went."""
     current = OrderStatus(_load(uow, order_id)["status"])
     if expected is not None and current is not expected:
         raise IllegalTransition(f"order is {current.value}, not {expected.value}")
@@ -187,14 +209,15 @@ def apply_event(
             at=now,
         )
     )
-    if target in STOCK_RETURNING:  # never shipped: the units go back on sale, exactly once
-        _return_stock(uow, order_id)
-    return target
+    # Never shipped: the units go back on sale, exactly once.
+    to_offers = target in STOCK_RETURNING and _return_stock(uow, order_id)
+    return Transition(target, to_offers)
 
 
-def _return_stock(uow: UnitOfWork, order_id: str) -> None:
+def _return_stock(uow: UnitOfWork, order_id: str) -> bool:
+    """Give the order's units back; False when a subscriber took them (a flash sale's)."""
     if uow.publish(StockReturning(order_id)):  # a flash-sale claim's units (issue 8)
-        return
+        return False
     quantities: dict[str, int] = {}
     for line in uow.conn.execute(
         select(order_lines.c.offer_id, order_lines.c.quantity).where(
@@ -203,3 +226,4 @@ def _return_stock(uow: UnitOfWork, order_id: str) -> None:
     ):
         quantities[line.offer_id] = quantities.get(line.offer_id, 0) + line.quantity
     give_back(uow, quantities)
+    return True

@@ -196,7 +196,20 @@ def checkout_status(
 ) -> Response:
     """The status fragment htmx polls while the processor's webhook is on its way."""
     buyer = need(principal)
-    return render(request, "_checkout_status.html", _checkout_view(container, buyer, checkout_id))
+    return render(request, "_checkout_live.html", _checkout_view(container, buyer, checkout_id))
+
+
+@router.post("/checkouts/{checkout_id}/cancel")
+@page
+def cancel(
+    checkout_id: str, request: Request, principal: OptionalPrincipalDep, container: ContainerDep
+) -> Response:
+    """Give the checkout up before paying: stock back at once, the lines back in the cart."""
+    buyer = need(principal, Role.BUYER)
+    with container.uow() as uow:
+        checkouts.cancel_checkout(uow, buyer, checkout_id)
+        uow.commit()
+    return see_other("/cart", "checkout_cancelled")
 
 
 @router.post("/checkouts/{checkout_id}/pay")

@@ -45,6 +45,9 @@ NOTICES = {
     "suspend": N_("The shop was suspended."),
     "reinstate": N_("The shop was reinstated."),
     "cart": N_("Your cart was updated."),
+    "checkout_cancelled": N_(
+        "The checkout was cancelled: nothing was charged, and the items are back in your cart."
+    ),
     "shipped": N_("The order was marked as shipped."),
     "confirmed": N_("Thank you: receipt confirmed and the seller is paid."),
     "dispute": N_("Your dispute was opened. The seller has been asked to respond."),

@@ -17,7 +17,8 @@ from tradewind.logistics.shipping import SERVICES, estimate_delivery_window
 from tradewind.money.amount import Money
 from tradewind.money.fx import FxQuote
 from tradewind.money.service import quotes_for
-from tradewind.ordering.parcels import price_parcel
+from tradewind.ordering.import_taxes import import_taxes
+from tradewind.ordering.parcels import ParcelPrice, price_parcel
 from tradewind.ordering.pricing import unit_price_for_buyer
 from tradewind.web.pages import queries
 
@@ -120,14 +121,7 @@ def _shipping_options(
         except DomainError as exc:
             option["unavailable"] = exc.detail
         else:
-            landed = parcel.landed_cost or {}
-            option |= {
-                "shipping_minor": parcel.shipping_minor,
-                "taxes_minor": parcel.duty_minor + parcel.vat_minor,
-                "on_delivery_minor": 0
-                if landed.get("collect_at_checkout", True)
-                else landed.get("taxes_minor", 0),
-            }
+            option |= _priced(parcel)
         options.append(option)
     return options
 
@@ -239,6 +233,16 @@ def _group_option(
     except DomainError as exc:
         option["unavailable"] = exc.detail
     else:
-        option["shipping_minor"] = parcel.shipping_minor
-        option["taxes_minor"] = parcel.duty_minor + parcel.vat_minor
+        option |= _priced(parcel)
     return option
+
+
+def _priced(parcel: ParcelPrice) -> dict[str, Any]:
+    """A shipping option's figures, read as checkout will store them (see import_taxes)."""
+    taxes = import_taxes(parcel.landed_cost, parcel.duty_minor + parcel.vat_minor)
+    return {
+        "shipping_minor": parcel.shipping_minor,
+        "taxes": taxes.as_dict(),
+        "taxes_minor": taxes.collected_now_minor,
+        "on_delivery_minor": taxes.due_on_delivery_minor,
+    }

@@ -21,6 +21,7 @@ from tradewind.kernel.errors import Conflict, InvalidInput, NotFound
 from tradewind.logistics.shipping import SERVICES
 from tradewind.ordering import orders, ratings
 from tradewind.ordering.domain import OrderStatus
+from tradewind.payments import service as payments
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
 from tradewind.web.pages import queries
 from tradewind.web.pages.common import PAGE_SIZE, Redirect, need, page, render, see_other
@@ -98,6 +99,7 @@ def _render_order(
             terms = None
         dispute_id = disputes.dispute_for_order(uow, order_id)
         rated = ratings.stars_for_order(uow, order_id)
+        refunded_minor = payments.refunds_of_order(uow, order_id).total_minor
         seller_name = queries.seller_names(uow, [order["seller_id"]]).get(order["seller_id"], "")
     service = SERVICES.get(order["shipping_service"])
     return render(
@@ -112,6 +114,7 @@ def _render_order(
             "terms": terms,
             "dispute_id": dispute_id,
             "rated": rated,
+            "refunded_minor": refunded_minor,
             "seller_name": seller_name,
             "service_name": service.name if service else order["shipping_service"],
             "declaration": shipment["declaration"] if shipment else _declaration(order),

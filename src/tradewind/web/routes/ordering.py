@@ -107,6 +107,20 @@ class CheckoutIn(StrictInput):
     )
 
 
+class ImportTaxesOut(BaseModel):
+    """When this order's duty and VAT are paid, from the same quote every page shows."""
+
+    collected_now_minor: int = Field(description="duty + VAT in total_minor (DDP, IOSS)")
+    due_on_delivery_minor: int = Field(
+        description="estimate paid to the carrier on delivery (DAP); not in total_minor"
+    )
+    paid: str = Field(description="at_checkout, on_delivery, none, no_customs or not_quoted")
+    duty_terms: str | None
+    regime: str | None = Field(description="low-value regime that collects at checkout (IOSS)")
+    rule_id: str | None
+    reasons: list[str] = Field(description="the basis of each tax figure, in words")
+
+
 class OrderSummary(BaseModel):
     id: str
     seller_id: str
@@ -121,6 +135,7 @@ class OrderSummary(BaseModel):
     seller_items_minor: int
     seller_shipping_minor: int
     shipping_service: str
+    import_taxes: ImportTaxesOut
     landed_cost: dict[str, Any] | None = Field(
         default=None,
         description="Duty/VAT quote with the rule behind each figure; "
@@ -132,7 +147,8 @@ class CheckoutOut(BaseModel):
     id: str
     status: str
     currency: str
-    total_minor: int
+    total_minor: int = Field(description="to pay now: items, postage and taxes collected")
+    due_on_delivery_minor: int = Field(description="import taxes the buyer pays on delivery")
     payment_due_at: datetime
     created_at: datetime
     orders: list[OrderSummary]
@@ -212,6 +228,19 @@ def _ship_to(uow: Any, principal: Any, body: CheckoutIn) -> dict[str, str]:
 def get_checkout(checkout_id: str, principal: PrincipalDep, container: ContainerDep) -> CheckoutOut:
     with container.uow(read_only=True) as uow:
         return CheckoutOut.model_validate(checkouts.get_checkout(uow, principal, checkout_id))
+
+
+@router.post("/checkouts/{checkout_id}/cancel", response_model=CheckoutOut)
+def cancel_checkout(
+    checkout_id: str, principal: PrincipalDep, container: ContainerDep
+) -> CheckoutOut:
+    """The buyer gives up a checkout awaiting payment: its orders are cancelled, the stock goes
+    back at once and the lines go back into the cart. Idempotent: a second cancel answers the
+    cancelled checkout again; a paid or expired one is 409 `checkout_not_cancellable`."""
+    with container.uow() as uow:
+        found = checkouts.cancel_checkout(uow, principal, checkout_id)
+        uow.commit()
+    return CheckoutOut.model_validate(found)
 
 
 class OrderLineOut(BaseModel):
