@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 
 from tests.support.postgres import PostgresServer
@@ -22,6 +23,12 @@ from tradewind.kernel.clock import ManualClock
 from tradewind.web.app import create_app
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+# Property tests judge behaviour, never speed: on a loaded two-core machine one example can take
+# longer than Hypothesis's default 200 ms deadline, and a deadline failure there says nothing
+# about the code (speed is shown by the benchmarks). Examples and shrinking stay the default.
+hypothesis_settings.register_profile("tradewind", deadline=None)
+hypothesis_settings.load_profile("tradewind")
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
