@@ -42,6 +42,9 @@ def test_no_acknowledged_write_is_lost_doubled_or_oversold_through_the_faults() 
     # Cut off from the database, the node says so on every probe; HAProxy routes around it.
     assert result["cut_node_503"] == result["cut_probes"]
     assert result["cut_node_recovered_s"] is not None
+    # Credentials and throttles are the database's, not a node's.
+    assert result["revoked_on_one_node_refused_on_another"] is True
+    assert result["login_failures_counted_across_nodes"] is True
     # Every expiry fired once, with one of the two workers SIGKILLed mid-way.
     assert result["timers_due_at_jump"] > 0
     assert result["timers_left_pending"] == 0

@@ -200,6 +200,7 @@ def bench_cluster(plan: Plan | None = None) -> dict[str, Any]:
             result = _rates(acks, faults, health["per_s"])
             result.update(audit.stored(container, seeded, plan, acks))
             result.update(audit.cut_node(cluster, plan.cut_s))
+            result.update(audit.cross_node(cluster, container, seeded))
             result.update(audit.timers_fire_once(cluster, container, seeded, plan))
             result["fault_errors"] = faults.errors
         finally:

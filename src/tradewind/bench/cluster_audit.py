@@ -214,3 +214,39 @@ def _pending_due_after(container: Container, jump: timedelta) -> int:
             )
             or 0
         )
+
+
+def cross_node(cluster: Cluster, container: Container, seeded: Seeded) -> dict[str, Any]:
+    """A token revoked on one node is refused at once by another whose cache held it; wrong
+    passwords from one address, sent to two nodes, count against one per-address limit."""
+    import httpx
+
+    first, last = cluster.node_url(0), cluster.node_url(len(cluster.node_ports) - 1)
+    token = seeded.checkout_headers[-1]
+    with httpx.Client(timeout=30) as http:
+        cached = http.get(f"{last}/api/v1/cart", headers=token).status_code  # fills its cache
+        logout = http.post(f"{first}/api/v1/logout", headers=token).status_code
+        after = http.get(f"{last}/api/v1/cart", headers=token).status_code
+        # One wrong password each for distinct accounts, alternating nodes: only the
+        # per-address count (in the database) can refuse the last one.
+        limit = container.settings.login_client_max_failures
+        with container.uow(read_only=True) as uow:
+            emails = list(
+                uow.conn.scalars(
+                    select(accounts.c.email)
+                    .where(accounts.c.email.like("clusterfl%"))
+                    .order_by(accounts.c.email)
+                    .limit(limit + 1)
+                )
+            )
+        statuses = [
+            http.post(
+                f"{(first, last)[n % 2]}/api/v1/tokens",
+                json={"email": email, "password": "wrong-password"},
+            ).status_code
+            for n, email in enumerate(emails)
+        ]
+    return {
+        "revoked_on_one_node_refused_on_another": (cached, logout, after) == (200, 204, 401),
+        "login_failures_counted_across_nodes": statuses[-1] == 429 and set(statuses[:-1]) == {401},
+    }
