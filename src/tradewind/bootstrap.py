@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from tradewind.config import Settings
 from tradewind.db.engine import make_engine
 from tradewind.db.replica import ReadRouter
-from tradewind.db.uow import Subscribers, UnitOfWork, UnitOfWorkFactory
+from tradewind.db.uow import Subscriber, Subscribers, UnitOfWork, UnitOfWorkFactory
 from tradewind.escrow.domain import EscrowPolicy
 from tradewind.flash.runtime import FlashRuntime
 from tradewind.fulfilment.service import CarrierSetup
@@ -71,7 +71,7 @@ def build(
         settings=settings,
         engine=engine,
         clock=clock,
-        uow=UnitOfWorkFactory(engine, clock, subscribers=subscribers()),
+        uow=UnitOfWorkFactory(engine, clock, subscribers=subscribers(settings.risk_mode)),
         secret_key=secret_key,
         policy=escrow_policy(settings),
         payments=SandboxProvider(webhook_url=base_url.rstrip("/") + WEBHOOK_PATH),
@@ -83,6 +83,11 @@ def build(
         postal_secret=hashlib.sha256(f"postal:{secret_key}".encode()).hexdigest(),
         webhook_sender=webhook_sender or http_webhook_sender,
     )
+    from tradewind.risk.service import CaseDecided
+
+    subscribed = dict(container.uow.subscribers)
+    subscribed[CaseDecided] = (_on_case_decided(container),)
+    container.uow.subscribers = subscribed
     container.flash = FlashRuntime(container.uow)
     replica = (
         make_engine(settings.replica_url, pool_size=settings.db_pool_size)
@@ -114,12 +119,43 @@ def http_webhook_sender(url: str, body: bytes, headers: dict[str, str]) -> int:
     return httpx.post(url, content=body, headers=headers, timeout=10).status_code
 
 
-def subscribers() -> Subscribers:
+def subscribers(risk_mode: str = "enforce") -> Subscribers:
     """Who hears what, in the publisher's transaction (docs/design/contexts.md)."""
     from tradewind.flash import waitlist as flash_waitlist
     from tradewind.ordering.orders import StockReturning
+    from tradewind.risk import service as risk
+    from tradewind.risk.domain import RiskEvent, RiskEvents
 
-    return {StockReturning: (flash_waitlist.on_stock_returning,)}
+    wired: dict[type[Any], tuple[Subscriber, ...]] = {
+        StockReturning: (flash_waitlist.on_stock_returning,)
+    }
+    if risk_mode != "off":
+
+        def on_risk_event(uow: UnitOfWork, event: RiskEvent) -> bool:
+            return risk.on_event(uow, event, mode=risk_mode)
+
+        def on_risk_events(uow: UnitOfWork, batch: RiskEvents) -> bool:
+            risk.record_many(uow, batch.events)
+            return False
+
+        wired[RiskEvent] = (on_risk_event,)
+        wired[RiskEvents] = (on_risk_events,)
+    return wired
+
+
+def _on_case_decided(container: Container) -> Subscriber:
+    """An allowed case releases the captures it held (payments sits above risk, so risk
+    tells it by event)."""
+    from tradewind.payments import service as payments
+
+    def on_case_decided(uow: UnitOfWork, decided: Any) -> bool:
+        if decided.decision != "allowed":
+            return False
+        for checkout_id in decided.checkouts:
+            payments.capture_after_review(uow, container.payments, checkout_id)
+        return True
+
+    return on_case_decided
 
 
 def _timer_handlers(container: Container) -> dict[str, TimerHandler]:

@@ -143,6 +143,10 @@ class Settings(BaseSettings):
         default=24, ge=1, le=24 * 30, description="How often parcels are polled at the carrier"
     )
     payout_minimum: str = Field(default="10", description="Smallest payout, in major units")
+    risk_mode: Literal["off", "shadow", "enforce"] = Field(
+        default="enforce",
+        description="Risk scoring: off (no events kept), shadow (cases, no holds), enforce",
+    )
     cookie_secure: bool = Field(
         default=False,
         description="Mark cookies Secure; implied when TRADEWIND_PUBLIC_BASE_URL is https",

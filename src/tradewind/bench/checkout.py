@@ -79,41 +79,83 @@ def _stock_audit(
     return oversold, conserved
 
 
+def _phase(
+    url: str,
+    *,
+    workers: int,
+    duration_s: float,
+    concurrency: int,
+    requests: list[dict[str, Any]],
+    risk_mode: str,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One server process (risk scoring ``risk_mode``): /healthz, then checkouts."""
+    env = {"TRADEWIND_RISK_MODE": risk_mode}
+    with server_process(url, workers=workers, env=env) as base_url:
+        health = run_load(
+            {
+                "base_url": base_url,
+                "duration_s": duration_s,
+                "concurrency": concurrency,
+                "requests": [{"method": "GET", "path": "/healthz"}],
+            }
+        )
+        load = run_load(
+            {
+                "base_url": base_url,
+                "duration_s": duration_s,
+                "concurrency": concurrency,
+                "requests": requests,
+            }
+        )
+    return health, load
+
+
+def _checkout_requests(
+    headers: list[dict[str, str]], offer_ids: list[str], phase: str
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "method": "POST",
+            "path": "/api/v1/checkouts",
+            "headers": {
+                **h,
+                "Idempotency-Key": f"bench-{phase}-{{i}}",
+                "X-Device-Id": f"dev{n:08d}",
+            },
+            "json": {
+                "ship_to": SHIP_TO,
+                "lines": [{"offer_id": offer_ids[n % len(offer_ids)], "quantity": 1}],
+            },
+        }
+        for n, h in enumerate(headers)
+    ]
+
+
 def bench_checkout(
-    db_url: str | None, *, duration_s: float, concurrency: int, buyers: int, workers: int
+    db_url: str | None,
+    *,
+    duration_s: float,
+    concurrency: int,
+    buyers: int,
+    workers: int,
+    risk_modes: tuple[str, ...] = ("enforce",),
 ) -> dict[str, Any]:
+    """Checkouts/s over /healthz/s per risk mode, phases in one run on one database (the first
+    mode is the headline figure; with two, ``risk_on_vs_off`` is the second's ratio over the
+    first's)."""
     offer_count, stock = 20, 100_000
+    phases: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
     with bench_database(db_url) as (url, container):
         offer_ids = seed_offers(container.uow, offer_count, stock)
         headers = bulk_buyers(container.uow, buyers, prefix=f"bench{secrets.token_hex(3)}")
-        with server_process(url, workers=workers) as base_url:
-            health = run_load(
-                {
-                    "base_url": base_url,
-                    "duration_s": duration_s,
-                    "concurrency": concurrency,
-                    "requests": [{"method": "GET", "path": "/healthz"}],
-                }
-            )
-            requests = [
-                {
-                    "method": "POST",
-                    "path": "/api/v1/checkouts",
-                    "headers": {**h, "Idempotency-Key": "bench-{i}"},
-                    "json": {
-                        "ship_to": SHIP_TO,
-                        "lines": [{"offer_id": offer_ids[n % offer_count], "quantity": 1}],
-                    },
-                }
-                for n, h in enumerate(headers)
-            ]
-            load = run_load(
-                {
-                    "base_url": base_url,
-                    "duration_s": duration_s,
-                    "concurrency": concurrency,
-                    "requests": requests,
-                }
+        for mode in risk_modes:
+            phases[mode] = _phase(
+                url,
+                workers=workers,
+                duration_s=duration_s,
+                concurrency=concurrency,
+                requests=_checkout_requests(headers, offer_ids, mode),
+                risk_mode=mode,
             )
         with container.uow(read_only=True) as uow:
             # This run's orders only: a reused --db may hold earlier runs' orders.
@@ -126,22 +168,37 @@ def bench_checkout(
                 or 0
             )
         oversold, conserved = _stock_audit(container.uow, offer_ids, stock)
-    ok = load["statuses"].get("201", 0)
-    orders_per_s = ok / load["elapsed_s"] if load["elapsed_s"] else 0.0
-    return {
+    result = _figures(phases[risk_modes[0]])
+    result = {
         "database": "postgresql" if url.startswith("postgresql") else "sqlite",
         "server_workers": workers,
         "concurrency": concurrency,
         "duration_s": duration_s,
+        "risk_mode": risk_modes[0],
+        **result,
+        "orders_created": created,
+        "oversold": oversold,
+        "stock_conserved": conserved,
+    }
+    if len(risk_modes) > 1:
+        per_mode = {m: _figures(p) for m, p in phases.items()}
+        result["by_risk_mode"] = per_mode
+        first, second = (per_mode[m]["ratio"] for m in risk_modes[:2])
+        result["risk_on_vs_off"] = round(second / first, 3) if first else 0.0
+    return result
+
+
+def _figures(phase: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
+    health, load = phase
+    ok = load["statuses"].get("201", 0)
+    orders_per_s = ok / load["elapsed_s"] if load["elapsed_s"] else 0.0
+    return {
         "orders_per_s": round(orders_per_s, 1),
         "p50_ms": load["p50_ms"],
         "p99_ms": load["p99_ms"],
         "healthz_per_s": health["per_s"],
         "ratio": round(orders_per_s / health["per_s"], 4) if health["per_s"] else 0.0,
-        "orders_created": created,
         "checkouts_201": ok,
         "non_201": {k: v for k, v in load["statuses"].items() if k != "201"},
         "errors": load["errors"],
-        "oversold": oversold,
-        "stock_conserved": conserved,
     }

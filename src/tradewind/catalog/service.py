@@ -116,6 +116,7 @@ class SellerTerms:
     currency: str
     handling_days: int
     commission_bps: int | None  # None: the category's (or the default) rate applies
+    account_id: str = ""  # the shop owner's account (risk judges sellers by account)
 
 
 def seller_terms(uow: UnitOfWork, seller_ids: Collection[str]) -> dict[str, SellerTerms]:
@@ -129,10 +130,13 @@ def seller_terms(uow: UnitOfWork, seller_ids: Collection[str]) -> dict[str, Sell
             sellers.c.currency,
             sellers.c.handling_days,
             sellers.c.commission_bps,
+            sellers.c.account_id,
         ).where(sellers.c.id.in_(set(seller_ids)))
     )
     return {
-        r.id: SellerTerms(r.id, r.country, r.currency, r.handling_days, r.commission_bps)
+        r.id: SellerTerms(
+            r.id, r.country, r.currency, r.handling_days, r.commission_bps, r.account_id
+        )
         for r in rows
     }
 

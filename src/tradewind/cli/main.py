@@ -8,6 +8,7 @@ import os
 import signal
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -249,17 +250,49 @@ def bench_checkout_command(
     concurrency: Annotated[int, typer.Option(min=1, max=1000, help="Connections")] = 64,
     buyers: Annotated[int, typer.Option(min=1, max=5000, help="Distinct buyers")] = 200,
     workers: Annotated[int, typer.Option(min=1, max=16, help="Server processes")] = 2,
+    risk: Annotated[
+        str,
+        typer.Option(help="Risk modes, one phase each: enforce, off, shadow or off,enforce"),
+    ] = "enforce",
 ) -> None:
-    """Full checkouts over HTTP: orders/s vs the same server's /healthz rate, and oversell."""
+    """Full checkouts over HTTP: orders/s vs the same server's /healthz rate, and oversell.
+    With ``--risk off,enforce`` both phases run in one session and ``risk_on_vs_off`` is the
+    ratio of their ratios."""
     from tradewind.bench.checkout import bench_checkout
 
+    modes = tuple(m.strip() for m in risk.split(",") if m.strip())
+    if not modes or any(m not in ("off", "shadow", "enforce") for m in modes):
+        raise typer.BadParameter("risk modes are off, shadow, enforce (comma-separated)")
     configure_logging("WARNING")
     _print_result(
         bench_checkout(
-            db, duration_s=duration, concurrency=concurrency, buyers=buyers, workers=workers
+            db,
+            duration_s=duration,
+            concurrency=concurrency,
+            buyers=buyers,
+            workers=workers,
+            risk_modes=modes,
         ),
         as_json,
     )
+
+
+@bench_app.command("risk")
+def bench_risk_command(
+    db: Annotated[
+        str | None, typer.Option(help="Database URL (default: a temp SQLite file)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout")] = False,
+    seed: Annotated[int, typer.Option(min=0, max=2**31, help="Simulation seed")] = 18,
+    orders: Annotated[
+        int, typer.Option(min=1_000, max=200_000, help="Honest orders in the month")
+    ] = 20_000,
+) -> None:
+    """A simulated month with labelled fraud: precision and recall per pattern and overall."""
+    from tradewind.bench.risk import bench_risk
+
+    configure_logging("WARNING")
+    _print_result(bench_risk(db, seed=seed, orders=orders), as_json)
 
 
 @bench_app.command("login-storm")
@@ -339,6 +372,35 @@ def bench_cluster_command(
     configure_logging("WARNING")
     plan = Plan(duration_s=duration, concurrency=concurrency, nodes=nodes, workers=workers)
     _print_result(bench_cluster(plan), as_json)
+
+
+risk_app = typer.Typer(help="Risk rules and cases.", no_args_is_help=True)
+app.add_typer(risk_app, name="risk")
+
+
+@risk_app.command("backtest")
+def risk_backtest_command(
+    start: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD, UTC)")],
+    end: Annotated[str, typer.Option("--to", help="Last day, included (YYYY-MM-DD, UTC)")],
+    version: Annotated[
+        int | None, typer.Option("--rules-version", min=1, help="Default: the active one")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout")] = False,
+) -> None:
+    """Replay the stored risk events of those days through a rules version: cases it would
+    raise and, on labelled subjects, precision and recall."""
+    from tradewind.risk import service as risk
+
+    try:
+        first = datetime.fromisoformat(start).replace(tzinfo=UTC)
+        last = datetime.fromisoformat(end).replace(tzinfo=UTC) + timedelta(days=1)
+    except ValueError as exc:
+        raise typer.BadParameter(f"dates are YYYY-MM-DD: {exc}") from exc
+    container = _container()
+    with container.uow(read_only=True) as uow:
+        result = risk.backtest(uow, first, last, version)
+    result.pop("assessments")
+    _print_result(result, as_json)
 
 
 @app.command("create-operator")

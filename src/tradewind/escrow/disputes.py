@@ -25,6 +25,7 @@ from tradewind.kernel.problems import ProblemCode
 from tradewind.ordering.domain import OrderEvent
 from tradewind.ordering.orders import OrderHeader, apply_event, order_header
 from tradewind.payments.ports import PaymentProvider
+from tradewind.risk.domain import EventKind, RiskEvent
 from tradewind.timers.service import cancel, schedule
 
 SELLER_DEADLINE_KIND = "dispute.seller_deadline"
@@ -113,6 +114,19 @@ def _open(
     if not insert_ignoring_conflicts(uow.conn, disputes, values):
         raise Conflict("this order already had a dispute", code=ProblemCode.DISPUTE_EXISTS)
     _say(uow, dispute_id, author, "open", message)
+    if author is not None:
+        claim = reason is DisputeReason.NOT_RECEIVED
+        uow.publish(
+            RiskEvent(
+                EventKind.CLAIM if claim else EventKind.DISPUTE,
+                now,
+                order.buyer_id,
+                order_id=order_id,
+                buyer_id=order.buyer_id,
+                seller_id=order.seller_account_id,
+                reason="item_not_received" if claim else reason.value[:40],
+            )
+        )
     schedule(
         uow,
         kind=SELLER_DEADLINE_KIND,

@@ -25,6 +25,8 @@ from tradewind.money.amount import Money
 from tradewind.money.rounding import round_to_minor
 from tradewind.ordering.domain import OrderStatus
 from tradewind.ordering.orders import seller_goods_minor
+from tradewind.risk.domain import EventKind, RiskEvent
+from tradewind.risk.service import payout_restrictions
 from tradewind.timers.service import schedule
 
 PAYOUT_BATCH_KIND = "payouts.batch"
@@ -34,6 +36,7 @@ HOLDING = (OrderStatus.AWAITING_SHIPMENT, OrderStatus.AWAITING_RECEIPT, OrderSta
 def run_payouts(uow: UnitOfWork, *, minimum_major: str, batch_key: str) -> list[dict[str, Any]]:
     """Pay every seller whose available balance (payable minus receivable) reaches the minimum."""
     made = []
+    terms = seller_terms(uow, list(seller_currencies(uow)))
     for seller_id in seller_currencies(uow):
         payable_name = ledger.seller_payable(seller_id)
         receivable_name = ledger.seller_receivable(seller_id)
@@ -44,8 +47,13 @@ def run_payouts(uow: UnitOfWork, *, minimum_major: str, batch_key: str) -> list[
         owed_to_seller = max(0, -found[payable_name])
         owed_by_seller = max(0, found[receivable_name])
         minimum = round_to_minor(Decimal(minimum_major), currency)
+        account = terms[seller_id].account_id if seller_id in terms else seller_id
+        reserve_bps = _risk_reserve_bps(uow, account, Money(owed_to_seller, currency))
+        if reserve_bps is None:
+            continue  # risk holds this seller's payouts until an operator decides
+        kept = owed_to_seller * reserve_bps // 10_000
         plan = ledger.net_payout(
-            Money(owed_to_seller, currency), Money(owed_by_seller, currency), minimum
+            Money(owed_to_seller - kept, currency), Money(owed_by_seller, currency), minimum
         )
         key = f"payout:{seller_id}:{currency}:{batch_key}"
         tx = ledger.settle_payout(seller_id, plan, key)
@@ -73,6 +81,27 @@ def run_payouts(uow: UnitOfWork, *, minimum_major: str, batch_key: str) -> list[
         insert_ignoring_conflicts(uow.conn, payouts, row)
         made.append(row)
     return made
+
+
+def _risk_reserve_bps(uow: UnitOfWork, account_id: str, owed: Money) -> int | None:
+    """Tell risk a payout is about to be made (it may open a case); None when payouts are
+    held, else the share kept back by a rolling reserve, in basis points."""
+    if owed.amount_minor <= 0:
+        return 0
+    uow.publish(
+        RiskEvent(
+            EventKind.PAYOUT,
+            uow.clock.now(),
+            account_id,
+            seller_id=account_id,
+            amount_minor=owed.amount_minor,
+            currency=owed.currency,
+        )
+    )
+    restriction = payout_restrictions(uow, [account_id]).get(account_id)
+    if restriction is None:
+        return 0
+    return None if restriction.held else restriction.reserve_bps
 
 
 def schedule_daily_batch(uow: UnitOfWork, now: datetime) -> None:

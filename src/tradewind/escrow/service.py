@@ -30,6 +30,8 @@ from tradewind.ordering.domain import OrderEvent, OrderStatus
 from tradewind.ordering.orders import apply_event
 from tradewind.payments.ports import PaymentProvider
 from tradewind.payments.service import refund_to_buyer, refunds_of_order
+from tradewind.risk.domain import EventKind, RiskEvent
+from tradewind.risk.service import take_protection_extension
 from tradewind.timers.service import cancel, reschedule, schedule
 
 AUTO_CONFIRM_KIND = "escrow.auto_confirm"
@@ -145,6 +147,16 @@ def confirm_receipt(
     )
     cancel(uow, auto_confirm_key(order_id))
     release_to_seller(uow, policy, order_id)
+    uow.publish(
+        RiskEvent(
+            EventKind.CONFIRM,
+            uow.clock.now(),
+            principal.account_id,
+            order_id=order_id,
+            buyer_id=order["buyer_id"],
+            seller_id=order["seller_account_id"],
+        )
+    )
     return status
 
 
@@ -159,6 +171,10 @@ def auto_confirm(uow: UnitOfWork, policy: EscrowPolicy, payload: Mapping[str, An
     now = uow.clock.now()
     if terms["auto_confirm_at"] > now:
         return  # extended after this timer was scheduled; the moved timer will fire
+    extra_days = take_protection_extension(uow, order_id)
+    if extra_days:  # a risk case on the seller gives the buyer more time (issue 18)
+        _move_deadline(uow, order_id, now + timedelta(days=extra_days))
+        return
     if not _delivered(uow, order_id) and now < terms["shipped_at"] + timedelta(
         days=policy.max_protection_days
     ):

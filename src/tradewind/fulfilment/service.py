@@ -4,6 +4,7 @@ the customs declaration copied from the order, and the start of buyer protection
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -24,6 +25,7 @@ from tradewind.logistics.s10 import S10Number, parse_s10
 from tradewind.logistics.shipping import SERVICES, ServiceKind
 from tradewind.ordering.domain import OrderEvent
 from tradewind.ordering.orders import apply_event
+from tradewind.risk.domain import EventKind, RiskEvent
 
 SIMULATED_CARRIER = "postal-sim"
 
@@ -133,7 +135,23 @@ def ship_order(
     uow.conn.execute(insert(shipments).values(**values))
     values["auto_confirm_at"] = start_protection(uow, policy, order_id, kind=kind, shipped_at=now)
     start_tracking(uow, values, carrier.webhook_url, carrier.poll_every_h)
+    uow.publish(_shipped_signal(order, values, now))
     return values
+
+
+def _shipped_signal(order: Any, shipment: dict[str, Any], now: datetime) -> RiskEvent:
+    """The shipment as a risk event: whose, which number, from where to where (issue 18)."""
+    return RiskEvent(
+        EventKind.SHIPMENT,
+        now,
+        order.seller_account_id,
+        order_id=order.id,
+        buyer_id=order.buyer_id,
+        seller_id=order.seller_account_id,
+        tracking_number=shipment["tracking_number"],
+        seller_country=shipment["origin_country"],
+        shipping_country=shipment["destination_country"],
+    )
 
 
 def shipment_for_order(uow: UnitOfWork, principal: Principal, order_id: str) -> dict[str, Any]:

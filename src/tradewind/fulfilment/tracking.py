@@ -33,6 +33,7 @@ from tradewind.notifications.service import notify
 from tradewind.ordering.orders import order_header
 from tradewind.payments.ports import PaymentProvider
 from tradewind.payments.signing import verify
+from tradewind.risk.domain import EventKind, RiskEvent
 from tradewind.timers.service import reschedule, schedule
 
 EXPIRY_KIND = "tracking.expiry"
@@ -156,7 +157,41 @@ def ingest(
         reschedule(uow, f"{EXPIRY_KIND}:{shipment['id']}", expires_at)
     if status is not previous:
         _on_change(uow, policy, provider, shipment, timeline, status)
+    _tell_risk(uow, shipment, previous, status, now)
     return fresh
+
+
+def _tell_risk(
+    uow: UnitOfWork,
+    shipment: Mapping[str, Any],
+    previous: TrackingStatus,
+    status: TrackingStatus,
+    now: datetime,
+) -> None:
+    """The first carrier scan and the delivery are risk signals (issue 18)."""
+    kinds = []
+    if previous in (TrackingStatus.PENDING, TrackingStatus.INFO_RECEIVED) and status not in (
+        TrackingStatus.PENDING,
+        TrackingStatus.INFO_RECEIVED,
+    ):
+        kinds.append(EventKind.TRACKING)
+    if status is TrackingStatus.DELIVERED and previous is not TrackingStatus.DELIVERED:
+        kinds.append(EventKind.DELIVERED)
+    order = order_header(uow, str(shipment["order_id"])) if kinds else None
+    for kind in kinds:
+        if order is None:
+            break
+        uow.publish(
+            RiskEvent(
+                kind,
+                now,
+                order.seller_account_id if kind is EventKind.TRACKING else order.buyer_id,
+                order_id=order.order_id,
+                buyer_id=order.buyer_id,
+                seller_id=order.seller_account_id,
+                tracking_number=str(shipment["tracking_number"]),
+            )
+        )
 
 
 def _timeline(uow: UnitOfWork, shipment: Mapping[str, Any]) -> Timeline:

@@ -43,6 +43,7 @@ class ProblemCode(StrEnum):
     OFFER_UNAVAILABLE = "offer_unavailable"
     NOT_SHIPPED = "not_shipped"
     AMENDMENT_NOT_FOUND = "amendment_not_found"
+    UNKNOWN_RULES_VERSION = "unknown_rules_version"
     # 405
     METHOD_NOT_ALLOWED = "method_not_allowed"
     # 406
@@ -85,6 +86,7 @@ class ProblemCode(StrEnum):
     NOT_STARTED = "not_started"
     ENDED = "ended"
     NOT_SOLD_OUT = "not_sold_out"
+    CASE_ALREADY_DECIDED = "case_already_decided"
     CONFLICT = "conflict"
     # 413
     BODY_TOO_LARGE = "body_too_large"
@@ -148,6 +150,10 @@ class ProblemCode(StrEnum):
     UNKNOWN_SCENARIO = "unknown_scenario"
     ZERO_WEIGHTS = "zero_weights"
     INVALID_DATE = "invalid_date"
+    INVALID_DECISION = "invalid_decision"
+    INVALID_RULES = "invalid_rules"
+    INVALID_PERIOD = "invalid_period"
+    REASON_REQUIRED = "reason_required"
     # 429
     LOGIN_THROTTLED = "login_throttled"
     TOO_MANY_REQUESTS = "too_many_requests"
@@ -186,6 +192,7 @@ _CODES_BY_STATUS: Final[Mapping[int, tuple[ProblemCode, ...]]] = {
         P.OFFER_UNAVAILABLE,
         P.NOT_SHIPPED,
         P.AMENDMENT_NOT_FOUND,
+        P.UNKNOWN_RULES_VERSION,
     ),
     405: (P.METHOD_NOT_ALLOWED,),
     406: (P.NOT_ACCEPTABLE,),
@@ -227,6 +234,7 @@ _CODES_BY_STATUS: Final[Mapping[int, tuple[ProblemCode, ...]]] = {
         P.NOT_STARTED,
         P.ENDED,
         P.NOT_SOLD_OUT,
+        P.CASE_ALREADY_DECIDED,
         P.CONFLICT,
     ),
     413: (P.BODY_TOO_LARGE,),
@@ -289,6 +297,10 @@ _CODES_BY_STATUS: Final[Mapping[int, tuple[ProblemCode, ...]]] = {
         P.UNKNOWN_SCENARIO,
         P.ZERO_WEIGHTS,
         P.INVALID_DATE,
+        P.INVALID_DECISION,
+        P.INVALID_RULES,
+        P.INVALID_PERIOD,
+        P.REASON_REQUIRED,
     ),
     429: (
         P.LOGIN_THROTTLED,

@@ -28,6 +28,7 @@ from tradewind.inventory.batch import lock_offers, write_takes
 from tradewind.kernel.errors import DomainError
 from tradewind.ordering import cart
 from tradewind.ordering.checkout_plan import CheckoutPlan
+from tradewind.risk.domain import RiskEvent, RiskEvents
 from tradewind.timers.service import schedule_many
 
 
@@ -36,6 +37,7 @@ class CheckoutJob:
     plan: CheckoutPlan
     claim: idem.Claim | None = None  # the request's Idempotency-Key, if it sent one
     answer: idem.StoredResult | None = None  # stored under the key when the checkout commits
+    risk_events: tuple[RiskEvent, ...] = ()  # appended to the risk log when it commits
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,9 @@ def apply_checkouts(uow: UnitOfWork, jobs: Sequence[CheckoutJob]) -> list[Settle
             idem.release(uow, job.claim.principal_id, job.claim.key)
     write_takes(uow, stock.taken)
     _insert_plans(uow, [jobs[i].plan for i in placed])
+    signals = tuple(e for i in placed for e in jobs[i].risk_events)
+    if signals:
+        uow.publish(RiskEvents(signals))
     idem.complete_many(
         uow,
         [

@@ -38,6 +38,9 @@ from tradewind.payments.mismatches import (
     refund_surplus,
 )
 from tradewind.payments.ports import PaymentProvider
+from tradewind.risk.domain import EventKind, RiskEvent
+
+IN_REVIEW = "in_review"  # authorized; risk holds the capture until an operator decides
 
 log = logging.getLogger(__name__)
 
@@ -172,10 +175,38 @@ def _on_authorized(
         # Not what was asked: capture nothing. The checkout's payment timeout ends it.
         log.warning("authorization does not match the payment", extra={"event": event.event_id})
         return
+    screened = RiskEvent(
+        EventKind.PAYMENT,
+        uow.clock.now(),
+        payment["buyer_id"],
+        checkout_id=payment["checkout_id"],
+        amount_minor=payment["amount_minor"],
+        currency=payment["currency"],
+    )
+    if uow.publish(screened):  # risk holds it for review before capture (issue 18)
+        _set_status(uow, payment["id"], IN_REVIEW, expected=("pending",))
+        return
     provider.capture(
         uow, payment["provider_payment_id"], payment["amount_minor"], f"capture:{payment['id']}"
     )
     _set_status(uow, payment["id"], "capture_requested", expected=("pending",))
+
+
+def capture_after_review(uow: UnitOfWork, provider: PaymentProvider, checkout_id: str) -> bool:
+    """A payment risk held for review was allowed: capture it now (once)."""
+    payment = uow.conn.execute(
+        select(payments).where(
+            payments.c.checkout_id == checkout_id, payments.c.status == IN_REVIEW
+        )
+    ).first()
+    if payment is None:
+        return False
+    if not _set_status(uow, payment.id, "capture_requested", expected=(IN_REVIEW,)):
+        return False
+    provider.capture(
+        uow, payment.provider_payment_id, payment.amount_minor, f"capture:{payment.id}"
+    )
+    return True
 
 
 def _on_captured(

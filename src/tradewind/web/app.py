@@ -29,6 +29,7 @@ from tradewind.web.routes import (
     ops,
     ordering,
     payments,
+    risk,
     sandbox_psp,
     search,
     tracking,
@@ -80,6 +81,7 @@ def create_app(container: Container, *, access_log: bool = True) -> FastAPI:
         fx.router,
         customs.router,
         ops.router,
+        risk.router,
         pages.router,
     )
     for router in routers:

@@ -5,6 +5,7 @@ contracts in pyproject.toml); other contexts call the owner's service functions.
 """
 
 from tradewind.db.tables import (
+    audit,
     catalog,
     customs,
     escrow,
@@ -17,12 +18,14 @@ from tradewind.db.tables import (
     notifications,
     ordering,
     payments,
+    risk,
     search,
     timers,
 )
 from tradewind.db.tables.base import metadata
 
 __all__ = [
+    "audit",
     "catalog",
     "customs",
     "escrow",
@@ -36,6 +39,7 @@ __all__ = [
     "notifications",
     "ordering",
     "payments",
+    "risk",
     "search",
     "timers",
 ]

@@ -12,6 +12,7 @@ from tradewind.web.pages import (
     catalog,
     disputes,
     operator,
+    operator_risk,
     orders,
     preferences,
     seller,
@@ -19,7 +20,17 @@ from tradewind.web.pages import (
 from tradewind.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False)
-for _module in (account, catalog, cart, orders, disputes, seller, operator, preferences):
+for _module in (
+    account,
+    catalog,
+    cart,
+    orders,
+    disputes,
+    seller,
+    operator,
+    operator_risk,
+    preferences,
+):
     router.include_router(_module.router)
 
 __all__ = ["render", "router", "templates"]

@@ -55,6 +55,7 @@ NOTICES = {
     "escalated": N_("The dispute was sent to an operator."),
     "resolved": N_("The dispute was resolved."),
     "fx": N_("The FX rate was added."),
+    "decided": N_("The case was decided and written to the audit log."),
     "amended": N_("The amendment was scheduled."),
     "withdrawn": N_("The amendment was withdrawn; it will not take effect."),
     "offer": N_("The listing was updated."),

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from tradewind.identity import service as identity
+from tradewind.risk.domain import EventKind
 from tradewind.web.deps import ContainerDep, PrincipalDep
+from tradewind.web.risk_signals import account_event, address_key
 from tradewind.web.schemas import PROBLEM_RESPONSES, StrictInput
 
 router = APIRouter(prefix="/api/v1/addresses", tags=["identity"], responses=PROBLEM_RESPONSES)
@@ -46,9 +49,15 @@ def _out(row: dict[str, Any]) -> AddressOut:
 
 
 @router.post("", response_model=AddressOut, status_code=201)
-def add_address(body: AddressIn, principal: PrincipalDep, container: ContainerDep) -> AddressOut:
+def add_address(
+    body: AddressIn, request: Request, principal: PrincipalDep, container: ContainerDep
+) -> AddressOut:
     with container.uow() as uow:
         row = identity.add_address(uow, principal, identity.AddressInput(**body.model_dump()))
+        signal = account_event(
+            EventKind.ADDRESS_ADDED, request, container, principal.account_id, uow.clock.now()
+        )
+        uow.publish(replace(signal, address=address_key(row)))
         uow.commit()
     return _out(row)
 

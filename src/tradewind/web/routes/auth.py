@@ -12,6 +12,7 @@ from tradewind.identity import service as identity
 from tradewind.identity.domain import Principal, Role
 from tradewind.kernel.errors import Unauthenticated
 from tradewind.kernel.problems import ProblemCode
+from tradewind.risk.domain import EventKind
 from tradewind.web.deps import (
     SESSION_COOKIE,
     ContainerDep,
@@ -20,6 +21,7 @@ from tradewind.web.deps import (
     bearer_token,
     client_address,
 )
+from tradewind.web.risk_signals import account_event
 from tradewind.web.schemas import PROBLEM_RESPONSES, StrictInput
 
 router = APIRouter(prefix="/api/v1", tags=["identity"], responses=PROBLEM_RESPONSES)
@@ -106,7 +108,7 @@ def account_out(p: Principal) -> AccountOut:
 
 
 @router.post("/accounts", response_model=TokenOut, status_code=201)
-def register(body: RegisterIn, container: ContainerDep) -> TokenOut:
+def register(body: RegisterIn, request: Request, container: ContainerDep) -> TokenOut:
     """Create a buyer or seller account and return an API token for it."""
     new = identity.NewAccount(
         email=body.email,
@@ -124,6 +126,9 @@ def register(body: RegisterIn, container: ContainerDep) -> TokenOut:
             uow, account_id, ttl_days=container.settings.api_token_ttl_days
         )
         principal = identity.principal_for_account(uow, account_id)
+        uow.publish(
+            account_event(EventKind.SIGNUP, request, container, account_id, uow.clock.now())
+        )
         uow.commit()
     return TokenOut(token=token, account=account_out(principal))
 
@@ -143,6 +148,8 @@ def create_token(body: TokenIn, request: Request, container: ContainerDep) -> To
         token = identity.create_api_token(
             uow, principal.account_id, body.name, ttl_days=container.settings.api_token_ttl_days
         )
+        now = uow.clock.now()
+        uow.publish(account_event(EventKind.LOGIN, request, container, principal.account_id, now))
         uow.commit()
     return TokenOut(token=token, account=account_out(principal))
 

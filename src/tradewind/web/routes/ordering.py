@@ -32,6 +32,7 @@ from tradewind.web.idempotency import (
     request_fingerprint,
 )
 from tradewind.web.pagination import Page, PageParams, page_params
+from tradewind.web.risk_signals import checkout_events
 from tradewind.web.schemas import PROBLEM_RESPONSES, StrictInput
 
 router = APIRouter(prefix="/api/v1", tags=["ordering"], responses=PROBLEM_RESPONSES)
@@ -177,8 +178,9 @@ async def place_checkout(
     answer = JSONResponse(
         jsonable_encoder(CheckoutOut.model_validate(planned.result)), status_code=201
     )
+    signals = checkout_events(planned, request, container)
     settled = await container.checkouts.place(
-        CheckoutJob(planned, claim, idem.StoredResult(201, bytes(answer.body)))
+        CheckoutJob(planned, claim, idem.StoredResult(201, bytes(answer.body)), signals)
     )
     return replay(settled.stored) if isinstance(settled, Replayed) else answer
 
