@@ -163,7 +163,7 @@ def test_a_payout_right_after_a_destination_change_from_a_new_device_is_held(
     ]
     page = client.get("/ops/risk", headers=ops)
     assert page.status_code == 200
-    for words in ("score 0.70", "seller.destination_from_new_device", "hold payout on"):
+    for words in ("score 0.70", "seller.destination_from_new_device", "<code>hold_payout</code>"):
         assert words in page.text
     refused = client.post(
         f"/ops/risk/{case['id']}", headers=ops, data={"decision": "confirm", "reason": "  "}

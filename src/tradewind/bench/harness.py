@@ -82,7 +82,7 @@ def server_process(
 
 
 def wait_healthy(
-    base_url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60, *, path: str = "/healthz"
+    base_url: str, proc: subprocess.Popen[bytes], timeout_s: float = 180, *, path: str = "/healthz"
 ) -> None:
     """Until ``path`` answers 200; raises if the process exits or time runs out."""
     deadline = time.monotonic() + timeout_s
