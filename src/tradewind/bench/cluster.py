@@ -218,6 +218,9 @@ def _rates(acks: Acks, faults: Faults, healthz_per_s: float) -> dict[str, Any]:
     after = sorted(t for v in acks.times.values() for sent, t in v if sent >= kill)
     failover_s = round(after[0] - kill, 2) if after else None
 
+    run_s = max(t for v in acks.times.values() for _, t in v) - faults.started if after else 0.0
+    overall = {k: len(v) / run_s if run_s else 0.0 for k, v in acks.times.items()}
+
     def ratio(per_s: float) -> float:
         return round(per_s / healthz_per_s, 4) if healthz_per_s else 0.0
 
@@ -227,6 +230,8 @@ def _rates(acks: Acks, faults: Faults, healthz_per_s: float) -> dict[str, Any]:
         "claims_per_s": round(before["claim"], 1),
         "checkouts_vs_healthz": ratio(before["checkout"]),
         "claims_vs_healthz": ratio(before["claim"]),
+        "checkouts_per_s_whole_run": round(overall["checkout"], 1),
+        "claims_per_s_whole_run": round(overall["claim"], 1),
         "checkouts_acknowledged": len(acks.ids["checkout"]),
         "claims_acknowledged": len(acks.ids["claim"]),
         "refused": dict(acks.refused),

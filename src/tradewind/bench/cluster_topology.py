@@ -58,7 +58,7 @@ defaults
     timeout check 3s
     retries 2
     option redispatch
-    retry-on conn-failure empty-response
+    retry-on conn-failure empty-response 503
     option forwardfor
 frontend web
     bind {host}:{port}
