@@ -485,3 +485,23 @@ class Relay:
         finally:
             writer.transport.abort()
             self.writers.discard(writer)
+
+
+@contextmanager
+def replicated_postgres() -> Iterator[tuple[PgServer, PgServer]]:
+    """Only the databases: a primary and its synchronous replica, stopped and removed after."""
+    folder = Path(tempfile.mkdtemp(prefix="tradewind-pair-"))
+    if os.geteuid() == 0:
+        pw = pwd.getpwnam("postgres")
+        os.chown(folder, pw.pw_uid, pw.pw_gid)
+    started: list[PgServer] = []
+    try:
+        started.append(_init_primary(folder, free_port()))
+        started.append(_init_replica(folder, started[0], free_port()))
+        _wait_sync(started[0])
+        yield started[0], started[1]
+    finally:
+        for server in reversed(started):
+            with suppress(RuntimeError, subprocess.TimeoutExpired):
+                _run(str(pg_bin() / "pg_ctl"), "-D", str(server.data), "-m", "fast", "-w", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
