@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import Final
 
 from tradewind.kernel.errors import FieldError, InvalidInput
+from tradewind.kernel.i18n import N_
 from tradewind.kernel.problems import ProblemCode
 from tradewind.money.currency import validate_country, validate_currency
 
@@ -242,7 +243,7 @@ NEIGHBOURS: Final = frozenset(
 
 REGISTERED_SMALL_PACKET: Final = ShippingService(
     code="registered_small_packet",
-    name="Registered small packet",
+    name=N_("Registered small packet"),
     kind=ServiceKind.SURFACE,
     transit_days_min=10,
     transit_days_max=30,
@@ -252,7 +253,7 @@ REGISTERED_SMALL_PACKET: Final = ShippingService(
 )
 ECOMMERCE_PARCEL: Final = ShippingService(
     code="ecommerce_parcel",
-    name="E-commerce parcel",
+    name=N_("E-commerce parcel"),
     kind=ServiceKind.SURFACE,
     transit_days_min=7,
     transit_days_max=20,

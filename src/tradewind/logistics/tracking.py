@@ -34,6 +34,7 @@ from types import MappingProxyType
 from typing import Final, NamedTuple
 
 from tradewind.kernel.errors import FieldError, InvalidInput, LimitExceeded
+from tradewind.kernel.i18n import N_
 from tradewind.kernel.problems import ProblemCode
 from tradewind.logistics.text import check_text
 
@@ -74,31 +75,31 @@ class EventCode(NamedTuple):
 _S = TrackingStatus
 EVENT_CODES: Final[Mapping[str, EventCode]] = MappingProxyType(
     {
-        "EMA": EventCode(_S.IN_TRANSIT, "Posting/collection"),
-        "EMB": EventCode(_S.IN_TRANSIT, "Arrival at outward office of exchange"),
-        "EXA": EventCode(_S.IN_TRANSIT, "Item presented to export customs"),
-        "EXB": EventCode(_S.IN_TRANSIT, "Item held by export customs"),
-        "EXC": EventCode(_S.IN_TRANSIT, "Item returned from export customs"),
-        "EXD": EventCode(_S.IN_TRANSIT, "Item held at outward office of exchange"),
-        "EMC": EventCode(_S.IN_TRANSIT, "Departure from outward office of exchange"),
-        "EMJ": EventCode(_S.IN_TRANSIT, "Arrival at transit office of exchange"),
-        "EMK": EventCode(_S.IN_TRANSIT, "Departure from transit office of exchange"),
-        "EMD": EventCode(_S.IN_TRANSIT, "Arrival at inward office of exchange"),
-        "EDA": EventCode(_S.IN_TRANSIT, "Held at inward office of exchange"),
-        "EDB": EventCode(_S.IN_TRANSIT, "Item presented to import customs"),
-        "EME": EventCode(_S.EXCEPTION, "Held by import customs"),
-        "EDC": EventCode(_S.IN_TRANSIT, "Item returned from customs"),
-        "EMF": EventCode(_S.IN_TRANSIT, "Departure from inward office of exchange"),
-        "EDD": EventCode(_S.IN_TRANSIT, "Item into sorting centre"),
-        "EDE": EventCode(_S.IN_TRANSIT, "Item out of sorting centre"),
-        "EMG": EventCode(_S.IN_TRANSIT, "Arrival at delivery office"),
-        "EDF": EventCode(_S.EXCEPTION, "Item held at delivery office"),
-        "EDG": EventCode(_S.OUT_FOR_DELIVERY, "Item out for delivery"),
-        "EDH": EventCode(_S.AVAILABLE_FOR_PICKUP, "Item arrived at collection point"),
-        "EMH": EventCode(_S.ATTEMPT_FAIL, "Unsuccessful (attempted) delivery"),
-        "EMI": EventCode(_S.DELIVERED, "Delivered"),
-        "EDX": EventCode(_S.EXCEPTION, "Item terminated (inward)"),
-        "EXX": EventCode(_S.EXCEPTION, "Export cancelled"),
+        "EMA": EventCode(_S.IN_TRANSIT, N_("Posting/collection")),
+        "EMB": EventCode(_S.IN_TRANSIT, N_("Arrival at outward office of exchange")),
+        "EXA": EventCode(_S.IN_TRANSIT, N_("Item presented to export customs")),
+        "EXB": EventCode(_S.IN_TRANSIT, N_("Item held by export customs")),
+        "EXC": EventCode(_S.IN_TRANSIT, N_("Item returned from export customs")),
+        "EXD": EventCode(_S.IN_TRANSIT, N_("Item held at outward office of exchange")),
+        "EMC": EventCode(_S.IN_TRANSIT, N_("Departure from outward office of exchange")),
+        "EMJ": EventCode(_S.IN_TRANSIT, N_("Arrival at transit office of exchange")),
+        "EMK": EventCode(_S.IN_TRANSIT, N_("Departure from transit office of exchange")),
+        "EMD": EventCode(_S.IN_TRANSIT, N_("Arrival at inward office of exchange")),
+        "EDA": EventCode(_S.IN_TRANSIT, N_("Held at inward office of exchange")),
+        "EDB": EventCode(_S.IN_TRANSIT, N_("Item presented to import customs")),
+        "EME": EventCode(_S.EXCEPTION, N_("Held by import customs")),
+        "EDC": EventCode(_S.IN_TRANSIT, N_("Item returned from customs")),
+        "EMF": EventCode(_S.IN_TRANSIT, N_("Departure from inward office of exchange")),
+        "EDD": EventCode(_S.IN_TRANSIT, N_("Item into sorting centre")),
+        "EDE": EventCode(_S.IN_TRANSIT, N_("Item out of sorting centre")),
+        "EMG": EventCode(_S.IN_TRANSIT, N_("Arrival at delivery office")),
+        "EDF": EventCode(_S.EXCEPTION, N_("Item held at delivery office")),
+        "EDG": EventCode(_S.OUT_FOR_DELIVERY, N_("Item out for delivery")),
+        "EDH": EventCode(_S.AVAILABLE_FOR_PICKUP, N_("Item arrived at collection point")),
+        "EMH": EventCode(_S.ATTEMPT_FAIL, N_("Unsuccessful (attempted) delivery")),
+        "EMI": EventCode(_S.DELIVERED, N_("Delivered")),
+        "EDX": EventCode(_S.EXCEPTION, N_("Item terminated (inward)")),
+        "EXX": EventCode(_S.EXCEPTION, N_("Export cancelled")),
     }
 )
 del _S

@@ -153,8 +153,10 @@ def visitor_region(request: Request, language: str) -> tuple[str, str]:
 def negotiate(request: Request, principal: Principal | None) -> PageLocale:
     cookie = request.cookies.get(LANG_COOKIE)
     accept = request.headers.get("accept-language", "")[:1000]
-    if cookie == i18n.PSEUDO_LANGUAGE:  # test-only pseudo-locale: English formats
-        return PageLocale(i18n.PSEUDO_LANGUAGE, "en_US", "US", "USD", "America/New_York")
+    if cookie == i18n.PSEUDO_LANGUAGE:
+        # Test-only pseudo-locale: messages wrapped in ⟦…⟧, formats without Latin letters (zh),
+        # so that any Latin word left on the page bypassed gettext or the filters.
+        return PageLocale(i18n.PSEUDO_LANGUAGE, "zh_Hans_CN", "IL", "ILS", "Asia/Jerusalem")
     account_locale = principal.locale if principal else None
     language = negotiate_language(account_locale, cookie, accept)
     browser = next(iter(accepted_languages(accept)), None)

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from tradewind.catalog import service as catalog
 from tradewind.db.uow import UnitOfWork
 from tradewind.flash import service as flash
+from tradewind.kernel.i18n import N_
 from tradewind.ordering.pricing import unit_price_for_buyer
 from tradewind.search import service as search
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
@@ -163,9 +164,9 @@ def search_page(
             "result": found,
             "currency": currency,
             "facets": {
-                "Category": _facet(current, "category", facets.category if facets else []),
-                "Brand": _facet(current, "brand", facets.brand if facets else []),
-                "Ships from": _facet(current, "ship_from", facets.ship_from if facets else []),
+                N_("Category"): _facet(current, "category", facets.category if facets else []),
+                N_("Brand"): _facet(current, "brand", facets.brand if facets else []),
+                N_("Ships from"): _facet(current, "ship_from", facets.ship_from if facets else []),
             },
             "in_stock_href": _link(current, in_stock="" if in_stock else "1"),
             "next_href": None

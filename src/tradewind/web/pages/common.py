@@ -9,6 +9,7 @@ translates the same typed domain errors with the same status table.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any, ParamSpec
@@ -124,6 +125,115 @@ templates.env.globals["problem_title"] = problem_title
 templates.env.globals["problem_text"] = problem_text
 
 
+# Words that are data in the code (enum values) but text on the page.
+LABELS = {
+    "express": N_("express"),
+    "surface": N_("surface"),
+    "new": N_("new"),
+    "used": N_("used"),
+    "refurbished": N_("refurbished"),
+    "buyer": N_("buyer"),
+    "seller": N_("seller"),
+    "operator": N_("operator"),
+    "system": N_("Tradewind"),
+    # order statuses (shown lower case, words apart: AWAITING_SHIPMENT is "awaiting shipment")
+    "awaiting payment": N_("awaiting payment"),
+    "awaiting shipment": N_("awaiting shipment"),
+    "awaiting receipt": N_("awaiting receipt"),
+    "in dispute": N_("in dispute"),
+    "completed": N_("completed"),
+    "finalized": N_("finalized"),
+    "cancelled": N_("cancelled"),
+    "cancelled refunded": N_("cancelled and refunded"),
+    "refunded": N_("refunded"),
+    # checkout, payment and dispute statuses
+    "paid": N_("paid"),
+    "expired": N_("expired"),
+    "failed": N_("failed"),
+    "pending": N_("pending"),
+    "succeeded": N_("succeeded"),
+    "open": N_("open"),
+    "seller responded": N_("seller responded"),
+    "escalated": N_("escalated"),
+    "resolved": N_("resolved"),
+    "active": N_("active"),
+    "suspended": N_("suspended"),
+    "paused": N_("paused"),
+    # tracking statuses (InTransit is "in transit")
+    "info received": N_("info received"),
+    "in transit": N_("in transit"),
+    "out for delivery": N_("out for delivery"),
+    "attempt fail": N_("delivery attempt failed"),
+    "delivered": N_("delivered"),
+    "available for pickup": N_("available for pickup"),
+    "exception": N_("exception"),
+}
+# Parcel statuses as tracking pages say them (the enum spells them InTransit, AttemptFail).
+TRACKING_LABELS = {
+    "Pending": N_("Pending"),
+    "InfoReceived": N_("Info received"),
+    "InTransit": N_("In transit"),
+    "OutForDelivery": N_("Out for delivery"),
+    "AttemptFail": N_("Delivery attempt failed"),
+    "Delivered": N_("Delivered"),
+    "AvailableForPickup": N_("Available for pickup"),
+    "Exception": N_("Exception"),
+    "Expired": N_("Expired"),
+}
+# Order history events (``auto_confirm`` reads "auto confirm").
+EVENT_LABELS = {
+    "placed": N_("order placed"),
+    "pay": N_("paid"),
+    "payment_timeout": N_("payment timed out"),
+    "buyer_cancel": N_("cancelled by the buyer"),
+    "ship": N_("shipped"),
+    "miss_ship_by": N_("not shipped in time"),
+    "accept_cancellation": N_("cancellation accepted"),
+    "confirm_receipt": N_("receipt confirmed"),
+    "auto_confirm": N_("auto confirm"),
+    "open_dispute": N_("dispute opened"),
+    "resolve_refund": N_("resolved with a refund"),
+    "resolve_release": N_("resolved, paid to the seller"),
+    "finalize": N_("finalized"),
+    # dispute reasons
+    "not_received": N_("Not received"),
+    "not_as_described": N_("Not as described"),
+    "damaged": N_("Damaged"),
+    "wrong_item": N_("Wrong item"),
+    "other": N_("Other"),
+    # dispute resolutions and message kinds
+    "refund_full": N_("full refund"),
+    "refund_partial": N_("partial refund"),
+    "release": N_("paid to the seller"),
+    "open": N_("opened the dispute"),
+    "message": N_("message"),
+    "seller_response": N_("seller's answer"),
+    "escalate": N_("asked an operator"),
+    "resolve": N_("decision"),
+}
+
+
+def _tracking(value: object) -> str:
+    raw = str(getattr(value, "value", value))
+    return _(TRACKING_LABELS[raw]) if raw in TRACKING_LABELS else raw
+
+
+def _event(value: object) -> str:
+    raw = str(getattr(value, "value", value))
+    return _(EVENT_LABELS[raw]) if raw in EVENT_LABELS else raw.replace("_", " ")
+
+
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def _label(value: object) -> str:
+    """``{{ order.status | label }}``: an enum value as words in the page's language
+    (``AWAITING_SHIPMENT`` and ``InTransit`` read "awaiting shipment", "in transit")."""
+    raw = str(getattr(value, "value", value))
+    text = _CAMEL.sub(" ", raw).replace("_", " ").lower()
+    return _(LABELS[text]) if text in LABELS else text
+
+
 class Redirect(Exception):
     """Raised inside a page handler to send the browser elsewhere (e.g. a shop not yet open)."""
 
@@ -207,6 +317,9 @@ templates.env.filters["days"] = _days
 templates.env.filters["when"] = _when
 templates.env.filters["country"] = _country
 templates.env.filters["number"] = _number
+templates.env.filters["label"] = _label
+templates.env.filters["tracking"] = _tracking
+templates.env.filters["event"] = _event
 
 
 def render(

@@ -21,6 +21,7 @@ from tradewind.ordering.import_taxes import import_taxes
 from tradewind.ordering.parcels import ParcelPrice, price_parcel
 from tradewind.ordering.pricing import unit_price_for_buyer
 from tradewind.web.pages import queries
+from tradewind.web.pages.common import problem_text
 
 
 def quotes_into(
@@ -119,7 +120,7 @@ def _shipping_options(
                 at=at,
             )
         except DomainError as exc:
-            option["unavailable"] = exc.detail
+            option["unavailable"] = problem_text(exc)
         else:
             option |= _priced(parcel)
         options.append(option)

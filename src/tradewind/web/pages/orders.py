@@ -24,7 +24,15 @@ from tradewind.ordering.domain import OrderStatus
 from tradewind.payments import service as payments
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
 from tradewind.web.pages import queries
-from tradewind.web.pages.common import PAGE_SIZE, Redirect, need, page, render, see_other
+from tradewind.web.pages.common import (
+    PAGE_SIZE,
+    Redirect,
+    need,
+    page,
+    problem_text,
+    render,
+    see_other,
+)
 from tradewind.web.problems import status_for
 from tradewind.web.schemas import IdPath
 
@@ -223,7 +231,7 @@ def ship(
             container,
             seller,
             order_id,
-            ship_error=exc.detail,
+            ship_error=problem_text(exc),
             ship_status=status_for(exc),
             ship_number=tracking_number,
         )
