@@ -155,3 +155,15 @@ def test_every_page_speaks_only_through_the_catalog(
         f"/products/{ids['product']}",
     ]
     assert _pages(client, buyer) == {}
+
+    client.cookies.clear()
+    web_login(client, "zhen@example.test", PASSWORD)
+    client.cookies.set("tw_lang", "qps")
+    seller = [
+        "/seller",
+        "/seller/listings",
+        "/seller/orders",
+        "/seller/balances",
+        f"/orders/{ids['order']}",
+    ]
+    assert _pages(client, seller) == {}
