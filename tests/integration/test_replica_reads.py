@@ -89,4 +89,9 @@ def test_a_node_without_its_database_answers_503_and_says_so(
             assert answered.status_code == 503, answered.text
             assert answered.json()["code"] == "database_unavailable"
             assert answered.headers["retry-after"] == "1"
+        page = client.get("/search", params={"q": "cable"}, headers={"Accept": "text/html"})
+        assert page.status_code == 503
+        assert page.headers["content-type"].startswith("text/html")
+        assert "Temporarily unavailable" in page.text
+        assert "database_unavailable" in page.text
         assert client.get("/healthz").status_code == 200

@@ -13,6 +13,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -39,6 +41,7 @@ TITLES = {
     413: N_("Too large"),
     422: N_("Please check what you entered"),
     500: N_("Something went wrong"),
+    503: N_("Temporarily unavailable"),
 }
 DETAILS = {
     404: N_("There is no page at this address. It may have moved, or the link may be mistyped."),
@@ -48,6 +51,7 @@ DETAILS = {
         "happening, quote the request id below."
     ),
 }
+DETAILS[503] = N_("We cannot reach our database right now. Please try again in a moment.")
 VALIDATION_DETAIL = N_(
     "Part of this address is not valid (a number out of range, or text too long)."
 )
@@ -139,3 +143,17 @@ def install(app: FastAPI) -> None:
     ``problems.install``); typed domain errors on pages are handled by ``pages.common.page``."""
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeout, _database_error)
+
+
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """503 while the database cannot be reached: a page for a browser, else the problem."""
+    if not problems.database_unavailable(exc):
+        raise exc
+    if not wants_html(request.url.path, request.headers.get("accept", "")):
+        return problems.unavailable()
+    locale.apply(request, None)
+    return html_error(
+        503, ProblemCode.DATABASE_UNAVAILABLE, headers={"Retry-After": "1"}, request=request
+    )
