@@ -26,6 +26,9 @@ from tradewind.flash.runtime import FlashRuntime
 from tradewind.fulfilment.service import CarrierSetup
 from tradewind.identity.revocation import RevocationSignal, signal_for
 from tradewind.kernel.clock import Clock, ManualClock, SystemClock
+from tradewind.media.domain import ImageLimits
+from tradewind.media.local import LocalDiskStore
+from tradewind.media.ports import MediaStore
 from tradewind.ordering.checkout_writer import CheckoutWriter
 from tradewind.payments.ports import WebhookSender
 from tradewind.payments.sandbox import SandboxProvider
@@ -48,6 +51,8 @@ class Container:
     carrier: CarrierSetup
     postal_secret: str
     webhook_sender: WebhookSender
+    media: MediaStore
+    image_limits: ImageLimits
     timer_handlers: dict[str, TimerHandler] = field(default_factory=dict)
     # Flash sales (issue 8): this process's sale gate and claim writer (threads start lazily).
     flash: FlashRuntime = field(init=False)
@@ -82,6 +87,10 @@ def build(
         ),
         postal_secret=hashlib.sha256(f"postal:{secret_key}".encode()).hexdigest(),
         webhook_sender=webhook_sender or http_webhook_sender,
+        media=LocalDiskStore(media_root(settings)),
+        image_limits=ImageLimits(
+            max_bytes=settings.media_max_bytes, max_pixels=settings.media_max_pixels
+        ),
     )
     from tradewind.risk.service import CaseDecided
 
@@ -99,6 +108,17 @@ def build(
     container.revocations = signal_for(engine)
     container.timer_handlers.update(_timer_handlers(container))
     return container
+
+
+def media_root(settings: Settings) -> Path:
+    """``TRADEWIND_MEDIA_DIR``, else ``media/`` beside the SQLite file, else ``var/media``."""
+    if settings.media_dir:
+        return Path(settings.media_dir)
+    if settings.is_sqlite:
+        database = make_url(settings.database_url).database
+        if database and database != ":memory:":
+            return Path(database).parent / "media"
+    return Path("var/media")
 
 
 def escrow_policy(settings: Settings) -> EscrowPolicy:

@@ -105,6 +105,20 @@ class Settings(BaseSettings):
         description="JSON list of ISO 4217 currencies an account may choose (publish FX "
         "quotes for each); fund codes and XXX/XTS are never accepted",
     )
+    media_dir: str = Field(
+        default="",
+        description="Where uploaded pictures are stored (default: media/ beside the SQLite "
+        "database, or var/media)",
+    )
+    media_max_bytes: int = Field(
+        default=1_000_000,
+        ge=10_000,
+        le=64 * 1_048_576,
+        description="Largest picture upload in bytes (keep TRADEWIND_MAX_BODY_BYTES above it)",
+    )
+    media_max_pixels: int = Field(
+        default=25_000_000, ge=10_000, le=100_000_000, description="Most pixels in an upload"
+    )
     worker_poll_s: float = Field(default=1.0, gt=0, le=60, description="Timer worker poll period")
     worker_batch: int = Field(default=100, ge=1, le=10_000, description="Timers run per poll")
     payment_timeout_s: int = Field(

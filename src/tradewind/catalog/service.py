@@ -27,7 +27,7 @@ from tradewind.catalog.domain import (
 from tradewind.db.tables.catalog import offers, products, sellers
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, Role, require_role
-from tradewind.kernel.errors import Conflict, FieldError, InvalidInput, NotFound
+from tradewind.kernel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from tradewind.kernel.ids import new_id
 from tradewind.kernel.problems import ProblemCode
 from tradewind.kernel.text import clean_text
@@ -279,6 +279,35 @@ def create_product(uow: UnitOfWork, principal: Principal, data: NewProduct) -> d
     return values
 
 
+def check_may_picture(uow: UnitOfWork, principal: Principal, product_id: str) -> None:
+    """A seller may picture a product its active shop created or offers (any offer state)."""
+    seller = _active_seller(uow, principal)
+    product = uow.conn.execute(
+        select(products.c.id, products.c.created_by).where(products.c.id == product_id)
+    ).first()
+    if product is None:
+        raise NotFound("product not found")
+    offered = uow.conn.scalar(
+        select(offers.c.id)
+        .where(offers.c.product_id == product_id, offers.c.seller_id == seller["id"])
+        .limit(1)
+    )
+    if product.created_by != principal.account_id and offered is None:
+        raise Forbidden(
+            "you can add pictures only to products your shop sells",
+            code=ProblemCode.NOT_YOUR_PRODUCT,
+        )
+
+
+def set_product_image(
+    uow: UnitOfWork, principal: Principal, product_id: str, image_url: str
+) -> None:
+    check_may_picture(uow, principal, product_id)
+    uow.conn.execute(
+        update(products).where(products.c.id == product_id).values(image_url=image_url)
+    )
+
+
 def product_category(uow: UnitOfWork, product_id: str) -> str | None:
     found: str | None = uow.conn.scalar(
         select(products.c.category).where(products.c.id == product_id)
@@ -457,6 +486,34 @@ def get_offer(uow: UnitOfWork, offer_id: str) -> dict[str, Any]:
     if row is None:
         raise NotFound("offer not found")
     return _row(row)
+
+
+def shop_offers(
+    uow: UnitOfWork, seller_id: str, *, limit: int, after: str | None = None
+) -> list[dict[str, Any]]:
+    """An active shop's active offers in offer-id order (a cursor page), with what each sells:
+    the shop's public page."""
+    query = (
+        select(
+            *OFFER_COLUMNS,
+            products.c.title,
+            products.c.brand,
+            products.c.category,
+            products.c.image_url,
+        )
+        .join(sellers, sellers.c.id == offers.c.seller_id)
+        .join(products, products.c.id == offers.c.product_id)
+        .where(
+            offers.c.seller_id == seller_id,
+            offers.c.status == OfferStatus.ACTIVE.value,
+            sellers.c.status == SellerStatus.ACTIVE.value,
+        )
+        .order_by(offers.c.id)
+        .limit(limit)
+    )
+    if after:
+        query = query.where(offers.c.id > after)
+    return [_row(r) for r in uow.conn.execute(query)]
 
 
 def list_offers(

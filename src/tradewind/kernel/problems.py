@@ -37,6 +37,7 @@ class ProblemCode(StrEnum):
     ROLE_REQUIRED = "role_required"
     CSRF_FAILED = "csrf_failed"
     WRONG_PASSWORD = "wrong_password"
+    NOT_YOUR_PRODUCT = "not_your_product"
     # 404
     NOT_FOUND = "not_found"
     NO_SHOP = "no_shop"
@@ -154,6 +155,11 @@ class ProblemCode(StrEnum):
     INVALID_RULES = "invalid_rules"
     INVALID_PERIOD = "invalid_period"
     REASON_REQUIRED = "reason_required"
+    NOT_AN_IMAGE = "not_an_image"
+    IMAGE_TYPE_NOT_ALLOWED = "image_type_not_allowed"
+    IMAGE_TOO_SMALL = "image_too_small"
+    IMAGE_TOO_LARGE = "image_too_large"
+    IMAGE_TOO_MANY_PIXELS = "image_too_many_pixels"
     # 429
     LOGIN_THROTTLED = "login_throttled"
     TOO_MANY_REQUESTS = "too_many_requests"
@@ -185,6 +191,7 @@ _CODES_BY_STATUS: Final[Mapping[int, tuple[ProblemCode, ...]]] = {
         P.ROLE_REQUIRED,
         P.CSRF_FAILED,
         P.WRONG_PASSWORD,
+        P.NOT_YOUR_PRODUCT,
     ),
     404: (
         P.NOT_FOUND,
@@ -301,6 +308,11 @@ _CODES_BY_STATUS: Final[Mapping[int, tuple[ProblemCode, ...]]] = {
         P.INVALID_RULES,
         P.INVALID_PERIOD,
         P.REASON_REQUIRED,
+        P.NOT_AN_IMAGE,
+        P.IMAGE_TYPE_NOT_ALLOWED,
+        P.IMAGE_TOO_SMALL,
+        P.IMAGE_TOO_LARGE,
+        P.IMAGE_TOO_MANY_PIXELS,
     ),
     429: (
         P.LOGIN_THROTTLED,

@@ -16,12 +16,14 @@ from tradewind.web.pages import (
     orders,
     preferences,
     seller,
+    settings,
 )
 from tradewind.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False)
 for _module in (
     account,
+    settings,
     catalog,
     cart,
     orders,

@@ -16,22 +16,28 @@ from fastapi.responses import Response
 from tradewind.catalog import service as catalog
 from tradewind.db.uow import UnitOfWork
 from tradewind.flash import service as flash
+from tradewind.kernel.errors import NotFound
 from tradewind.kernel.i18n import N_
 from tradewind.ordering.pricing import unit_price_for_buyer
 from tradewind.search import service as search
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
 from tradewind.web.pages import queries
 from tradewind.web.pages.common import (
+    image_src,
     page,
     render,
     viewer_country,
     viewer_currency,
 )
 from tradewind.web.pages.offers_view import (
+    SORTS,
+    PageFacts,
     compare_offers,
     from_price,
+    open_graph,
     product_json_ld,
     quotes_into,
+    rank_offers,
 )
 from tradewind.web.reads import ReadsDep
 
@@ -182,14 +188,18 @@ def search_page(
 @router.get("/products/{product_id}")
 @page
 def product_page(
-    product_id: str,
+    product_id: Annotated[str, Path(max_length=64)],
     request: Request,
     principal: OptionalPrincipalDep,
     container: ContainerDep,
     reads: ReadsDep,
+    sort: Annotated[str, Query(max_length=16)] = "delivered",
 ) -> Response:
+    """Every offer for the product, ranked by what it costs delivered to the viewer (or by
+    delivery time or the shop's rating), priced by the functions checkout uses."""
     currency = viewer_currency(principal)
     country = viewer_country(principal)
+    sort = sort if sort in SORTS else "delivered"
     with reads() as uow:
         product = catalog.get_product(uow, product_id)
         rows = compare_offers(
@@ -200,15 +210,81 @@ def product_page(
             country=country,
             at=uow.clock.now(),
         )
+    facts = _page_facts(request, container, product, currency, country)
     return render(
         request,
         "product.html",
         {
             "principal": principal,
             "product": product,
-            "offers": rows,
+            "offers": rank_offers(rows, sort),
+            "sort": sort,
+            "sorts": SORTS,
             "currency": currency,
             "country": country,
-            "json_ld": product_json_ld(product, rows, currency),
+            "json_ld": product_json_ld(product, rows, facts),
+            "open_graph": open_graph(product, rows, facts),
+            "return_days": facts.return_days,
+            "surface_days": container.settings.auto_confirm_surface_days,
+        },
+    )
+
+
+def _page_facts(
+    request: Request, container: ContainerDep, product: dict[str, Any], currency: str, country: str
+) -> PageFacts:
+    base = (container.settings.public_base_url or str(request.base_url)).rstrip("/")
+    image = image_src(product.get("image_url"))
+    return PageFacts(
+        url=f"{base}/products/{product['id']}",
+        image=f"{base}{image}" if image.startswith("/") else image,
+        currency=currency,
+        country=country,
+        return_days=container.settings.auto_confirm_express_days,
+    )
+
+
+SHOP_PAGE_SIZE = 24
+
+
+@router.get("/shops/{seller_id}")
+@page
+def shop_page(
+    seller_id: Annotated[str, Path(max_length=64)],
+    request: Request,
+    principal: OptionalPrincipalDep,
+    container: ContainerDep,
+    reads: ReadsDep,
+    after: Annotated[str, Query(max_length=64)] = "",
+) -> Response:
+    """A shop's public page: who it is, its rating, and its offers, a page at a time."""
+    currency = viewer_currency(principal)
+    with reads() as uow:
+        shop = catalog.get_seller(uow, seller_id)
+        if shop["status"] != "active":
+            raise NotFound("seller not found")
+        listed = catalog.shop_offers(uow, seller_id, limit=SHOP_PAGE_SIZE + 1, after=after or None)
+        quotes = quotes_into(uow, {o["currency"] for o in listed}, currency, uow.clock.now())
+    rows = [
+        {
+            **o,
+            "buyer_price_minor": None
+            if (quote := quotes[o["currency"]]) is None
+            else unit_price_for_buyer(o["price_minor"], o["currency"], quote),
+        }
+        for o in listed[:SHOP_PAGE_SIZE]
+    ]
+    count = shop["rating_count"]
+    return render(
+        request,
+        "shop.html",
+        {
+            "principal": principal,
+            "shop": shop,
+            "rating": round(shop["rating_sum"] / count, 1) if count else None,
+            "offers": rows,
+            "currency": currency,
+            "next_after": rows[-1]["id"] if len(listed) > SHOP_PAGE_SIZE else None,
+            "first_page": not after,
         },
     )

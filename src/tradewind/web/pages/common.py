@@ -26,6 +26,7 @@ from tradewind.kernel import i18n
 from tradewind.kernel.errors import DomainError, Unauthenticated
 from tradewind.kernel.i18n import N_, _
 from tradewind.kernel.problems import ProblemCode
+from tradewind.media.service import thumbnail_url
 from tradewind.money.amount import Money
 from tradewind.money.display import format_money
 from tradewind.web import locale
@@ -63,6 +64,7 @@ NOTICES = {
     "payouts": N_("The payout batch ran."),
     "registered": N_("Welcome to Tradewind."),
     "preferences": N_("Your language and region were saved."),
+    "picture": N_("The picture was added."),
 }
 
 
@@ -310,6 +312,26 @@ def _major(amount_minor: int, currency: str) -> str:
     return str(Money(int(amount_minor), currency).to_decimal())
 
 
+def image_src(url: str | None) -> str:
+    """A catalog image URL as the page may load it: https (the policy allows no plain http,
+    and the catalog's makers serve both), or one of the site's own ``/media/`` files; anything
+    else (``javascript:``, ``data:``) is dropped."""
+    if not url:
+        return ""
+    if url.startswith("http://"):
+        return "https://" + url.removeprefix("http://")
+    if url.startswith(("https://", "/media/")):
+        return url
+    return ""
+
+
+def thumb_src(url: str | None) -> str:
+    """The small size of a picture where one was made (uploads), else the picture itself."""
+    return image_src(thumbnail_url(url)) if url else ""
+
+
+templates.env.filters["image_src"] = image_src
+templates.env.filters["thumb_src"] = thumb_src
 templates.env.filters["money"] = _money
 templates.env.filters["major"] = _major
 templates.env.filters["day"] = _day

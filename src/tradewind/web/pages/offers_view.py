@@ -7,12 +7,14 @@ Everything is computed by the same functions checkout uses (``unit_price_for_buy
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from tradewind.customs.landed_cost import CustomsLine
 from tradewind.db.uow import UnitOfWork
 from tradewind.kernel.errors import DomainError
+from tradewind.kernel.i18n import N_
 from tradewind.logistics.shipping import SERVICES, estimate_delivery_window
 from tradewind.money.amount import Money
 from tradewind.money.fx import FxQuote
@@ -68,17 +70,66 @@ def compare_offers(
             else unit_price_for_buyer(offer["price_minor"], offer["currency"], quote)
         )
         count = offer["rating_count"]
+        options = (
+            []
+            if unit is None
+            else _shipping_options(uow, product, offer, unit, currency, country, at)
+        )
         rows.append(
             {
                 **offer,
                 "buyer_price_minor": unit,
                 "rating": round(offer["rating_sum"] / count, 1) if count else None,
-                "options": []
-                if unit is None
-                else _shipping_options(uow, product, offer, unit, currency, country, at),
+                "options": options,
+                **_best_of(unit, options),
             }
         )
-    return sorted(rows, key=lambda r: (r["buyer_price_minor"] is None, r["buyer_price_minor"] or 0))
+    return rank_offers(rows, "delivered")
+
+
+SORTS = {
+    "delivered": N_("Delivered price"),
+    "fastest": N_("Delivery time"),
+    "rating": N_("Seller rating"),
+}
+_FAR = date.max
+
+
+def _best_of(unit: int | None, options: list[dict[str, Any]]) -> dict[str, Any]:
+    """What an offer costs delivered (item + the cheapest postage with its duty and VAT, paid
+    now or on delivery) and how soon it can arrive (the fastest service's latest date)."""
+    priced = [o for o in options if "shipping_minor" in o]
+    for option in priced:
+        option["delivered_minor"] = (
+            (unit or 0) + option["shipping_minor"] + option["taxes_minor"]
+        ) + option["on_delivery_minor"]
+    cheapest = min(priced, key=lambda o: (o["delivered_minor"], o["latest"]), default=None)
+    fastest = min(priced, key=lambda o: (o["latest"], o["delivered_minor"]), default=None)
+    return {
+        "delivered_minor": None if cheapest is None else cheapest["delivered_minor"],
+        "cheapest_code": None if cheapest is None else cheapest["code"],
+        "fastest_latest": None if fastest is None else fastest["latest"],
+    }
+
+
+def rank_offers(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
+    """Offers in the buyer's chosen order; those that cannot be delivered come last, and ties
+    go to the cheaper delivered price, then the better-rated shop, then the offer id."""
+
+    def delivered(r: dict[str, Any]) -> tuple[bool, int]:
+        return (r["delivered_minor"] is None, r["delivered_minor"] or 0)
+
+    def rating(r: dict[str, Any]) -> tuple[bool, float]:
+        return (r["rating"] is None, -(r["rating"] or 0.0))
+
+    def key(r: dict[str, Any]) -> tuple[Any, ...]:
+        if sort == "fastest":
+            return (r["fastest_latest"] or _FAR, *delivered(r), *rating(r), r["id"])
+        if sort == "rating":
+            return (*rating(r), -r["rating_count"], *delivered(r), r["id"])
+        return (*delivered(r), *rating(r), r["id"])
+
+    return sorted(rows, key=key)
 
 
 def _shipping_options(
@@ -127,36 +178,143 @@ def _shipping_options(
     return options
 
 
-def product_json_ld(product: dict[str, Any], rows: list[dict[str, Any]], currency: str) -> str:
-    """schema.org Product with one Offer per shop, safe to embed in a <script> element."""
-    offers = [
-        {
-            "@type": "Offer",
-            "price": str(Money(r["buyer_price_minor"], currency).to_decimal()),
-            "priceCurrency": currency,
-            "availability": "https://schema.org/" + ("InStock" if r["stock"] > 0 else "OutOfStock"),
-            "itemCondition": "https://schema.org/NewCondition"
-            if r["condition"] == "new"
-            else "https://schema.org/UsedCondition",
-            "seller": {"@type": "Organization", "name": r["seller_name"]},
+@dataclass(frozen=True, slots=True)
+class PageFacts:
+    """What a crawler's copy of the product page needs beyond the offers."""
+
+    url: str  # the product page's absolute URL
+    image: str  # absolute, or "" without a picture
+    currency: str
+    country: str  # where the prices and postage are for
+    return_days: int  # buyer protection after shipment (express; surface is longer)
+
+
+def _amount(minor: int, currency: str) -> str:
+    return str(Money(minor, currency).to_decimal())
+
+
+def _shipping_details(row: dict[str, Any], facts: PageFacts) -> list[dict[str, Any]]:
+    """One OfferShippingDetails per service the offer can be sent by, as the page lists them."""
+    details = []
+    for option in row["options"]:
+        if "shipping_minor" not in option:
+            continue
+        service = SERVICES[option["code"]]
+        details.append(
+            {
+                "@type": "OfferShippingDetails",
+                "name": option["name"],
+                "shippingRate": {
+                    "@type": "MonetaryAmount",
+                    "value": _amount(option["shipping_minor"], facts.currency),
+                    "currency": facts.currency,
+                },
+                "shippingDestination": {"@type": "DefinedRegion", "addressCountry": facts.country},
+                "shippingOrigin": {
+                    "@type": "DefinedRegion",
+                    "addressCountry": row["ship_from_country"],
+                },
+                "deliveryTime": {
+                    "@type": "ShippingDeliveryTime",
+                    "handlingTime": _days(0, row["handling_days"]),
+                    "transitTime": _days(service.transit_days_min, service.transit_days_max),
+                },
+            }
+        )
+    return details
+
+
+def _days(low: int, high: int) -> dict[str, Any]:
+    return {"@type": "QuantitativeValue", "minValue": low, "maxValue": high, "unitCode": "DAY"}
+
+
+def _offer(row: dict[str, Any], facts: PageFacts) -> dict[str, Any]:
+    seller: dict[str, Any] = {"@type": "Organization", "name": row["seller_name"]}
+    if row["rating"] is not None:
+        seller["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": row["rating"],
+            "ratingCount": row["rating_count"],
+            "bestRating": 5,
+            "worstRating": 1,
         }
-        for r in rows
-        if r["buyer_price_minor"] is not None
-    ]
+    return {
+        "@type": "Offer",
+        "url": facts.url,
+        "price": _amount(row["buyer_price_minor"], facts.currency),
+        "priceCurrency": facts.currency,
+        "availability": "https://schema.org/" + ("InStock" if row["stock"] > 0 else "OutOfStock"),
+        "itemCondition": "https://schema.org/NewCondition"
+        if row["condition"] == "new"
+        else "https://schema.org/UsedCondition",
+        "seller": seller,
+        "shippingDetails": _shipping_details(row, facts),
+        "hasMerchantReturnPolicy": {
+            "@type": "MerchantReturnPolicy",
+            "applicableCountry": facts.country,
+            "returnPolicyCategory": "https://schema.org/MerchantReturnFiniteReturnWindow",
+            "merchantReturnDays": facts.return_days,
+            "returnMethod": "https://schema.org/ReturnByMail",
+        },
+    }
+
+
+def product_json_ld(product: dict[str, Any], rows: list[dict[str, Any]], facts: PageFacts) -> str:
+    """schema.org Product with one Offer per shop (wrapped in an AggregateOffer when several
+    shops sell it), from the rows the page shows; safe to embed in a <script> element."""
+    offers = [_offer(r, facts) for r in rows if r["buyer_price_minor"] is not None]
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Product",
         "name": product["title"],
+        "url": facts.url,
         "brand": {"@type": "Brand", "name": product["brand"]},
         "category": product["category"],
-        "offers": offers,
     }
+    if product.get("description"):
+        data["description"] = product["description"]
+    if facts.image:
+        data["image"] = facts.image
     if product.get("gtin"):
         data["gtin14"] = product["gtin"]
     if product.get("model"):
         data["mpn"] = product["model"]
+    prices = [r["buyer_price_minor"] for r in rows if r["buyer_price_minor"] is not None]
+    if len(offers) > 1:
+        data["offers"] = {
+            "@type": "AggregateOffer",
+            "lowPrice": _amount(min(prices), facts.currency),
+            "highPrice": _amount(max(prices), facts.currency),
+            "priceCurrency": facts.currency,
+            "offerCount": len(offers),
+            "offers": offers,
+        }
+    elif offers:
+        data["offers"] = offers[0]
     text = json.dumps(data, ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def open_graph(
+    product: dict[str, Any], rows: list[dict[str, Any]], facts: PageFacts
+) -> list[tuple[str, str]]:
+    """OpenGraph ``<meta property content>`` pairs for shared links (the lowest item price)."""
+    tags = [
+        ("og:type", "product"),
+        ("og:site_name", "Tradewind"),
+        ("og:title", product["title"]),
+        ("og:url", facts.url),
+    ]
+    if product.get("description"):
+        tags.append(("og:description", product["description"][:300]))
+    if facts.image:
+        tags.append(("og:image", facts.image))
+        tags.append(("og:image:alt", f"Picture of {product['title']}"))
+    prices = [r["buyer_price_minor"] for r in rows if r["buyer_price_minor"] is not None]
+    if prices:
+        tags.append(("product:price:amount", _amount(min(prices), facts.currency)))
+        tags.append(("product:price:currency", facts.currency))
+    return tags
 
 
 def cart_groups(

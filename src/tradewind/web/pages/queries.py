@@ -107,7 +107,7 @@ def seller_names(uow: UnitOfWork, seller_ids: list[str]) -> dict[str, str]:
 def seller_listings(uow: UnitOfWork, seller_id: str, limit: int) -> list[dict[str, Any]]:
     """The shop's offers, paused ones too, newest first, with what they sell."""
     rows = uow.conn.execute(
-        select(offers, products.c.title, products.c.gtin, products.c.brand)
+        select(offers, products.c.title, products.c.gtin, products.c.brand, products.c.image_url)
         .join(products, products.c.id == offers.c.product_id)
         .where(offers.c.seller_id == seller_id)
         .order_by(offers.c.updated_at.desc(), offers.c.id.desc())

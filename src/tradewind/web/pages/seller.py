@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from fastapi.responses import Response
 
 from tradewind.catalog import service as catalog
@@ -16,14 +16,16 @@ from tradewind.catalog.domain import OfferStatus, SellerStatus
 from tradewind.db.uow import UnitOfWork
 from tradewind.escrow import payouts
 from tradewind.identity.domain import Principal, Role
-from tradewind.kernel.errors import NotFound
+from tradewind.kernel.errors import InvalidInput, LimitExceeded, NotFound
 from tradewind.logistics.shipping import SERVICES
+from tradewind.media import service as media
 from tradewind.money.amount import Money
 from tradewind.ordering import orders
 from tradewind.ordering.domain import OrderStatus
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
 from tradewind.web.pages import queries, seller_csv
 from tradewind.web.pages.common import PAGE_SIZE, Redirect, need, page, render, see_other
+from tradewind.web.routes.media import read_limited
 
 router = APIRouter(prefix="/seller", include_in_schema=False)
 MAX_LISTINGS_SHOWN = 200
@@ -95,6 +97,7 @@ def _listings_page(
     container: ContainerDep,
     seller: Principal,
     result: seller_csv.ImportResult | None = None,
+    image_errors: dict[str, str] | None = None,
 ) -> Response:
     with container.uow(read_only=True) as uow:
         shop = _active_shop(uow, seller)
@@ -109,8 +112,12 @@ def _listings_page(
             "result": result,
             "services": SERVICES,
             "columns": seller_csv.COLUMNS,
+            "image_errors": image_errors or {},
+            "max_image_bytes": container.image_limits.max_bytes,
         },
-        status_code=422 if result is not None and result.errors and not result.applied else 200,
+        status_code=422
+        if image_errors or (result is not None and result.errors and not result.applied)
+        else 200,
     )
 
 
@@ -175,6 +182,29 @@ def upload_listings(
         uow.commit()
     result.errors = sorted([*problems, *result.errors], key=lambda e: e.line)
     return _listings_page(request, container, seller, result)
+
+
+@router.post("/products/{product_id}/image")
+@page
+def upload_picture(
+    product_id: Annotated[str, Path(max_length=64)],
+    request: Request,
+    principal: OptionalPrincipalDep,
+    container: ContainerDep,
+    image: Annotated[UploadFile, File()],
+) -> Response:
+    """The listing table's picture form: ``POST /api/v1/products/{id}/image`` for people."""
+    seller = need(principal, Role.SELLER)
+    try:
+        data = read_limited(image, container.image_limits.max_bytes)
+        with container.uow() as uow:
+            media.upload_product_image(
+                uow, container.media, seller, product_id, data, container.image_limits
+            )
+            uow.commit()
+    except (InvalidInput, LimitExceeded) as exc:
+        return _listings_page(request, container, seller, image_errors={product_id: exc.detail})
+    return see_other("/seller/listings", "picture")
 
 
 @router.post("/offers/{offer_id}")

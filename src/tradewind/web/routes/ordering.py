@@ -42,6 +42,7 @@ class CartLineOut(BaseModel):
     offer_id: str
     product_id: str
     title: str
+    image_url: str | None = None
     seller_id: str
     seller_name: str
     ship_from_country: str
