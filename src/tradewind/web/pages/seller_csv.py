@@ -19,14 +19,18 @@ from tradewind.catalog.domain import OfferStatus, normalize_gtin
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal
 from tradewind.kernel.errors import DomainError, InvalidInput
+from tradewind.kernel.i18n import _
 from tradewind.kernel.text import is_ascii_digits
 from tradewind.money.amount import Money
 from tradewind.search import service as search
 from tradewind.web.pages import queries
+from tradewind.web.pages.common import problem_text
 
 COLUMNS = ("gtin", "title", "brand", "price", "stock", "weight_g", "origin_country")
 MAX_ROWS = 1000
+ROW_LIMIT = {"num": MAX_ROWS}
 MAX_BYTES = 512 * 1024
+MAX_KIB = MAX_BYTES // 1024
 DEFAULT_SERVICES = ("registered_small_packet", "ems")
 
 
@@ -51,21 +55,23 @@ class ImportResult:
 def parse(data: bytes) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
     """Rows with their line numbers (the header is line 1), or why the file cannot be read."""
     if len(data) > MAX_BYTES:
-        return [], [RowError(0, f"the file is larger than {MAX_BYTES // 1024} KiB")]
+        return [], [RowError(0, _("the file is larger than %(kib)d KiB") % {"kib": MAX_KIB})]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return [], [RowError(0, "the file is not UTF-8 text")]
+        return [], [RowError(0, _("the file is not UTF-8 text"))]
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        return [], [RowError(1, f"missing columns: {', '.join(missing)}")]
+        return [], [RowError(1, _("missing columns: %(columns)s") % {"columns": ",".join(missing)})]
     reader.fieldnames = header
     rows: list[tuple[int, dict[str, str]]] = []
     for row in reader:
         if len(rows) == MAX_ROWS:
-            return rows, [RowError(reader.line_num, f"only the first {MAX_ROWS} rows are read")]
+            return rows, [
+                RowError(reader.line_num, _("only the first %(num)d rows are read") % ROW_LIMIT)
+            ]
         if any((v or "").strip() for v in row.values() if isinstance(v, str)):
             rows.append(
                 (
@@ -158,7 +164,7 @@ def apply_rows(
             with uow.conn.begin_nested():
                 apply_row(uow, principal, shop, row, partial, **options)
         except DomainError as exc:
-            result.errors.append(RowError(line, exc.detail))
+            result.errors.append(RowError(line, problem_text(exc)))
             continue
         result.products_created += partial.products_created
         result.offers_created += partial.offers_created
