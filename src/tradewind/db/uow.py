@@ -4,6 +4,11 @@ A use case takes a :class:`UnitOfWork`, does its reads and conditional writes on
 calls ``commit()``. Leaving the block without committing rolls everything back, so a failure in
 the middle changes nothing.
 
+A context marks its entry points with :func:`use_case`: called with the
+:class:`UnitOfWorkFactory`, one call is one transaction, committed when the steps return, so
+callers (routes, pages, the CLI) translate a request to a call and never commit; ``.within(uow,
+...)`` runs the same steps inside a caller's transaction (a timer handler, another use case).
+
 :meth:`UnitOfWork.publish` hands an event to the subscribers the composition root
 (``tradewind.bootstrap``) wired for its type, inside the same transaction: how a context tells
 a context above it what happened without importing it or its tables.
@@ -11,10 +16,11 @@ a context above it what happened without importing it or its tables.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from sqlalchemy import Connection, Engine
 
@@ -124,3 +130,26 @@ class UnitOfWorkFactory:
             write_lock=self._write_lock,
             subscribers=self.subscribers,
         )
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class UseCase(Generic[P, R]):
+    """Steps that take a unit of work, offered as one transaction of their own."""
+
+    def __init__(self, steps: Callable[Concatenate[UnitOfWork, P], R]) -> None:
+        self.within = steps
+        functools.update_wrapper(self, steps)
+
+    def __call__(self, uows: UnitOfWorkFactory, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with uows() as uow:
+            result = self.within(uow, *args, **kwargs)
+            uow.commit()
+        return result
+
+
+def use_case(steps: Callable[Concatenate[UnitOfWork, P], R]) -> UseCase[P, R]:
+    """Decorate a context's entry point: ``f(uows, ...)`` commits, ``f.within(uow, ...)`` joins."""
+    return UseCase(steps)

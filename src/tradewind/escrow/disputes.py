@@ -15,10 +15,11 @@ from sqlalchemy import insert, select, update
 
 from tradewind.db.sql import insert_ignoring_conflicts
 from tradewind.db.tables.escrow import dispute_messages, disputes
-from tradewind.db.uow import UnitOfWork
+from tradewind.db.uow import UnitOfWork, use_case
 from tradewind.escrow import service as escrow
 from tradewind.escrow.domain import DisputeReason, DisputeStatus, EscrowPolicy, Resolution
 from tradewind.identity.domain import Principal, Role, ensure_visible, require_role
+from tradewind.identity.service import visible_page
 from tradewind.kernel.errors import Conflict, InvalidInput
 from tradewind.kernel.ids import new_id
 from tradewind.kernel.problems import ProblemCode
@@ -178,6 +179,7 @@ def refund_returned(
     return dispute_id
 
 
+@use_case
 def respond(uow: UnitOfWork, principal: Principal, dispute_id: str, message: str) -> dict[str, Any]:
     dispute = _dispute(uow, principal, dispute_id)
     if dispute["status"] == DisputeStatus.RESOLVED.value:
@@ -198,9 +200,12 @@ def respond(uow: UnitOfWork, principal: Principal, dispute_id: str, message: str
     return _dispute(uow, principal, dispute_id)
 
 
+@use_case
 def escalate(
     uow: UnitOfWork, principal: Principal, dispute_id: str, message: str
 ) -> dict[str, Any]:
+    """The buyer or the seller asks an operator to decide (operators resolve instead)."""
+    require_role(principal, Role.BUYER, Role.SELLER)
     dispute = _dispute(uow, principal, dispute_id)
     changed = uow.conn.execute(
         update(disputes)
@@ -300,16 +305,7 @@ def dispute_view(uow: UnitOfWork, principal: Principal, dispute_id: str) -> dict
 def list_disputes(
     uow: UnitOfWork, principal: Principal, *, status: str | None, limit: int, after: str | None
 ) -> list[dict[str, Any]]:
-    query = select(disputes).order_by(disputes.c.id).limit(limit)
-    if principal.role is Role.BUYER:
-        query = query.where(disputes.c.buyer_id == principal.account_id)
-    elif principal.role is Role.SELLER:
-        query = query.where(disputes.c.seller_account_id == principal.account_id)
-    if status:
-        query = query.where(disputes.c.status == status)
-    if after:
-        query = query.where(disputes.c.id > after)
-    return [dict(r._mapping) for r in uow.conn.execute(query)]
+    return visible_page(uow, disputes, principal, status=status, limit=limit, after=after)
 
 
 def dispute_for_order(uow: UnitOfWork, order_id: str) -> str | None:

@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from tradewind.catalog.service import seller_currencies, seller_terms
 from tradewind.db.sql import insert_ignoring_conflicts
 from tradewind.db.tables.escrow import payouts
-from tradewind.db.uow import UnitOfWork
+from tradewind.db.uow import UnitOfWork, use_case
+from tradewind.identity.domain import Principal, Role, require_role
 from tradewind.kernel.ids import new_id
 from tradewind.ledger import domain as ledger
 from tradewind.ledger.domain import LedgerKeyReused
@@ -31,6 +32,15 @@ from tradewind.timers.service import schedule
 
 PAYOUT_BATCH_KIND = "payouts.batch"
 HOLDING = (OrderStatus.AWAITING_SHIPMENT, OrderStatus.AWAITING_RECEIPT, OrderStatus.IN_DISPUTE)
+
+
+@use_case
+def run_batch(
+    uow: UnitOfWork, principal: Principal, *, minimum_major: str, batch_key: str
+) -> list[dict[str, Any]]:
+    """An operator runs a named payout batch now (re-running one name pays nobody twice)."""
+    require_role(principal, Role.OPERATOR)
+    return run_payouts(uow, minimum_major=minimum_major, batch_key=batch_key)
 
 
 def run_payouts(uow: UnitOfWork, *, minimum_major: str, batch_key: str) -> list[dict[str, Any]]:

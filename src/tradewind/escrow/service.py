@@ -17,7 +17,7 @@ from tradewind.catalog.service import product_category, seller_terms
 from tradewind.db.tables.escrow import escrow_terms
 from tradewind.db.tables.logistics import shipments
 from tradewind.db.tables.ordering import order_lines, orders
-from tradewind.db.uow import UnitOfWork
+from tradewind.db.uow import UnitOfWork, use_case
 from tradewind.escrow.domain import EscrowPolicy
 from tradewind.identity.domain import Principal, Role, ensure_visible, require_role
 from tradewind.kernel.errors import Conflict, InvalidInput, NotFound
@@ -27,7 +27,7 @@ from tradewind.ledger.service import balance, post
 from tradewind.money.allocation import allocate
 from tradewind.money.amount import Money
 from tradewind.ordering.domain import OrderEvent, OrderStatus
-from tradewind.ordering.orders import apply_event
+from tradewind.ordering.orders import apply_event, get_order
 from tradewind.payments.ports import PaymentProvider
 from tradewind.payments.service import refund_to_buyer, refunds_of_order
 from tradewind.risk.domain import EventKind, RiskEvent
@@ -109,6 +109,7 @@ def _move_deadline(uow: UnitOfWork, order_id: str, deadline: datetime) -> None:
         )
 
 
+@use_case
 def extend_protection(
     uow: UnitOfWork, policy: EscrowPolicy, principal: Principal, order_id: str
 ) -> datetime:
@@ -132,6 +133,7 @@ def extend_protection(
     return deadline
 
 
+@use_case
 def confirm_receipt(
     uow: UnitOfWork, policy: EscrowPolicy, principal: Principal, order_id: str
 ) -> OrderStatus:
@@ -333,6 +335,28 @@ def cancel_paid_order(
     if held > 0:
         refund_from_escrow(uow, provider, order_id, held, reason=note or event.value)
     return status
+
+
+@use_case
+def cancel_order(
+    uow: UnitOfWork, provider: PaymentProvider, principal: Principal, order_id: str, reason: str
+) -> OrderStatus:
+    """Its seller accepts cancelling a paid, unshipped order (escrow refunds the buyer in full);
+    anyone else who may see the order asks as the buyer (an unpaid order; no money moves). The
+    state machine refuses what the order's state does not allow."""
+    order = get_order(uow, principal, order_id)
+    if order["seller_account_id"] == principal.account_id:
+        return cancel_paid_order(
+            uow,
+            provider,
+            order_id,
+            OrderEvent.ACCEPT_CANCELLATION,
+            actor_id=principal.account_id,
+            note=reason,
+        )
+    return apply_event(
+        uow, order_id, OrderEvent.BUYER_CANCEL, actor_id=principal.account_id, note=reason
+    )
 
 
 def ship_by_deadline(

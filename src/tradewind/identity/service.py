@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, literal, select, update
+from sqlalchemy import Table, case, delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -571,3 +571,26 @@ def list_addresses(uow: UnitOfWork, principal: Principal) -> list[dict[str, Any]
         .order_by(addresses.c.id)
     )
     return [dict(r._mapping) for r in rows]
+
+
+def visible_page(
+    uow: UnitOfWork,
+    table: Table,
+    principal: Principal,
+    *,
+    status: str | None,
+    limit: int,
+    after: str | None,
+) -> list[dict[str, Any]]:
+    """One page of an owned table (``id``, ``buyer_id``, ``seller_account_id``, ``status``) in
+    id order: a buyer's own rows, a seller's own, every row for an operator."""
+    query = select(table).order_by(table.c.id).limit(limit)
+    if principal.role is Role.BUYER:
+        query = query.where(table.c.buyer_id == principal.account_id)
+    elif principal.role is Role.SELLER:
+        query = query.where(table.c.seller_account_id == principal.account_id)
+    if status:
+        query = query.where(table.c.status == status)
+    if after:
+        query = query.where(table.c.id > after)
+    return [dict(r._mapping) for r in uow.conn.execute(query)]

@@ -15,7 +15,8 @@ from sqlalchemy import func, insert, select, update
 
 from tradewind.db.tables.ordering import checkouts, order_events, order_lines, orders
 from tradewind.db.uow import UnitOfWork
-from tradewind.identity.domain import Principal, Role, ensure_visible
+from tradewind.identity.domain import Principal, ensure_visible
+from tradewind.identity.service import visible_page
 from tradewind.inventory.service import give_back
 from tradewind.kernel.errors import Conflict, IllegalTransition, NotFound
 from tradewind.kernel.problems import ProblemCode
@@ -124,16 +125,7 @@ def seller_goods_minor(uow: UnitOfWork, seller_id: str, statuses: Collection[Ord
 def list_orders(
     uow: UnitOfWork, principal: Principal, *, status: str | None, limit: int, after: str | None
 ) -> list[dict[str, Any]]:
-    query = select(orders).order_by(orders.c.id).limit(limit)
-    if principal.role is Role.BUYER:
-        query = query.where(orders.c.buyer_id == principal.account_id)
-    elif principal.role is Role.SELLER:
-        query = query.where(orders.c.seller_account_id == principal.account_id)
-    if status:
-        query = query.where(orders.c.status == status)
-    if after:
-        query = query.where(orders.c.id > after)
-    found = [dict(r._mapping) for r in uow.conn.execute(query)]
+    found = visible_page(uow, orders, principal, status=status, limit=limit, after=after)
     return [o | {"import_taxes": order_import_taxes(o).as_dict()} for o in found]
 
 

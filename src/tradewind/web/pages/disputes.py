@@ -78,10 +78,7 @@ def post_message(
     container: ContainerDep,
     message: Annotated[str, Form(min_length=1, max_length=disputes.MAX_MESSAGE_LEN)],
 ) -> Response:
-    viewer = need(principal)
-    with container.uow() as uow:
-        disputes.respond(uow, viewer, dispute_id, message)
-        uow.commit()
+    disputes.respond(container.uow, need(principal), dispute_id, message)
     return see_other(f"/disputes/{dispute_id}", "message")
 
 
@@ -94,10 +91,7 @@ def escalate(
     container: ContainerDep,
     message: Annotated[str, Form(max_length=disputes.MAX_MESSAGE_LEN)] = "",
 ) -> Response:
-    viewer = need(principal, Role.BUYER, Role.SELLER)
-    with container.uow() as uow:
-        disputes.escalate(uow, viewer, dispute_id, message or "please decide")
-        uow.commit()
+    disputes.escalate(container.uow, need(principal), dispute_id, message or "please decide")
     return see_other(f"/disputes/{dispute_id}", "escalated")
 
 

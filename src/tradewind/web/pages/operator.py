@@ -327,8 +327,10 @@ def run_payouts(
     batch: Annotated[str, Form(min_length=1, max_length=40)],
 ) -> Response:
     """A named batch pays nobody twice: re-running one name is harmless."""
-    need(principal, Role.OPERATOR)
-    with container.uow() as uow:
-        payouts.run_payouts(uow, minimum_major=container.settings.payout_minimum, batch_key=batch)
-        uow.commit()
+    payouts.run_batch(
+        container.uow,
+        need(principal),
+        minimum_major=container.settings.payout_minimum,
+        batch_key=batch,
+    )
     return see_other("/ops/payouts", "payouts")

@@ -150,10 +150,7 @@ def order_page(
 def confirm_receipt(
     order_id: str, request: Request, principal: OptionalPrincipalDep, container: ContainerDep
 ) -> Response:
-    buyer = need(principal, Role.BUYER)
-    with container.uow() as uow:
-        escrow.confirm_receipt(uow, container.policy, buyer, order_id)
-        uow.commit()
+    escrow.confirm_receipt(container.uow, container.policy, need(principal), order_id)
     return see_other(f"/orders/{order_id}", "confirmed")
 
 
@@ -162,10 +159,7 @@ def confirm_receipt(
 def extend_protection(
     order_id: str, request: Request, principal: OptionalPrincipalDep, container: ContainerDep
 ) -> Response:
-    buyer = need(principal, Role.BUYER)
-    with container.uow() as uow:
-        escrow.extend_protection(uow, container.policy, buyer, order_id)
-        uow.commit()
+    escrow.extend_protection(container.uow, container.policy, need(principal), order_id)
     return see_other(f"/orders/{order_id}", "extended")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, func, select
 
 from tradewind.catalog.domain import OfferStatus, SellerStatus
 from tradewind.db.tables.catalog import offers, products, sellers
@@ -17,20 +17,6 @@ from tradewind.db.tables.logistics import tracking_events
 from tradewind.db.tables.payments import sandbox_psp_events
 from tradewind.db.tables.timers import timers
 from tradewind.db.uow import UnitOfWork
-
-
-def _on_sale() -> ColumnElement[bool]:
-    """The product has at least one active offer from an active shop."""
-    return exists(
-        select(offers.c.id)
-        .join(sellers, sellers.c.id == offers.c.seller_id)
-        .where(
-            offers.c.product_id == products.c.id,
-            offers.c.status == OfferStatus.ACTIVE.value,
-            sellers.c.status == SellerStatus.ACTIVE.value,
-            offers.c.stock > 0,
-        )
-    )
 
 
 def featured_products(uow: UnitOfWork, limit: int) -> list[dict[str, Any]]:

@@ -14,7 +14,6 @@ from tradewind.escrow import disputes, payouts
 from tradewind.escrow import service as escrow
 from tradewind.escrow.domain import DisputeReason, DisputeStatus, Resolution
 from tradewind.fulfilment import service as fulfilment
-from tradewind.identity.domain import Role, require_role
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.idempotency import run_idempotent
 from tradewind.web.pagination import Page, PageParams, page_params
@@ -97,9 +96,7 @@ class ProtectionOut(BaseModel):
 @router.post("/orders/{order_id}/confirm-receipt", response_model=StatusOut)
 def confirm_receipt(order_id: str, principal: PrincipalDep, container: ContainerDep) -> StatusOut:
     """The buyer confirms the parcel arrived: escrow is released to the seller."""
-    with container.uow() as uow:
-        status = escrow.confirm_receipt(uow, container.policy, principal, order_id)
-        uow.commit()
+    status = escrow.confirm_receipt(container.uow, container.policy, principal, order_id)
     return StatusOut(id=order_id, status=status.value)
 
 
@@ -108,9 +105,7 @@ def extend_protection(
     order_id: str, principal: PrincipalDep, container: ContainerDep
 ) -> ProtectionOut:
     """Once per order, in the last days of protection, the buyer gets a few more days."""
-    with container.uow() as uow:
-        deadline = escrow.extend_protection(uow, container.policy, principal, order_id)
-        uow.commit()
+    deadline = escrow.extend_protection(container.uow, container.policy, principal, order_id)
     return ProtectionOut(order_id=order_id, auto_confirm_at=deadline)
 
 
@@ -238,9 +233,7 @@ def post_message(
 ) -> DisputeOut:
     """Buyer, seller or operator adds to the conversation (the seller's first message is its
     response)."""
-    with container.uow() as uow:
-        row = disputes.respond(uow, principal, dispute_id, body.message)
-        uow.commit()
+    row = disputes.respond(container.uow, principal, dispute_id, body.message)
     return _dispute(row)
 
 
@@ -248,9 +241,7 @@ def post_message(
 def escalate(
     dispute_id: str, body: MessageIn, principal: PrincipalDep, container: ContainerDep
 ) -> DisputeOut:
-    with container.uow() as uow:
-        row = disputes.escalate(uow, principal, dispute_id, body.message)
-        uow.commit()
+    row = disputes.escalate(container.uow, principal, dispute_id, body.message)
     return _dispute(row)
 
 
@@ -335,10 +326,10 @@ class PayoutRunIn(StrictInput):
 def run_payouts(
     body: PayoutRunIn, principal: PrincipalDep, container: ContainerDep
 ) -> list[PayoutOut]:
-    require_role(principal, Role.OPERATOR)
-    with container.uow() as uow:
-        rows = payouts.run_payouts(
-            uow, minimum_major=container.settings.payout_minimum, batch_key=body.batch
-        )
-        uow.commit()
+    rows = payouts.run_batch(
+        container.uow,
+        principal,
+        minimum_major=container.settings.payout_minimum,
+        batch_key=body.batch,
+    )
     return [PayoutOut.model_validate(r) for r in rows]

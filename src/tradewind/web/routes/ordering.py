@@ -23,7 +23,7 @@ from tradewind.ordering import checkout as checkouts
 from tradewind.ordering import orders, ratings
 from tradewind.ordering.checkout_plan import CheckoutPlan, CheckoutRequest, plan_checkout
 from tradewind.ordering.checkout_write import CheckoutJob, Replayed
-from tradewind.ordering.domain import LineRequest, OrderEvent, OrderStatus
+from tradewind.ordering.domain import LineRequest, OrderStatus
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.idempotency import (
     idempotency_key,
@@ -338,26 +338,9 @@ def cancel_order(
 ) -> OrderTransitionOut:
     """The buyer cancels an unpaid order, or the seller accepts cancelling an unshipped one
     (which refunds the buyer from escrow in full)."""
-    with container.uow() as uow:
-        order = orders.get_order(uow, principal, order_id)
-        if order["seller_account_id"] == principal.account_id:
-            status = escrow.cancel_paid_order(
-                uow,
-                container.payments,
-                order_id,
-                OrderEvent.ACCEPT_CANCELLATION,
-                actor_id=principal.account_id,
-                note=body.reason,
-            )
-        else:
-            status = orders.apply_event(
-                uow,
-                order_id,
-                OrderEvent.BUYER_CANCEL,
-                actor_id=principal.account_id,
-                note=body.reason,
-            )
-        uow.commit()
+    status = escrow.cancel_order(
+        container.uow, container.payments, principal, order_id, body.reason
+    )
     return OrderTransitionOut(id=order_id, status=status.value)
 
 
