@@ -6,6 +6,7 @@ named ``domain`` or inside a ``domain`` package, so a typo or a move cannot quie
 unchecked.
 """
 
+import ast
 import re
 import subprocess
 import sys
@@ -74,6 +75,9 @@ def test_the_purity_contract_covers_every_domain_module() -> None:
 TABLES = ROOT / "src" / "tradewind" / "db" / "tables"
 CONTEXTS_DOC = ROOT / "docs" / "design" / "contexts.md"
 TOOLS = {"tradewind.db", "tradewind.bench", "tradewind.seed", "tradewind.cli"}
+# Declared readers of another context's tables (decision 38): allowed to import them, never
+# to write them (checked below).
+READERS = {"catalog": {"tradewind.search"}}
 
 
 def _table_contracts() -> dict[str, dict[str, Any]]:
@@ -93,7 +97,7 @@ def test_every_table_module_has_one_owner() -> None:
     contracts = _table_contracts()
     assert set(contracts) == modules
     for name, contract in contracts.items():
-        owners = set(contract["allowed_importers"]) - TOOLS
+        owners = set(contract["allowed_importers"]) - TOOLS - READERS.get(name, set())
         assert len(owners) == 1, f"{name}: one owning context, not {sorted(owners)}"
         assert set(contract["allowed_importers"]) >= TOOLS, name
 
@@ -108,3 +112,34 @@ def test_ignored_crossings_are_the_ones_documented() -> None:
     assert len(ignores) == int(stated.group(1))
     listed = re.findall(r"`(tradewind\.[\w.]+ -> tradewind\.db\.tables\.\w+)`", doc)
     assert sorted(listed) == sorted(ignores)
+
+
+def _writes_to(path: Path, table_module: str) -> list[str]:
+    """``insert``/``update``/``delete`` of a table imported from ``table_module`` in one file."""
+    tree = ast.parse(path.read_text())
+    tables = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == table_module
+        for alias in node.names
+    }
+    return [
+        f"{path.name}:{node.lineno}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", getattr(node.func, "attr", ""))
+        in {"insert", "update", "delete"}
+        and node.args
+        and getattr(node.args[0], "id", None) in tables
+    ]
+
+
+def test_declared_readers_never_write_the_tables_they_read() -> None:
+    for name, readers in READERS.items():
+        for reader in readers:
+            package = ROOT / "src" / Path(*reader.split("."))
+            for path in sorted(package.rglob("*.py")):
+                assert _writes_to(path, f"tradewind.db.tables.{name}") == [], path
+    # the scan finds writes where there are some: catalog writes its own tables
+    catalog = ROOT / "src" / "tradewind" / "catalog" / "service.py"
+    assert _writes_to(catalog, "tradewind.db.tables.catalog") != []
