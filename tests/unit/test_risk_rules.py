@@ -206,3 +206,30 @@ def test_score_and_quality_arithmetic() -> None:
     assert (q["overall"].precision, q["overall"].recall) == (0.1667, 0.5)
     assert (q["collusion"].precision, q["collusion"].recall) == (1.0, 0.0)
     assert SubjectKind.ORDER.value == "order"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("[]", "an object with a list"),
+        ('{"rules": [1]}', "each rule must be an object"),
+        (
+            '{"rules": [{"code": "buyer.velocity", "weight": 0.5, "action": "hold_capture"}]}',
+            "parameters must be",
+        ),
+        (
+            '{"rules": [{"code": "seller.tracking_reused", "weight": 0.5,'
+            ' "action": "hold_payout", "params": {"window_s": "soon"}}]}',
+            "must be numbers",
+        ),
+        (
+            '{"rules": [{"code": "seller.tracking_reused", "weight": 0.5,'
+            ' "action": "hold_payout", "params": {"window_s": -1}}]}',
+            "must be 0 to",
+        ),
+        ('{"case_at": 0, "rules": []}', "case_at"),
+    ],
+)
+def test_rule_data_is_checked_before_it_is_stored(text: str, words: str) -> None:
+    with pytest.raises(ValueError, match=words):
+        rule_set_from_json(2, text)

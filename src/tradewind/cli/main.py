@@ -252,17 +252,17 @@ def bench_checkout_command(
     workers: Annotated[int, typer.Option(min=1, max=16, help="Server processes")] = 2,
     risk: Annotated[
         str,
-        typer.Option(help="Risk modes, one phase each: enforce, off, shadow or off,enforce"),
+        typer.Option(help="Risk mode per phase, e.g. enforce, or off,enforce,enforce,off"),
     ] = "enforce",
 ) -> None:
     """Full checkouts over HTTP: orders/s vs the same server's /healthz rate, and oversell.
-    With ``--risk off,enforce`` both phases run in one session and ``risk_on_vs_off`` is the
-    ratio of their ratios."""
+    With ``--risk off,enforce,enforce,off`` the phases run in one session and
+    ``risk_on_vs_off`` is the ratio of the modes' mean ratios."""
     from tradewind.bench.checkout import bench_checkout
 
     modes = tuple(m.strip() for m in risk.split(",") if m.strip())
-    if not modes or any(m not in ("off", "shadow", "enforce") for m in modes):
-        raise typer.BadParameter("risk modes are off, shadow, enforce (comma-separated)")
+    if not 1 <= len(modes) <= 8 or any(m not in ("off", "shadow", "enforce") for m in modes):
+        raise typer.BadParameter("1 to 8 risk modes of off, shadow, enforce (comma-separated)")
     configure_logging("WARNING")
     _print_result(
         bench_checkout(

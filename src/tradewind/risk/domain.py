@@ -132,6 +132,12 @@ class RuleSet:
 
 def rule_set_from_json(version: int, text: str) -> RuleSet:
     data = json.loads(text)
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        raise ValueError("rules must be an object with a list of rules")
+    if not all(
+        isinstance(r, dict) and isinstance(r.get("params", {}), dict) for r in data["rules"]
+    ):
+        raise ValueError("each rule must be an object (params an object)")
     rules = tuple(
         Rule(
             code=str(r["code"]),
@@ -145,7 +151,35 @@ def rule_set_from_json(version: int, text: str) -> RuleSet:
     unknown = {r.code for r in rules} - set(KNOWN_RULES)
     if unknown:
         raise ValueError(f"unknown rules: {sorted(unknown)}")
-    return RuleSet(version=version, rules=rules, case_at=float(data.get("case_at", 0.6)))
+    defaults = DEFAULT_RULES.by_code()
+    for rule in rules:
+        _check_params(rule.code, rule.params, defaults[rule.code].params)
+    case_at = float(data.get("case_at", 0.6))
+    if not 0 < case_at <= 1:
+        raise ValueError("case_at must be above 0 and at most 1")
+    return RuleSet(version=version, rules=rules, case_at=case_at)
+
+
+MAX_PARAM = 10**9
+
+
+def _check_params(code: str, params: Mapping[str, Any], defaults: Mapping[str, Any]) -> None:
+    """A rule's parameters are the ones its code reads, each a number in bounds (or, where the
+    default is a table, a table of numbers over a subset of the default's keys)."""
+    if set(params) != set(defaults):
+        raise ValueError(f"rule {code}: parameters must be {sorted(defaults)}")
+    for name, value in params.items():
+        default = defaults[name]
+        values = value.values() if isinstance(value, Mapping) else [value]
+        if isinstance(default, Mapping) != isinstance(value, Mapping) or (
+            isinstance(value, Mapping) and not set(value) <= set(default)
+        ):
+            raise ValueError(f"rule {code}: {name} has the wrong shape")
+        for number in values:
+            if isinstance(number, bool) or not isinstance(number, int | float):
+                raise ValueError(f"rule {code}: {name} must be numbers")
+            if not 0 <= number <= MAX_PARAM:
+                raise ValueError(f"rule {code}: {name} must be 0 to {MAX_PARAM}")
 
 
 DAY_S = 86_400

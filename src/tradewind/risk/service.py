@@ -522,7 +522,7 @@ def add_rules_version(
     try:
         latest = int(uow.conn.scalar(select(func.max(risk_rule_versions.c.version))) or 1)
         candidate = rule_set_from_json(latest + 1, rules_json)
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InvalidInput(f"rules are not valid: {exc}", code=ProblemCode.INVALID_RULES) from exc
     now = uow.clock.now()
     uow.conn.execute(
