@@ -30,6 +30,7 @@ from tradewind.media.domain import ImageLimits
 from tradewind.media.local import LocalDiskStore
 from tradewind.media.ports import MediaStore
 from tradewind.ordering.checkout_writer import CheckoutWriter
+from tradewind.payments.outbox import AnswerHandler
 from tradewind.payments.ports import WebhookSender
 from tradewind.payments.sandbox import SandboxProvider
 from tradewind.timers.service import TimerHandler, store_clock_offset_s, stored_clock_offset_s
@@ -54,6 +55,8 @@ class Container:
     media: MediaStore
     image_limits: ImageLimits
     timer_handlers: dict[str, TimerHandler] = field(default_factory=dict)
+    # What each processor answer does once its outbox intent settles (payments.outbox).
+    intent_handlers: dict[str, AnswerHandler] = field(default_factory=dict)
     # Flash sales (issue 8): this process's sale gate and claim writer (threads start lazily).
     flash: FlashRuntime = field(init=False)
     # Checkouts from the API: this process's group-commit writer (its thread starts lazily).
@@ -72,14 +75,20 @@ def build(
         clock = ManualClock() if settings.clock == "manual" else SystemClock()
     secret_key = _secret_key(settings)
     base_url = settings.public_base_url or f"http://{settings.host}:{settings.port}"
+    uow = UnitOfWorkFactory(engine, clock, subscribers=subscribers(settings.risk_mode))
     container = Container(
         settings=settings,
         engine=engine,
         clock=clock,
-        uow=UnitOfWorkFactory(engine, clock, subscribers=subscribers(settings.risk_mode)),
+        uow=uow,
         secret_key=secret_key,
         policy=escrow_policy(settings),
-        payments=SandboxProvider(webhook_url=base_url.rstrip("/") + WEBHOOK_PATH),
+        payments=SandboxProvider(
+            base_url.rstrip("/") + WEBHOOK_PATH,
+            uow,
+            fee_bps=settings.sandbox_fee_bps,
+            flaky_every=settings.sandbox_flaky_every,
+        ),
         psp_secret=settings.psp_webhook_secret
         or hashlib.sha256(f"psp:{secret_key}".encode()).hexdigest(),
         carrier=CarrierSetup(
@@ -107,6 +116,7 @@ def build(
     container.checkouts = CheckoutWriter(container.uow)
     container.revocations = signal_for(engine)
     container.timer_handlers.update(_timer_handlers(container))
+    container.intent_handlers.update(intent_handlers())
     return container
 
 
@@ -119,6 +129,27 @@ def media_root(settings: Settings) -> Path:
         if database and database != ":memory:":
             return Path(database).parent / "media"
     return Path("var/media")
+
+
+def intent_handlers() -> dict[str, AnswerHandler]:
+    """What each kind of processor answer does once its intent settles (payments.outbox)."""
+    from tradewind.escrow import payouts
+    from tradewind.payments import outbox
+
+    return {**outbox.ANSWER_HANDLERS, outbox.PAYOUT: payouts.on_payout_answer}
+
+
+def send_intents(container: Container, *, limit: int = 100, retry_now: bool = False) -> int:
+    """Make the processor calls that are due (after their transactions committed)."""
+    from tradewind.payments import outbox
+
+    return outbox.send_due(
+        container.uow,
+        container.payments,
+        container.intent_handlers,
+        limit=limit,
+        retry_now=retry_now,
+    )
 
 
 def escrow_policy(settings: Settings) -> EscrowPolicy:
@@ -185,6 +216,7 @@ def _timer_handlers(container: Container) -> dict[str, TimerHandler]:
     from tradewind.flash import waitlist as flash_waitlist
     from tradewind.fulfilment import tracking
     from tradewind.ordering import checkout
+    from tradewind.payments import reconciliation
 
     policy = container.policy
 
@@ -203,8 +235,11 @@ def _timer_handlers(container: Container) -> dict[str, TimerHandler]:
     def tracking_poll(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
         tracking.poll(uow, policy, container.payments, payload)
 
+    def reconcile(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
+        reconciliation.reconcile_timer(uow, container.payments, payload)
+
     def payout_batch(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
-        payouts.payout_batch(uow, container.settings.payout_minimum, payload)
+        payouts.payout_batch(uow, container.payments, container.settings.payout_minimum, payload)
 
     return {
         checkout.PAYMENT_TIMEOUT_KIND: payment_timeout,
@@ -214,6 +249,7 @@ def _timer_handlers(container: Container) -> dict[str, TimerHandler]:
         escrow.FINALIZE_KIND: escrow.finalize,
         disputes.SELLER_DEADLINE_KIND: disputes.seller_deadline,
         payouts.PAYOUT_BATCH_KIND: payout_batch,
+        reconciliation.RECONCILE_KIND: reconcile,
         tracking.EXPIRY_KIND: tracking_expiry,
         tracking.POLL_KIND: tracking_poll,
     }

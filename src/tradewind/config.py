@@ -161,6 +161,21 @@ class Settings(BaseSettings):
         default="enforce",
         description="Risk scoring: off (no events kept), shadow (cases, no holds), enforce",
     )
+
+    sandbox_fee_bps: int = Field(
+        default=0,
+        ge=0,
+        le=1000,
+        description="The sandbox processor's fee on each capture, in basis points (290 = 2.9%), "
+        "booked to platform:processor_fees",
+    )
+    sandbox_flaky_every: int = Field(
+        default=0,
+        ge=0,
+        le=1000,
+        description="About one sandbox processor call in N fails once with a 503 and succeeds "
+        "when retried under its key (0: never)",
+    )
     cookie_secure: bool = Field(
         default=False,
         description="Mark cookies Secure; implied when TRADEWIND_PUBLIC_BASE_URL is https",

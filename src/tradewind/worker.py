@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 
-from tradewind.bootstrap import Container, sync_manual_clock
+from tradewind.bootstrap import Container, send_intents, sync_manual_clock
 from tradewind.escrow.payouts import schedule_daily_batch
 from tradewind.fulfilment import postal_sim
+from tradewind.payments.reconciliation import schedule_daily_reconcile
 from tradewind.payments.sandbox import dispatch_webhooks
 from tradewind.timers.service import run_due
 
@@ -24,6 +25,7 @@ def run_worker(container: Container, stop: threading.Event) -> None:
             ran = run_due(
                 container.uow, container.timer_handlers, limit=container.settings.worker_batch
             )
+            ran += send_intents(container)
             ran += dispatch_webhooks(container.uow, container.webhook_sender, container.psp_secret)
         except Exception:
             log.exception("timer worker poll failed")
@@ -34,22 +36,26 @@ def run_worker(container: Container, stop: threading.Event) -> None:
 
 
 def arm_recurring_timers(container: Container) -> None:
-    """Make sure the daily payout batch is scheduled (idempotent: one timer per day boundary;
-    each batch schedules the next one)."""
+    """Make sure the daily payout batch and the daily reconciliation are scheduled
+    (idempotent: one timer per day; each run schedules the next one)."""
     with container.uow() as uow:
         schedule_daily_batch(uow, uow.clock.now())
+        schedule_daily_reconcile(uow, uow.clock.now())
         uow.commit()
 
 
 def run_background_step(container: Container) -> int:
-    """Deliver what the simulated outside world has due: processor and carrier webhooks.
+    """Make the processor calls that are due, and deliver what the simulated outside world has
+    due: processor and carrier webhooks.
 
     These run without a transaction held, because the receiver (often this very process)
     writes to the database while handling them.
     """
-    return dispatch_webhooks(
-        container.uow, container.webhook_sender, container.psp_secret
-    ) + postal_sim.dispatch(container.uow, container.webhook_sender, container.postal_secret)
+    return (
+        send_intents(container)
+        + dispatch_webhooks(container.uow, container.webhook_sender, container.psp_secret)
+        + postal_sim.dispatch(container.uow, container.webhook_sender, container.postal_secret)
+    )
 
 
 def start_worker_thread(container: Container) -> tuple[threading.Thread, threading.Event]:

@@ -41,6 +41,7 @@ from tradewind.db.tables.payments import (
 )
 from tradewind.db.tables.timers import timers
 from tradewind.escrow.checks import check_ledger
+from tradewind.money.amount import Money
 from tradewind.ordering.checkout_plan import payment_timeout_key
 from tradewind.payments.sandbox import CARD_SUCCESS
 from tradewind.payments.signing import SIGNATURE_HEADER, sign
@@ -258,9 +259,7 @@ def test_a_short_capture_is_held_listed_and_refunded_exactly_once(
     # (on the system clock, as the server runs; the test's container has a manual one).
     processor = build(Settings(database_url=db_url, secret_key="test-secret"))
     try:
-        with processor.uow() as uow:
-            processor.payments.capture(uow, ppid, 1, "processor-fault")
-            uow.commit()
+        processor.payments.capture(ppid, Money(1, "USD"), "processor-fault")
     finally:
         processor.engine.dispose()
     with container.uow(read_only=True) as uow:

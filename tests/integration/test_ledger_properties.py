@@ -60,7 +60,7 @@ from tests.support.market import (
     operator_headers,
 )
 from tests.support.money_flow import assert_ledger_ok, buy, deliver_all, pay
-from tradewind.bootstrap import Container, build
+from tradewind.bootstrap import Container, build, send_intents
 from tradewind.config import Settings
 from tradewind.db.migrate import upgrade
 from tradewind.db.tables.escrow import escrow_terms
@@ -776,6 +776,7 @@ class LedgerMachine(RuleBasedStateMachine):
         for _ in range(50):
             if run_due(self.container.uow, self.container.timer_handlers) == 0:
                 break
+        send_intents(self.container)  # and, as the worker does, makes the processor calls
         now = self.clock.now()
         with self.container.uow(read_only=True) as uow:
             payment_due = dict(

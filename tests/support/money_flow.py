@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 from fastapi.testclient import TestClient
 
 from tests.support.market import SHIP_TO
-from tradewind.bootstrap import Container
+from tradewind.bootstrap import Container, send_intents
 from tradewind.escrow.checks import check_ledger
 from tradewind.kernel.clock import ManualClock
 from tradewind.payments.sandbox import CARD_SUCCESS, dispatch_webhooks
@@ -22,11 +22,13 @@ def client_sender(client: TestClient):  # type: ignore[no-untyped-def]
 
 
 def deliver_all(client: TestClient, container: Container, clock: ManualClock) -> int:
-    """Let the sandbox deliver every pending webhook (jitter and duplicates included)."""
+    """Make the processor calls that are due and let the sandbox deliver every pending webhook
+    (jitter and duplicates included)."""
     delivered = 0
     for _ in range(20):
         clock.advance(timedelta(seconds=4))
-        sent = dispatch_webhooks(container.uow, client_sender(client), container.psp_secret)
+        sent = send_intents(container)
+        sent += dispatch_webhooks(container.uow, client_sender(client), container.psp_secret)
         delivered += sent
         if sent == 0:
             break

@@ -45,6 +45,11 @@ class ServerProcess:
         )
         wait_healthy(self.base_url, self._proc, timeout_s)
 
+    def wait_exit(self, timeout_s: float) -> int:
+        """The process's exit code once it ends by itself (a crash test's SIGKILL: -9)."""
+        assert self._proc is not None
+        return self._proc.wait(timeout_s)
+
     def stop(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
             self._proc.terminate()

@@ -228,6 +228,57 @@ def i18n_stats() -> None:
         typer.echo(f"{row.language}: {row.translated}/{row.total} translated ({row.percent:.1f}%)")
 
 
+outbox_app = typer.Typer(help="The outbox of calls to the payment processor.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.command("run")
+def outbox_run(
+    retry_now: Annotated[
+        bool, typer.Option(help="Retry every pending call now, not after its backoff")
+    ] = False,
+) -> None:
+    """Make the processor calls that are due, once (the worker does this every poll); prints
+    how many settled and how many are still pending."""
+    from tradewind.bootstrap import send_intents
+    from tradewind.payments import outbox
+
+    container = _container()
+    settled = send_intents(container, retry_now=retry_now)
+    with container.uow(read_only=True) as uow:
+        pending = len(outbox.intents(uow, status=outbox.PENDING))
+    typer.echo(f"settled {settled}, pending {pending}")
+
+
+@app.command()
+def reconcile(
+    day: Annotated[
+        str | None, typer.Option("--date", help="YYYY-MM-DD (default: yesterday, UTC)")
+    ] = None,
+) -> None:
+    """Match the processor's settlement report of a day against the ledger; prints the counts
+    and exits 1 while any settlement mismatch (of any day) is open."""
+    from datetime import date, timedelta
+
+    from tradewind.payments import reconciliation
+
+    container = _container()
+    try:
+        when = date.fromisoformat(day) if day else container.clock.now().date() - timedelta(1)
+    except ValueError as exc:
+        raise typer.BadParameter("--date must be YYYY-MM-DD") from exc
+    result = reconciliation.reconcile_day(container.uow, container.payments, when)
+    counts = ", ".join(f"{kind.replace('_', ' ')} {n}" for kind, n in result.counts.items())
+    typer.echo(f"{when}: {counts}")
+    for finding in result.mismatches:
+        typer.echo(
+            f"  {finding.kind}: {finding.ref} reported {finding.reported} booked {finding.booked}"
+        )
+    typer.echo(f"open settlement mismatches: {result.open_total}")
+    if result.open_total:
+        raise typer.Exit(1)
+
+
 bench_app = typer.Typer(help="Benchmarks against real server processes.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 

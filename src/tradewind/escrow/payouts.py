@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tradewind.catalog.service import seller_currencies, seller_terms
 from tradewind.db.sql import insert_ignoring_conflicts
@@ -26,6 +26,8 @@ from tradewind.money.amount import Money
 from tradewind.money.rounding import round_to_minor
 from tradewind.ordering.domain import OrderStatus
 from tradewind.ordering.orders import seller_goods_minor
+from tradewind.payments import outbox
+from tradewind.payments.ports import PaymentProvider, ProviderAnswer
 from tradewind.risk.domain import EventKind, RiskEvent
 from tradewind.risk.service import payout_restrictions
 from tradewind.timers.service import schedule
@@ -36,15 +38,26 @@ HOLDING = (OrderStatus.AWAITING_SHIPMENT, OrderStatus.AWAITING_RECEIPT, OrderSta
 
 @use_case
 def run_batch(
-    uow: UnitOfWork, principal: Principal, *, minimum_major: str, batch_key: str
+    uow: UnitOfWork,
+    principal: Principal,
+    provider: PaymentProvider,
+    *,
+    minimum_major: str,
+    batch_key: str,
 ) -> list[dict[str, Any]]:
     """An operator runs a named payout batch now (re-running one name pays nobody twice)."""
     require_role(principal, Role.OPERATOR)
-    return run_payouts(uow, minimum_major=minimum_major, batch_key=batch_key)
+    return run_payouts(uow, provider, minimum_major=minimum_major, batch_key=batch_key)
 
 
-def run_payouts(uow: UnitOfWork, *, minimum_major: str, batch_key: str) -> list[dict[str, Any]]:
-    """Pay every seller whose available balance (payable minus receivable) reaches the minimum."""
+def run_payouts(
+    uow: UnitOfWork, provider: PaymentProvider, *, minimum_major: str, batch_key: str
+) -> list[dict[str, Any]]:
+    """Pay every seller whose available balance (payable minus receivable) reaches the minimum.
+
+    The ledger books the payout now; the processor is asked after commit (an outbox intent
+    under the batch key), and the payout row moves ``requested -> paid`` (or ``refused``) when
+    it answers (:func:`on_payout_answer`)."""
     made = []
     terms = seller_terms(uow, list(seller_currencies(uow)))
     for seller_id in seller_currencies(uow):
@@ -70,7 +83,7 @@ def run_payouts(uow: UnitOfWork, *, minimum_major: str, batch_key: str) -> list[
         if tx is None:
             continue
         try:
-            posted = post(uow, tx, seller_id=seller_id)
+            posted = post(uow, tx, seller_id=seller_id, processor_ref=f"payout:{key}")
         except LedgerKeyReused:
             # This batch already settled this seller, and the balances moved since (a release
             # after the first run): the rest waits for the next batch. The refused post wrote
@@ -84,11 +97,13 @@ def run_payouts(uow: UnitOfWork, *, minimum_major: str, batch_key: str) -> list[
             "currency": currency,
             "amount_minor": plan.pay.amount_minor,
             "netted_minor": plan.net.amount_minor,
-            "status": "paid",
+            "status": "requested",
             "batch_key": key,
             "created_at": uow.clock.now(),
         }
         insert_ignoring_conflicts(uow.conn, payouts, row)
+        if plan.pay.amount_minor:
+            outbox.enqueue(uow, provider, outbox.PAYOUT, key, amount=plan.pay, subject_id=seller_id)
         made.append(row)
     return made
 
@@ -114,6 +129,17 @@ def _risk_reserve_bps(uow: UnitOfWork, account_id: str, owed: Money) -> int | No
     return None if restriction.held else restriction.reserve_bps
 
 
+def on_payout_answer(uow: UnitOfWork, intent: Mapping[str, Any], answer: ProviderAnswer) -> None:
+    """The processor answered a payout: ``requested -> paid`` or ``refused`` (a refused one is
+    still booked as paid out: reconciliation reports it missing at the processor)."""
+    status = "paid" if answer.outcome == "succeeded" else "refused"
+    uow.conn.execute(
+        update(payouts)
+        .where(payouts.c.batch_key == intent["idempotency_key"], payouts.c.status == "requested")
+        .values(status=status)
+    )
+
+
 def schedule_daily_batch(uow: UnitOfWork, now: datetime) -> None:
     """Keep exactly one pending payout batch timer for the next day boundary (UTC)."""
     tomorrow = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -126,8 +152,10 @@ def schedule_daily_batch(uow: UnitOfWork, now: datetime) -> None:
     )
 
 
-def payout_batch(uow: UnitOfWork, minimum_major: str, payload: Mapping[str, Any]) -> None:
-    run_payouts(uow, minimum_major=minimum_major, batch_key=str(payload["batch"]))
+def payout_batch(
+    uow: UnitOfWork, provider: PaymentProvider, minimum_major: str, payload: Mapping[str, Any]
+) -> None:
+    run_payouts(uow, provider, minimum_major=minimum_major, batch_key=str(payload["batch"]))
     schedule_daily_batch(uow, uow.clock.now())
 
 

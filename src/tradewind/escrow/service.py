@@ -29,7 +29,7 @@ from tradewind.money.amount import Money
 from tradewind.ordering.domain import OrderEvent, OrderStatus
 from tradewind.ordering.orders import apply_event, get_order
 from tradewind.payments.ports import PaymentProvider
-from tradewind.payments.service import refund_to_buyer, refunds_of_order
+from tradewind.payments.service import refund_ref, refund_to_buyer, refunds_of_order
 from tradewind.risk.domain import EventKind, RiskEvent
 from tradewind.risk.service import take_protection_extension
 from tradewind.timers.service import cancel, reschedule, schedule
@@ -263,7 +263,9 @@ def release_to_seller(uow: UnitOfWork, policy: EscrowPolicy, order_id: str) -> i
                 rate,
                 key,
             )
-        post(uow, tx, order_id=order_id, seller_id=order["seller_id"])
+        post(
+            uow, tx, order_id=order_id, seller_id=order["seller_id"], processor_ref=refund_ref(key)
+        )
     uow.conn.execute(
         update(escrow_terms)
         .where(escrow_terms.c.order_id == order_id, escrow_terms.c.released_at.is_(None))
@@ -316,6 +318,7 @@ def refund_from_escrow(
         uow,
         ledger.refund_from_escrow(order_id, Money(amount_minor, order["currency"]), key),
         order_id=order_id,
+        processor_ref=refund_ref(key),
     )
 
 
@@ -430,4 +433,4 @@ def refund_after_release(
             Money(seller_part, order["seller_currency"]),
             key,
         )
-    post(uow, tx, order_id=order_id, seller_id=order["seller_id"])
+    post(uow, tx, order_id=order_id, seller_id=order["seller_id"], processor_ref=refund_ref(key))

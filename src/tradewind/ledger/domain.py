@@ -23,6 +23,7 @@ Money movements (brief, "Ledger")::
     unapplied_capture     Dr psp:clearing:C          Cr platform:suspense:C (held, not applied)
     unapplied_refund      Dr platform:suspense:C     Cr psp:clearing:C (given back to the buyer)
     payout                Dr seller:{id}:payable     Cr psp:clearing:S (and Cr receivable, netting)
+    processor_fee         Dr platform:processor_fees:C  Cr psp:clearing:C (the processor's fee)
     reverse               every posting of a transaction with its sign flipped
 
 Chargebacks (a card network pulling funds back) are NOT modelled here: they are a separate flow
@@ -65,7 +66,7 @@ MAX_ACCOUNT_LEN = 150
 _ID_RE = re.compile(r"[A-Za-z0-9_-]+", re.ASCII)
 _ACCOUNT_RE = re.compile(r"[a-z]+(?::[A-Za-z0-9_-]+)+", re.ASCII)
 _KIND_RE = re.compile(r"[a-z][a-z0-9_]*", re.ASCII)
-_CURRENCY_NAMED_RE = re.compile(r"(?:psp|platform):[a-z]+:([A-Z]{3})", re.ASCII)
+_CURRENCY_NAMED_RE = re.compile(r"(?:psp|platform):[a-z_]+:([A-Z]{3})", re.ASCII)
 
 AccountKey = tuple[str, str]
 """``(account name, currency)``: the identity of an account."""
@@ -121,6 +122,7 @@ class TxKind(StrEnum):
     REVERSAL = "reversal"
     UNAPPLIED_CAPTURE = "unapplied_capture"
     UNAPPLIED_REFUND = "unapplied_refund"
+    PROCESSOR_FEE = "processor_fee"
 
 
 # --- account names -------------------------------------------------------------------------
@@ -160,6 +162,11 @@ def platform_suspense(currency: str) -> str:
     """Cash the processor moved that no order may take: a short, mismatched, surplus or late
     capture, held for an operator or on its way back to the buyer (liability)."""
     return f"platform:suspense:{validate_currency(currency)}"
+
+
+def platform_processor_fees(currency: str) -> str:
+    """Fees the payment processor took from our balance in ``currency`` (expense)."""
+    return f"platform:processor_fees:{validate_currency(currency)}"
 
 
 def platform_fx(currency: str) -> str:
@@ -400,6 +407,18 @@ def refund_unapplied(
         f"refund of unapplied {amount} on payment {provider_payment_id}",
         debit(platform_suspense(amount.currency), amount),
         credit(psp_clearing(amount.currency), amount),
+    )
+
+
+def processor_fee(provider_payment_id: str, fee: Money, idempotency_key: str) -> LedgerTransaction:
+    """The processor kept ``fee`` of a capture: an expense, out of what it holds for us."""
+    _positive(fee)
+    return _transaction(
+        idempotency_key,
+        TxKind.PROCESSOR_FEE,
+        f"processor fee {fee} on payment {provider_payment_id}",
+        debit(platform_processor_fees(fee.currency), fee),
+        credit(psp_clearing(fee.currency), fee),
     )
 
 

@@ -41,6 +41,7 @@ def post(
     *,
     order_id: str | None = None,
     seller_id: str | None = None,
+    processor_ref: str | None = None,
 ) -> Posted:
     """Write ``tx`` once per idempotency key; an exact repeat returns the original, unwritten.
 
@@ -48,6 +49,9 @@ def post(
     NOTHING``; on PostgreSQL it waits for a concurrent claimer to commit). Only when the key is
     taken is the written transaction read back and compared with ``tx``; if they differ,
     :class:`LedgerKeyReused` says how, and this call has written nothing.
+
+    ``processor_ref`` names the processor movement the transaction mirrors
+    (``"capture:pi_1"``); reconciliation matches settlement report rows against it.
     """
     now = uow.clock.now()
     claimed = inserted_ignoring_conflicts(
@@ -60,6 +64,7 @@ def post(
             "order_id": order_id,
             "seller_id": seller_id,
             "created_at": now,
+            "processor_ref": processor_ref,
         },
         ledger_transactions.c.id,
     )
@@ -251,3 +256,43 @@ def mismatched_currencies(uow: UnitOfWork) -> list[str]:
         .distinct()
     )
     return [r.account for r in rows]
+
+
+def processor_movements(uow: UnitOfWork, refs: Iterable[str]) -> dict[str, dict[str, int]]:
+    """What the ledger moved through the processor (``psp:clearing:*``) for each of ``refs``
+    (``processor_ref`` values), per currency, signed: + into our balance there, - out of it."""
+    wanted = sorted(set(refs))
+    found: dict[str, dict[str, int]] = {}
+    for start in range(0, len(wanted), 500):
+        rows = uow.conn.execute(
+            select(
+                ledger_transactions.c.processor_ref,
+                ledger_entries.c.currency,
+                func.sum(ledger_entries.c.amount_minor),
+            )
+            .join(ledger_entries, ledger_entries.c.transaction_id == ledger_transactions.c.id)
+            .where(
+                ledger_transactions.c.processor_ref.in_(wanted[start : start + 500]),
+                ledger_entries.c.account.like("psp:clearing:%"),
+            )
+            .group_by(ledger_transactions.c.processor_ref, ledger_entries.c.currency)
+        )
+        for ref, currency, total in rows:
+            found.setdefault(str(ref), {})[str(currency)] = int(total)
+    return found
+
+
+def processor_refs_between(uow: UnitOfWork, start: datetime, end: datetime) -> set[str]:
+    """The ``processor_ref`` of every transaction written in ``[start, end)``."""
+    return {
+        str(ref)
+        for ref in uow.conn.scalars(
+            select(ledger_transactions.c.processor_ref)
+            .where(
+                ledger_transactions.c.processor_ref.is_not(None),
+                ledger_transactions.c.created_at >= start,
+                ledger_transactions.c.created_at < end,
+            )
+            .distinct()
+        )
+    }

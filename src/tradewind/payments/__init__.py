@@ -2,7 +2,19 @@
 the payment-provider port (Tradewind talks to processors only through it) and ``sandbox`` an
 in-process processor that behaves like a real one; ``signing`` and ``events`` check webhook
 signatures and bodies (pure); ``service`` starts payments, reacts to webhooks and refunds;
-``mismatches`` is the operators' queue of captures that do not match what was asked for.
+``outbox`` makes the processor calls (capture, refund, payout) after their transaction commits;
+``mismatches`` is the operators' queue of captures that do not match what was asked for, and
+``reconciliation`` matches the processor's daily settlement report against the ledger (its
+mismatches join that queue).
 """
 
-__all__ = ["events", "mismatches", "ports", "sandbox", "service", "signing"]
+__all__ = [
+    "events",
+    "mismatches",
+    "outbox",
+    "ports",
+    "reconciliation",
+    "sandbox",
+    "service",
+    "signing",
+]

@@ -28,6 +28,7 @@ from tradewind.money.currency import minor_unit_digits
 
 MAX_EVENT_AGE = timedelta(days=90)  # far beyond any processor's retry window
 MAX_CLOCK_SKEW = timedelta(minutes=5)  # the signature's own tolerance
+MAX_REQUEST_KEY_LEN = 200
 _ID_RE = re.compile(r"[A-Za-z0-9_-]{1,100}", re.ASCII)
 _CODE_RE = re.compile(r"[a-z0-9_]{1,64}", re.ASCII)
 
@@ -37,6 +38,12 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "payment.captured": ("amount_minor", "currency"),
     "payment.failed": ("currency", "decline_code"),
     "refund.succeeded": ("amount_minor", "currency", "refund_id"),
+}
+# Fields an event type may carry; absent ones are None. ``fee_minor``: what the processor kept
+# of a capture (0 or more); ``request_key``: the idempotency key of the refund request.
+OPTIONAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "payment.captured": ("fee_minor",),
+    "refund.succeeded": ("request_key",),
 }
 
 
@@ -51,6 +58,8 @@ class WebhookEvent:
     amount_minor: int | None = None
     decline_code: str | None = None
     refund_id: str | None = None
+    fee_minor: int | None = None
+    request_key: str | None = None
 
     @property
     def amount(self) -> Money:
@@ -65,7 +74,7 @@ class WebhookEvent:
             "reference": self.reference,
             "currency": self.currency,
         }
-        for name in ("amount_minor", "decline_code", "refund_id"):
+        for name in ("amount_minor", "decline_code", "refund_id", "fee_minor", "request_key"):
             if (value := getattr(self, name)) is not None:
                 data[name] = value
         created = int(self.created.timestamp())
@@ -111,7 +120,22 @@ def _data_fields(kind: str, data: dict[str, Any], errors: list[FieldError]) -> d
         fields["decline_code"] = _code(data.get("decline_code"), "data.decline_code", errors)
     if "refund_id" in wanted:
         fields["refund_id"] = _identifier(data.get("refund_id"), "data.refund_id", errors)
+    optional = OPTIONAL_FIELDS.get(kind, ())
+    if "fee_minor" in optional and data.get("fee_minor") is not None:
+        fields["fee_minor"] = _amount(data["fee_minor"], errors, field="data.fee_minor", least=0)
+    if "request_key" in optional and data.get("request_key") is not None:
+        fields["request_key"] = _request_key(data["request_key"], errors)
     return fields
+
+
+def _request_key(value: object, errors: list[FieldError]) -> str:
+    field = "data.request_key"
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_REQUEST_KEY_LEN:
+        errors.append(FieldError(field, f"must be 1-{MAX_REQUEST_KEY_LEN} characters", "invalid"))
+        return ""
+    if not value.isprintable():
+        errors.append(FieldError(field, "must not contain control characters", "invalid"))
+    return value
 
 
 def _identifier(value: object, field: str, errors: list[FieldError]) -> str:
@@ -143,14 +167,16 @@ def _currency(value: object, errors: list[FieldError]) -> str:
     return value
 
 
-def _amount(value: object, errors: list[FieldError]) -> int:
-    field = "data.amount_minor"
+def _amount(
+    value: object, errors: list[FieldError], *, field: str = "data.amount_minor", least: int = 1
+) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         message = f"must be an integer of minor units, not {_kind(value)}"
         errors.append(FieldError(field, message, "not_an_integer"))
         return 0
-    if value <= 0:
-        errors.append(FieldError(field, "must be more than zero", "amount_not_positive"))
+    if value < least:
+        message = "must be more than zero" if least else "must not be negative"
+        errors.append(FieldError(field, message, "amount_not_positive"))
     elif value > MAX_AMOUNT_MINOR:
         errors.append(FieldError(field, f"must be at most {MAX_AMOUNT_MINOR}", "out_of_range"))
     return value

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 
 from tradewind.db.sql import insert_ignoring_conflicts
 from tradewind.db.tables.payments import payment_mismatches, payments
@@ -35,6 +35,7 @@ from tradewind.kernel.problems import ProblemCode
 from tradewind.ledger import domain as ledger
 from tradewind.ledger.service import post
 from tradewind.money.amount import Money
+from tradewind.payments import outbox
 from tradewind.payments.events import WebhookEvent
 from tradewind.payments.ports import PaymentProvider
 
@@ -62,6 +63,7 @@ def hold_capture(uow: UnitOfWork, payment: dict[str, Any], event: WebhookEvent, 
     post(
         uow,
         ledger.unapplied_capture(payment["provider_payment_id"], captured, _key("held", payment)),
+        processor_ref=f"capture:{payment['provider_payment_id']}",
     )
     log.warning("capture held", extra={"event": event.event_id, "kind": kind})
     return True
@@ -80,11 +82,25 @@ def refund_surplus(
 ) -> None:
     """Captured money no order takes: through suspense, and straight back to the buyer."""
     provider_payment_id = payment["provider_payment_id"]
-    post(uow, ledger.unapplied_capture(provider_payment_id, surplus, _key(reason, payment)))
-    provider.refund(uow, provider_payment_id, surplus.amount_minor, f"{reason}:{payment['id']}")
+    post(
+        uow,
+        ledger.unapplied_capture(provider_payment_id, surplus, _key(reason, payment)),
+        processor_ref=f"capture:{provider_payment_id}",
+    )
+    request_key = f"{reason}:{payment['id']}"
+    outbox.enqueue(
+        uow,
+        provider,
+        outbox.REFUND,
+        request_key,
+        amount=surplus,
+        subject_id=payment["id"],
+        provider_payment_id=provider_payment_id,
+    )
     post(
         uow,
         ledger.refund_unapplied(provider_payment_id, surplus, _key(reason, payment, refund=True)),
+        processor_ref=f"refund:{request_key}",
     )
 
 
@@ -144,12 +160,25 @@ def held_captures_minor(uow: UnitOfWork) -> dict[str, int]:
 def list_mismatches(
     uow: UnitOfWork, principal: Principal, *, status: str | None, limit: int, after: str | None
 ) -> list[dict[str, Any]]:
+    return queue_page(uow, principal, payment_mismatches, status=status, limit=limit, after=after)
+
+
+def queue_page(
+    uow: UnitOfWork,
+    principal: Principal,
+    table: Table,
+    *,
+    status: str | None,
+    limit: int,
+    after: str | None,
+) -> list[dict[str, Any]]:
+    """One page of an operators' queue (``payment_mismatches``, ``settlement_mismatches``)."""
     require_role(principal, Role.OPERATOR)
-    query = select(payment_mismatches).order_by(payment_mismatches.c.id).limit(limit)
+    query = select(table).order_by(table.c.id).limit(limit)
     if status is not None:
-        query = query.where(payment_mismatches.c.status == status)
+        query = query.where(table.c.status == status)
     if after is not None:
-        query = query.where(payment_mismatches.c.id > after)
+        query = query.where(table.c.id > after)
     return [dict(r._mapping) for r in uow.conn.execute(query)]
 
 
@@ -188,13 +217,25 @@ def refund_mismatch(
         )
     captured = Money(row["captured_minor"], row["captured_currency"])
     key = f"unapplied-refund:{mismatch_id}"
-    refund_id = provider.refund(uow, row["provider_payment_id"], captured.amount_minor, key)
+    outbox.enqueue(
+        uow,
+        provider,
+        outbox.REFUND,
+        key,
+        amount=captured,
+        subject_id=row["payment_id"],
+        provider_payment_id=row["provider_payment_id"],
+    )
     uow.conn.execute(
         update(payment_mismatches)
         .where(payment_mismatches.c.id == mismatch_id)
-        .values(refund_id=refund_id)
+        .values(refund_id=key)
     )
-    post(uow, ledger.refund_unapplied(row["provider_payment_id"], captured, key))
+    post(
+        uow,
+        ledger.refund_unapplied(row["provider_payment_id"], captured, key),
+        processor_ref=f"refund:{key}",
+    )
     uow.conn.execute(
         update(payments)
         .where(payments.c.id == row["payment_id"], payments.c.status == HELD)

@@ -1,18 +1,58 @@
-"""The payment-provider port. Tradewind talks to processors only through this."""
+"""The payment-provider port. Tradewind talks to processors only through this.
+
+Only :meth:`PaymentProvider.create_payment` runs inside Tradewind's transaction: it opens a
+hosted payment page and moves no money (a page whose transaction rolls back is never shown and
+expires unused). Every call that moves money (capture, refund, payout) is made by
+:mod:`tradewind.payments.outbox` *after* the transaction that decided it has committed, with
+the intent's idempotency key, so a retry after a crash is the same request to the processor.
+The processor commits its side on its own; its answer comes back as a :class:`ProviderAnswer`
+and, later, as a webhook, and whichever arrives first settles the intent (exactly once).
+
+docs/design/money-and-ledger.md "The processor port" maps each operation onto Adyen for
+Platforms and Mangopay.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import date
+from typing import Literal, Protocol
 
 from tradewind.db.uow import UnitOfWork
+from tradewind.money.amount import Money
 
 
 @dataclass(frozen=True, slots=True)
 class ProviderPayment:
     provider_payment_id: str
     redirect_url: str  # the processor's hosted payment page: card data never touches Tradewind
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderAnswer:
+    """What the processor answered to one call: ``succeeded`` (with its id for the movement)
+    or ``refused`` (with its reason). A transport failure is an exception, not an answer: the
+    call is retried under the same key."""
+
+    outcome: Literal["succeeded", "refused"]
+    processor_ref: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementRow:
+    """One movement of our balance at the processor, as its daily settlement report lists it.
+
+    ``amount`` is signed from our side (a capture adds, refunds, fees, chargebacks and payouts
+    take away); ``reference`` is what we can match: the processor payment id of a capture or a
+    fee, our request key of a refund or a payout, the processor's chargeback id."""
+
+    row_id: str
+    type: str  # capture, refund, fee, chargeback, chargeback_reversal, payout
+    reference: str
+    amount: Money
+    settlement_date: date
 
 
 class PaymentProvider(Protocol):
@@ -23,12 +63,16 @@ class PaymentProvider(Protocol):
     ) -> ProviderPayment: ...
 
     def capture(
-        self, uow: UnitOfWork, provider_payment_id: str, amount_minor: int, idempotency_key: str
-    ) -> None: ...
+        self, provider_payment_id: str, amount: Money, idempotency_key: str
+    ) -> ProviderAnswer: ...
 
     def refund(
-        self, uow: UnitOfWork, provider_payment_id: str, amount_minor: int, idempotency_key: str
-    ) -> str: ...
+        self, provider_payment_id: str, amount: Money, idempotency_key: str
+    ) -> ProviderAnswer: ...
+
+    def payout(self, seller_id: str, amount: Money, idempotency_key: str) -> ProviderAnswer: ...
+
+    def settlement_report(self, day: date) -> list[SettlementRow]: ...
 
 
 # (url, body, headers) -> HTTP status. Real HTTP in production and the demo; tests plug in the

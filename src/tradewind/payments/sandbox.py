@@ -3,7 +3,12 @@
 - A hosted payment page (``/sandbox/psp/pay/{id}``) takes the card; Tradewind never sees it.
 - Test cards: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined,
   4000 0000 0000 3220 asks for a challenge (3-D Secure style) the buyer must complete.
-- Authorize, capture and refund, each idempotent by the caller's key, like a real API.
+- Authorize, capture, refund and payout, each idempotent by the caller's key, like a real
+  API, each committed in the processor's own transaction (never the caller's); with
+  ``flaky_every`` N, about one key in N fails its first call (:class:`ProcessorUnavailable`,
+  a 503) and succeeds on retry.
+- A fee of ``fee_bps`` on each capture, and a balance log (``sandbox_psp_balance_moves``)
+  from which :meth:`SandboxProvider.settlement_report` lists one day's movements.
 - Every state change emits an event, delivered as an HMAC-signed webhook by an outbox
   dispatcher: late (jittered by up to 3 s), sometimes twice, so out of order, and retried with
   backoff while the receiver fails.
@@ -14,22 +19,24 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
 
 from tradewind.db.sql import insert_ignoring_conflicts
 from tradewind.db.tables.payments import (
+    sandbox_psp_balance_moves,
     sandbox_psp_events,
     sandbox_psp_payments,
     sandbox_psp_requests,
 )
 from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
-from tradewind.kernel.errors import Conflict, FieldError, InvalidInput, NotFound
+from tradewind.kernel.errors import FieldError, InvalidInput, NotFound
 from tradewind.kernel.ids import new_id
-from tradewind.kernel.problems import ProblemCode
-from tradewind.payments.ports import ProviderPayment, WebhookSender
+from tradewind.money.amount import Money
+from tradewind.payments.ports import ProviderAnswer, ProviderPayment, SettlementRow, WebhookSender
 from tradewind.payments.signing import SIGNATURE_HEADER, sign
 
 log = logging.getLogger(__name__)
@@ -40,6 +47,15 @@ CARD_CHALLENGE = "4000000000003220"
 MAX_JITTER_MS = 3000
 DUPLICATE_EVERY = 4  # about one event in four is delivered twice
 MAX_ATTEMPTS = 12
+
+
+class ProcessorUnavailable(Exception):
+    """The processor did not answer (a timeout, a 503): retry the call under the same key."""
+
+
+def fee_of(amount: Money, fee_bps: int) -> Money:
+    """The sandbox's fee on a capture: ``fee_bps`` of it, rounded half up to the minor unit."""
+    return Money((amount.amount_minor * fee_bps + 5000) // 10_000, amount.currency)
 
 
 def luhn_ok(number: str) -> bool:
@@ -55,8 +71,14 @@ def _hash(text: str) -> int:
 class SandboxProvider:
     name = "sandbox"
 
-    def __init__(self, webhook_url: str) -> None:
+    def __init__(
+        self, webhook_url: str, uow: UnitOfWorkFactory, *, fee_bps: int = 0, flaky_every: int = 0
+    ) -> None:
         self.webhook_url = webhook_url
+        # The processor's own transactions: it is another company, and commits on its own.
+        self._uow = uow
+        self.fee_bps = fee_bps
+        self.flaky_every = flaky_every
 
     # --- the processor's API, as Tradewind calls it -------------------------------------------
 
@@ -82,41 +104,75 @@ class SandboxProvider:
         return ProviderPayment(payment_id, f"/sandbox/psp/pay/{payment_id}")
 
     def capture(
-        self, uow: UnitOfWork, provider_payment_id: str, amount_minor: int, idempotency_key: str
-    ) -> None:
-        if self._replayed(uow, idempotency_key):
-            return
+        self, provider_payment_id: str, amount: Money, idempotency_key: str
+    ) -> ProviderAnswer:
+        """Capture in the processor's own transaction; a repeat of the key answers the same."""
+        return self._once(self._capture, provider_payment_id, amount, idempotency_key)
+
+    def _once(
+        self,
+        call: Callable[[UnitOfWork, str, Money, str], ProviderAnswer],
+        target: str,
+        amount: Money,
+        key: str,
+    ) -> ProviderAnswer:
+        """Run ``call`` in the processor's own transaction, once per key: a repeat answers
+        the first answer."""
+        with self._uow() as uow:
+            answer = self._replayed(uow, key) or call(uow, target, amount, key)
+            uow.commit()
+        return answer
+
+    def _capture(
+        self, uow: UnitOfWork, provider_payment_id: str, amount: Money, key: str
+    ) -> ProviderAnswer:
+        self._flaky(uow, key)
         payment = self._payment(uow, provider_payment_id)
-        if payment["status"] != "authorized" or amount_minor > payment["amount_minor"]:
-            raise Conflict(
-                f"sandbox: cannot capture a {payment['status']} payment",
-                code=ProblemCode.PROVIDER_REFUSED,
+        if (
+            payment["status"] != "authorized"
+            or amount.currency != payment["currency"]
+            or amount.amount_minor > payment["amount_minor"]
+        ):
+            return self._remember(
+                uow, key, ProviderAnswer("refused", reason=f"payment is {payment['status']}")
             )
         uow.conn.execute(
             update(sandbox_psp_payments)
             .where(sandbox_psp_payments.c.id == provider_payment_id)
-            .values(status="captured", captured_minor=amount_minor)
+            .values(status="captured", captured_minor=amount.amount_minor)
         )
-        self._emit(uow, payment, "payment.captured", amount_minor=amount_minor)
-        self._remember(uow, idempotency_key, {"captured": amount_minor})
+        fee = fee_of(amount, self.fee_bps)
+        self._move(uow, "capture", payment["id"], payment["id"], amount.amount_minor, amount)
+        if fee.amount_minor:
+            self._move(uow, "fee", payment["id"], payment["id"], -fee.amount_minor, fee)
+        self._emit(
+            uow,
+            payment,
+            "payment.captured",
+            amount_minor=amount.amount_minor,
+            fee_minor=fee.amount_minor,
+        )
+        return self._remember(uow, key, ProviderAnswer("succeeded", processor_ref=payment["id"]))
 
     def refund(
-        self, uow: UnitOfWork, provider_payment_id: str, amount_minor: int, idempotency_key: str
-    ) -> str:
-        stored = self._replayed(uow, idempotency_key)
-        if stored:
-            return str(stored["refund_id"])
+        self, provider_payment_id: str, amount: Money, idempotency_key: str
+    ) -> ProviderAnswer:
+        return self._once(self._refund, provider_payment_id, amount, idempotency_key)
+
+    def _refund(
+        self, uow: UnitOfWork, provider_payment_id: str, amount: Money, key: str
+    ) -> ProviderAnswer:
+        self._flaky(uow, key)
         payment = self._payment(uow, provider_payment_id)
         refundable = payment["captured_minor"] - payment["refunded_minor"]
         if (
             payment["status"] not in ("captured", "partially_refunded", "refunded")
-            or not 0 < amount_minor <= refundable
+            or amount.currency != payment["currency"]
+            or not 0 < amount.amount_minor <= refundable
         ):
-            raise Conflict(
-                f"sandbox: cannot refund {amount_minor} (refundable {refundable})",
-                code=ProblemCode.PROVIDER_REFUSED,
-            )
-        refunded = payment["refunded_minor"] + amount_minor
+            reason = f"cannot refund {amount.amount_minor} (refundable {refundable})"
+            return self._remember(uow, key, ProviderAnswer("refused", reason=reason))
+        refunded = payment["refunded_minor"] + amount.amount_minor
         status = "refunded" if refunded == payment["captured_minor"] else "partially_refunded"
         uow.conn.execute(
             update(sandbox_psp_payments)
@@ -124,9 +180,38 @@ class SandboxProvider:
             .values(status=status, refunded_minor=refunded)
         )
         refund_id = new_id("re")
-        self._emit(uow, payment, "refund.succeeded", amount_minor=amount_minor, refund_id=refund_id)
-        self._remember(uow, idempotency_key, {"refund_id": refund_id})
-        return refund_id
+        self._move(uow, "refund", payment["id"], key, -amount.amount_minor, amount)
+        self._emit(
+            uow,
+            payment,
+            "refund.succeeded",
+            amount_minor=amount.amount_minor,
+            refund_id=refund_id,
+            request_key=key,
+        )
+        return self._remember(uow, key, ProviderAnswer("succeeded", processor_ref=refund_id))
+
+    def payout(self, seller_id: str, amount: Money, idempotency_key: str) -> ProviderAnswer:
+        """Pay a seller's sub-account out to its bank (the sandbox keeps no bank details)."""
+        return self._once(self._payout, seller_id, amount, idempotency_key)
+
+    def _payout(self, uow: UnitOfWork, _seller_id: str, amount: Money, key: str) -> ProviderAnswer:
+        self._flaky(uow, key)
+        self._move(uow, "payout", None, key, -amount.amount_minor, amount)
+        return self._remember(uow, key, ProviderAnswer("succeeded", processor_ref=new_id("po")))
+
+    def settlement_report(self, day: date) -> list[SettlementRow]:
+        """Every balance movement settled on ``day``, in the order they happened."""
+        with self._uow(read_only=True) as uow:
+            rows = uow.conn.execute(
+                select(sandbox_psp_balance_moves)
+                .where(sandbox_psp_balance_moves.c.settlement_date == day.isoformat())
+                .order_by(sandbox_psp_balance_moves.c.created_at, sandbox_psp_balance_moves.c.id)
+            ).all()
+        return [
+            SettlementRow(r.id, r.type, r.reference, Money(r.amount_minor, r.currency), day)
+            for r in rows
+        ]
 
     # --- the hosted page's actions (the buyer's browser talks to the processor) --------------
 
@@ -186,17 +271,59 @@ class SandboxProvider:
             raise NotFound("sandbox payment not found")
         return dict(row._mapping)
 
-    def _replayed(self, uow: UnitOfWork, key: str) -> dict[str, Any] | None:
+    def _replayed(self, uow: UnitOfWork, key: str) -> ProviderAnswer | None:
         found: dict[str, Any] | None = uow.conn.scalar(
             select(sandbox_psp_requests.c.result).where(
                 sandbox_psp_requests.c.idempotency_key == key
             )
         )
-        return found
+        if found is None or "outcome" not in found:
+            return None
+        return ProviderAnswer(found["outcome"], found.get("processor_ref"), found.get("reason"))
 
-    def _remember(self, uow: UnitOfWork, key: str, result: dict[str, Any]) -> None:
+    def _remember(self, uow: UnitOfWork, key: str, answer: ProviderAnswer) -> ProviderAnswer:
+        result = {
+            "outcome": answer.outcome,
+            "processor_ref": answer.processor_ref,
+            "reason": answer.reason,
+        }
         insert_ignoring_conflicts(
             uow.conn, sandbox_psp_requests, {"idempotency_key": key, "result": result}
+        )
+        return answer
+
+    def _flaky(self, uow: UnitOfWork, key: str) -> None:
+        """About one key in ``flaky_every`` fails its first call, as a busy processor's 503
+        does; the retry under the same key goes through."""
+        if not self.flaky_every or _hash(key + "flaky") % self.flaky_every:
+            return
+        if insert_ignoring_conflicts(
+            uow.conn, sandbox_psp_requests, {"idempotency_key": f"flaky:{key}", "result": {}}
+        ):
+            uow.commit()
+            raise ProcessorUnavailable("sandbox: 503 service unavailable, retry later")
+
+    def _move(
+        self,
+        uow: UnitOfWork,
+        kind: str,
+        payment_id: str | None,
+        reference: str,
+        signed_minor: int,
+        amount: Money,
+    ) -> None:
+        now = uow.clock.now()
+        uow.conn.execute(
+            insert(sandbox_psp_balance_moves).values(
+                id=new_id("bm"),
+                type=kind,
+                payment_id=payment_id,
+                reference=reference,
+                amount_minor=signed_minor,
+                currency=amount.currency,
+                created_at=now,
+                settlement_date=now.date().isoformat(),
+            )
         )
 
     def _emit(self, uow: UnitOfWork, payment: dict[str, Any], kind: str, **data: Any) -> None:

@@ -1,8 +1,9 @@
 """Payment use cases: start a payment for a checkout, react to provider webhooks, refund.
 
 Webhooks are the source of truth for money arriving: ``payment.authorized`` makes Tradewind
-capture, ``payment.captured`` marks the checkout paid and books the capture per order in the
-ledger, once its amount and currency are checked against what was asked; a short or
+request the capture (an intent, made by :mod:`tradewind.payments.outbox` after commit),
+``payment.captured`` marks the checkout paid and books the capture per order in the ledger (and
+the processor's fee), once its amount and currency are checked against what was asked; a short or
 mismatched capture is held for an operator instead (:mod:`tradewind.payments.mismatches`).
 Every field of an event is checked before use (:mod:`tradewind.payments.events`). Every handler
 is idempotent (the event id is recorded once; ledger keys are unique), and tolerates events in
@@ -30,6 +31,7 @@ from tradewind.ledger.service import post
 from tradewind.money.amount import Money
 from tradewind.ordering.checkout import mark_paid
 from tradewind.ordering.domain import OrderStatus
+from tradewind.payments import outbox
 from tradewind.payments.events import WebhookEvent, parse_event
 from tradewind.payments.mismatches import (
     CAPTURABLE,
@@ -37,7 +39,7 @@ from tradewind.payments.mismatches import (
     record_over_capture,
     refund_surplus,
 )
-from tradewind.payments.ports import PaymentProvider
+from tradewind.payments.ports import PaymentProvider, ProviderAnswer
 from tradewind.risk.domain import EventKind, RiskEvent
 
 IN_REVIEW = "in_review"  # authorized; risk holds the capture until an operator decides
@@ -186,10 +188,21 @@ def _on_authorized(
     if uow.publish(screened):  # risk holds it for review before capture (issue 18)
         _set_status(uow, payment["id"], IN_REVIEW, expected=("pending",))
         return
-    provider.capture(
-        uow, payment["provider_payment_id"], payment["amount_minor"], f"capture:{payment['id']}"
-    )
+    _enqueue_capture(uow, provider, payment)
     _set_status(uow, payment["id"], "capture_requested", expected=("pending",))
+
+
+def _enqueue_capture(uow: UnitOfWork, provider: PaymentProvider, payment: Any) -> None:
+    """Ask for the capture after this transaction commits (payments.outbox)."""
+    outbox.enqueue(
+        uow,
+        provider,
+        outbox.CAPTURE,
+        capture_key(payment["provider_payment_id"]),
+        amount=Money(payment["amount_minor"], payment["currency"]),
+        subject_id=payment["id"],
+        provider_payment_id=payment["provider_payment_id"],
+    )
 
 
 def capture_after_review(uow: UnitOfWork, provider: PaymentProvider, checkout_id: str) -> bool:
@@ -203,10 +216,13 @@ def capture_after_review(uow: UnitOfWork, provider: PaymentProvider, checkout_id
         return False
     if not _set_status(uow, payment.id, "capture_requested", expected=(IN_REVIEW,)):
         return False
-    provider.capture(
-        uow, payment.provider_payment_id, payment.amount_minor, f"capture:{payment.id}"
-    )
+    _enqueue_capture(uow, provider, payment._mapping)
     return True
+
+
+def capture_key(provider_payment_id: str) -> str:
+    """The idempotency key of the one capture of a processor payment."""
+    return f"capture:{provider_payment_id}"
 
 
 def _on_captured(
@@ -217,6 +233,7 @@ def _on_captured(
     operator (:mod:`tradewind.payments.mismatches`), the checkout stays unpaid. A second
     capture event for one payment changes nothing (the status moves once)."""
     captured = event.amount
+    _book_fee(uow, payment["provider_payment_id"], event)
     asked = Money(payment["amount_minor"], payment["currency"])
     if captured.currency != asked.currency or captured.amount_minor < asked.amount_minor:
         kind = "currency_mismatch" if captured.currency != asked.currency else "short_capture"
@@ -261,6 +278,15 @@ def _on_captured(
         record_over_capture(uow, payment, event)
 
 
+def _book_fee(uow: UnitOfWork, provider_payment_id: str, event: WebhookEvent) -> None:
+    """What the processor kept of a capture is our expense (once per processor payment)."""
+    if not event.fee_minor:
+        return
+    ref = f"fee:{provider_payment_id}"
+    fee = Money(event.fee_minor, event.currency)
+    post(uow, ledger.processor_fee(provider_payment_id, fee, ref), processor_ref=ref)
+
+
 def _apply_capture(uow: UnitOfWork, payment: dict[str, Any], checkout_id: str) -> None:
     """The checkout is paid: each order's total goes into its escrow."""
     paid = uow.conn.execute(
@@ -277,6 +303,7 @@ def _apply_capture(uow: UnitOfWork, payment: dict[str, Any], checkout_id: str) -
                 order.id, Money(order.total_minor, order.currency), f"capture:{order.id}"
             ),
             order_id=order.id,
+            processor_ref=capture_key(payment["provider_payment_id"]),
         )
 
 
@@ -286,10 +313,21 @@ def _on_failed(
     _set_status(uow, payment["id"], "failed", expected=("pending",))
 
 
+def _on_refunded(
+    uow: UnitOfWork, _provider: PaymentProvider, _payment: dict[str, Any], event: WebhookEvent
+) -> None:
+    """The processor says a refund went through: settles its intent if its answer was lost."""
+    if event.request_key is not None:
+        outbox.settle(
+            uow, event.request_key, ProviderAnswer("succeeded", processor_ref=event.refund_id)
+        )
+
+
 _HANDLERS = {
     "payment.authorized": _on_authorized,
     "payment.captured": _on_captured,
     "payment.failed": _on_failed,
+    "refund.succeeded": _on_refunded,
 }
 
 
@@ -315,7 +353,9 @@ def refund_to_buyer(
     after_release: bool,
     idempotency_key: str,
 ) -> None:
-    """Send ``amount_minor`` of an order back to the buyer's card (the ledger is the caller's)."""
+    """Send ``amount_minor`` of an order back to the buyer's card (the ledger is the caller's,
+    tagged ``processor_ref=refund_ref(idempotency_key)``): recorded as an intent, made by the
+    outbox after this transaction commits."""
     order = uow.conn.execute(
         select(orders.c.checkout_id, orders.c.currency).where(orders.c.id == order_id)
     ).one()
@@ -341,7 +381,15 @@ def refund_to_buyer(
     )
     if not first_time:
         return  # this refund was already made
-    provider.refund(uow, payment.provider_payment_id, amount_minor, idempotency_key)
+    outbox.enqueue(
+        uow,
+        provider,
+        outbox.REFUND,
+        idempotency_key,
+        amount=Money(amount_minor, order.currency),
+        subject_id=payment.id,
+        provider_payment_id=payment.provider_payment_id,
+    )
     refunded = payment.refunded_minor + amount_minor
     uow.conn.execute(
         update(payments)
@@ -352,6 +400,11 @@ def refund_to_buyer(
             status="refunded" if refunded >= payment.captured_minor else "partially_refunded",
         )
     )
+
+
+def refund_ref(idempotency_key: str) -> str:
+    """The ledger's ``processor_ref`` of a refund requested under ``idempotency_key``."""
+    return f"refund:{idempotency_key}"
 
 
 @dataclass(frozen=True, slots=True)

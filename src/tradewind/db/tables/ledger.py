@@ -24,6 +24,10 @@ ledger_transactions = Table(
     Column("order_id", String(ID_LEN), nullable=True, index=True),
     Column("seller_id", String(ID_LEN), nullable=True, index=True),
     Column("created_at", UtcDateTime(), nullable=False),
+    # The processor movement this transaction mirrors, as "<type>:<processor key>" (capture:pi_1,
+    # refund:<request key>, fee:pi_1, payout:<request key>, chargeback:cb_1): what reconciliation
+    # matches a settlement report row against. None for movements inside the platform.
+    Column("processor_ref", String(220), nullable=True, index=True),
 )
 
 ledger_entries = Table(

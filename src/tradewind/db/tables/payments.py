@@ -129,3 +129,72 @@ payment_mismatches = Table(
     Column("resolved_at", UtcDateTime(), nullable=True),
     Index("ix_payment_mismatches_status_id", "status", "id"),
 )
+
+processor_intents = Table(
+    "processor_intents",
+    metadata,
+    # The outbox of calls to the processor (capture, refund, payout): written in the
+    # transaction that decides the call, made after it commits, with `idempotency_key`, until
+    # an answer (or a webhook) settles it exactly once: pending -> succeeded | refused.
+    Column("id", String(ID_LEN), primary_key=True),
+    Column("provider", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("provider_payment_id", String(100), nullable=True),
+    Column("subject_id", String(ID_LEN), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("processor_ref", String(100), nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("settled_at", UtcDateTime(), nullable=True),
+    Index("ix_processor_intents_status_next", "status", "next_attempt_at"),
+)
+
+sandbox_psp_balance_moves = Table(
+    "sandbox_psp_balance_moves",
+    metadata,
+    # The sandbox processor's own balance log: one row per movement of the merchant's balance
+    # (capture, refund, fee, chargeback, chargeback_reversal, payout), what its daily
+    # settlement report lists. `reference` is what the merchant can match: the processor
+    # payment id for captures and fees, the merchant's request key for refunds and payouts,
+    # the chargeback id for chargebacks.
+    Column("id", String(ID_LEN), primary_key=True),
+    Column("type", String(24), nullable=False),
+    Column("payment_id", String(ID_LEN), nullable=True),
+    Column("reference", String(200), nullable=False),
+    # Signed from the merchant's side: a capture adds to its balance, the rest take from it.
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("settlement_date", String(10), nullable=False),
+    Index("ix_sandbox_psp_balance_moves_date", "settlement_date", "id"),
+)
+
+settlement_mismatches = Table(
+    "settlement_mismatches",
+    metadata,
+    # What reconciliation found between a settlement report and the ledger (the operators'
+    # payment mismatch queue, beside payment_mismatches): one row per (date, type, reference,
+    # occurrence), so re-running a day finds, never duplicates.
+    Column("id", String(ID_LEN), primary_key=True),
+    Column("match_key", String(260), nullable=False, unique=True),
+    Column("settlement_date", String(10), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("row_type", String(24), nullable=False),
+    Column("reference", String(200), nullable=False),
+    Column("reported_minor", BigInteger, nullable=True),
+    Column("reported_currency", String(3), nullable=True),
+    Column("booked_minor", BigInteger, nullable=True),
+    Column("booked_currency", String(3), nullable=True),
+    Column("action", String(500), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("resolved_by", String(ID_LEN), nullable=True),
+    Column("note", String(500), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("resolved_at", UtcDateTime(), nullable=True),
+    Index("ix_settlement_mismatches_status_id", "status", "id"),
+)

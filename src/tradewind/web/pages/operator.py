@@ -330,6 +330,7 @@ def run_payouts(
     payouts.run_batch(
         container.uow,
         need(principal),
+        container.payments,
         minimum_major=container.settings.payout_minimum,
         batch_key=batch,
     )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from tradewind.bootstrap import send_intents
 from tradewind.catalog import service as catalog
 from tradewind.escrow import disputes, payouts
 from tradewind.escrow import service as escrow
@@ -131,7 +132,9 @@ def after_sales_refund(
         )
         return StatusOut(id=order_id, status="refunded")
 
-    return run_idempotent(request, container, principal, body, work, required=True)
+    response = run_idempotent(request, container, principal, body, work, required=True)
+    send_intents(container, limit=20)  # the refund goes out now, after the commit
+    return response
 
 
 class DisputeIn(StrictInput):
@@ -254,7 +257,7 @@ def resolve(
     container: ContainerDep,
 ) -> Response:
     """Operators decide: full refund, partial refund (the rest to the seller) or release."""
-    return run_idempotent(
+    response = run_idempotent(
         request,
         container,
         principal,
@@ -273,6 +276,8 @@ def resolve(
         ),
         status_code=200,
     )
+    send_intents(container, limit=20)  # a refund goes out now, after the commit
+    return response
 
 
 class BalancesOut(BaseModel):
@@ -329,7 +334,9 @@ def run_payouts(
     rows = payouts.run_batch(
         container.uow,
         principal,
+        container.payments,
         minimum_major=container.settings.payout_minimum,
         batch_key=body.batch,
     )
+    send_intents(container)  # the payouts go out now, after the commit
     return [PayoutOut.model_validate(r) for r in rows]

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from tradewind.bootstrap import Container
+from tradewind.bootstrap import Container, send_intents
 from tradewind.escrow import service as escrow
 from tradewind.idempotency import service as idem
 from tradewind.identity import service as identity
@@ -341,6 +341,7 @@ def cancel_order(
     status = escrow.cancel_order(
         container.uow, container.payments, principal, order_id, body.reason
     )
+    send_intents(container, limit=20)  # a refund goes out now, after the commit
     return OrderTransitionOut(id=order_id, status=status.value)
 
 

@@ -11,16 +11,16 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from tradewind.bootstrap import WEBHOOK_PATH
+from tradewind.bootstrap import WEBHOOK_PATH, send_intents
 from tradewind.kernel.errors import DomainError
 from tradewind.kernel.problems import ProblemCode
-from tradewind.payments import mismatches
+from tradewind.payments import mismatches, reconciliation
 from tradewind.payments import service as payments
 from tradewind.payments.signing import SIGNATURE_HEADER, verify
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.idempotency import run_idempotent
 from tradewind.web.pagination import Page, PageParams, page_params
-from tradewind.web.schemas import PROBLEM_RESPONSES, StrictInput
+from tradewind.web.schemas import PROBLEM_RESPONSES, IdPath, StrictInput
 
 router = APIRouter(tags=["payments"], responses=PROBLEM_RESPONSES)
 
@@ -101,6 +101,9 @@ async def sandbox_webhook(request: Request, container: ContainerDep) -> Response
         return fresh
 
     fresh = await run_in_threadpool(handle)
+    # The calls this event decided (a capture after an authorization) go out now, after the
+    # commit; the worker retries whatever fails or is cut off here.
+    await run_in_threadpool(send_intents, container, limit=20)
     return JSONResponse({"received": True, "duplicate": not fresh})
 
 
@@ -168,13 +171,101 @@ def refund_mismatch(
 ) -> Response:
     """Give a held capture back to the buyer through the processor, exactly once (operators;
     Idempotency-Key required). A resolved one is 409 `mismatch_resolved`."""
-    return run_idempotent(
+    response = run_idempotent(
         request,
         container,
         principal,
         body,
         lambda uow: _mismatch(
             mismatches.refund_mismatch(uow, container.payments, principal, mismatch_id, body.note)
+        ),
+        required=True,
+        status_code=200,
+    )
+    send_intents(container, limit=20)  # the refund goes out now, after the commit
+    return response
+
+
+# --- the operators' queue: what reconciliation found --------------------------------------
+
+
+class SettlementMismatchOut(BaseModel):
+    id: str
+    settlement_date: str
+    kind: str = Field(
+        description="missing_ours, missing_theirs, amount_differs or currency_differs"
+    )
+    row_type: str = Field(description="capture, fee, refund, chargeback or payout")
+    reference: str = Field(description="<row_type>:<processor payment id or request key>")
+    reported_minor: int | None
+    reported_currency: str | None
+    booked_minor: int | None
+    booked_currency: str | None
+    action: str = Field(description="What an operator should do about it")
+    status: str = Field(description="open or resolved")
+    resolved_by: str | None
+    note: str
+    created_at: datetime
+    resolved_at: datetime | None
+
+
+class SettlementResolveIn(StrictInput):
+    note: str = Field(min_length=1, max_length=reconciliation.MAX_NOTE_LEN)
+
+
+def _settlement(row: dict[str, Any]) -> SettlementMismatchOut:
+    return SettlementMismatchOut.model_validate(
+        {k: row[k] for k in SettlementMismatchOut.model_fields}
+    )
+
+
+@router.get("/api/v1/ops/settlement-mismatches", response_model=Page[SettlementMismatchOut])
+def list_settlement_mismatches(
+    principal: PrincipalDep,
+    container: ContainerDep,
+    paging: Annotated[PageParams, Depends(page_params)],
+    status: Annotated[Literal["open", "resolved"] | None, Query()] = None,
+) -> Page[SettlementMismatchOut]:
+    """What reconciliation found between the processor's settlement reports and the ledger
+    (operators)."""
+    with container.uow(read_only=True) as uow:
+        rows = reconciliation.list_settlement_mismatches(
+            uow, principal, status=status, limit=paging.limit, after=paging.after
+        )
+    return Page[SettlementMismatchOut](
+        items=[_settlement(r) for r in rows],
+        next_cursor=rows[-1]["id"] if len(rows) == paging.limit else None,
+    )
+
+
+@router.get("/api/v1/ops/settlement-mismatches/{mismatch_id}", response_model=SettlementMismatchOut)
+def get_settlement_mismatch(
+    mismatch_id: IdPath, principal: PrincipalDep, container: ContainerDep
+) -> SettlementMismatchOut:
+    with container.uow(read_only=True) as uow:
+        return _settlement(reconciliation.settlement_mismatch(uow, principal, mismatch_id))
+
+
+@router.post(
+    "/api/v1/ops/settlement-mismatches/{mismatch_id}/resolve",
+    response_model=SettlementMismatchOut,
+)
+def resolve_settlement_mismatch(
+    mismatch_id: IdPath,
+    body: SettlementResolveIn,
+    request: Request,
+    principal: PrincipalDep,
+    container: ContainerDep,
+) -> Response:
+    """Record what was done about a settlement mismatch, once (operators; Idempotency-Key
+    required). A resolved one is 409 `mismatch_resolved`."""
+    return run_idempotent(
+        request,
+        container,
+        principal,
+        body,
+        lambda uow: _settlement(
+            reconciliation.resolve_settlement_mismatch(uow, principal, mismatch_id, body.note)
         ),
         required=True,
         status_code=200,
