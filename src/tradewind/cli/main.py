@@ -382,6 +382,25 @@ def bench_search_command(
     _print_result(bench_search(products, judgments, db), as_json)
 
 
+@bench_app.command("reconcile")
+def bench_reconcile_command(
+    db: Annotated[str | None, typer.Option(help="Database URL (default: a temp SQLite)")] = None,
+    orders_per_day: Annotated[int, typer.Option(min=10, max=2000)] = 30,
+    seed: Annotated[int, typer.Option(help="Seeds the simulated month")] = 7,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object")] = False,
+) -> None:
+    """A simulated month of payments reconciled day by day (0 mismatches), then with one
+    short capture, one duplicated refund and one unannounced fee injected (exactly those 3);
+    exits 1 otherwise."""
+    from tradewind.bench.reconcile import bench_reconcile
+
+    configure_logging("ERROR")  # the sandbox's deliberate 503s are warnings
+    result = bench_reconcile(db_url=db, orders_per_day=orders_per_day, seed=seed)
+    _print_result(result, as_json)
+    if result["clean_mismatches"] or not result["exactly_the_injected"]:
+        raise typer.Exit(1)
+
+
 @bench_app.command("flash-sale")
 def bench_flash_sale_command(
     db: Annotated[
