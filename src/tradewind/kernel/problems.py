@@ -71,7 +71,6 @@ class ProblemCode(StrEnum):
     ALREADY_EXTENDED = "already_extended"
     TOO_EARLY_TO_EXTEND = "too_early_to_extend"
     NOT_RELEASED = "not_released"
-    PROVIDER_REFUSED = "provider_refused"
     CLOCK_NOT_MANUAL = "clock_not_manual"
     AMENDMENT_IN_EFFECT = "amendment_in_effect"
     FX_RATE_INVALID = "fx_rate_invalid"
@@ -225,7 +224,6 @@ _CODES_BY_STATUS: Final[Mapping[int, tuple[ProblemCode, ...]]] = {
         P.ALREADY_EXTENDED,
         P.TOO_EARLY_TO_EXTEND,
         P.NOT_RELEASED,
-        P.PROVIDER_REFUSED,
         P.CLOCK_NOT_MANUAL,
         P.AMENDMENT_IN_EFFECT,
         P.FX_RATE_INVALID,

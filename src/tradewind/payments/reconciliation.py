@@ -36,6 +36,7 @@ from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
 from tradewind.identity.domain import Principal, Role, require_role
 from tradewind.kernel.errors import Conflict, NotFound
 from tradewind.kernel.ids import new_id
+from tradewind.kernel.problems import ProblemCode
 from tradewind.ledger.service import processor_movements, processor_refs_between
 from tradewind.money.amount import Money
 from tradewind.payments.mismatches import queue_page
@@ -248,5 +249,7 @@ def resolve_settlement_mismatch(
         )
     ).rowcount
     if not moved:
-        raise Conflict("this settlement mismatch is already resolved", code="mismatch_resolved")
+        raise Conflict(
+            "this settlement mismatch is already resolved", code=ProblemCode.MISMATCH_RESOLVED
+        )
     return settlement_mismatch(uow, principal, mismatch_id)

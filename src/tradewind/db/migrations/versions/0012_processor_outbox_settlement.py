@@ -1,7 +1,7 @@
 """processor outbox, sandbox settlement report, settlement mismatches, ledger processor_ref
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02 00:34:45.780532
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import tradewind.db.types
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
