@@ -7,6 +7,7 @@ exists and changes nothing.
 
 from __future__ import annotations
 
+import csv
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from tradewind.bootstrap import Container
+from tradewind.catalog import texts
 from tradewind.catalog.chorus_import import UNITS_PER_USD, import_chorus
 from tradewind.catalog.generated import import_generated
 from tradewind.db.tables.catalog import offers, sellers
@@ -121,7 +123,36 @@ def seed_demo(container: Container, chorus_path: Path | None = None) -> None:
         with container.uow() as uow:
             search.reindex_all(uow)
             uow.commit()
+    if folder.is_dir():
+        seed_translations(container)
     seed_flash_sale(container)  # flash sales (issue 8)
+
+
+# --- Translated titles (issue 15) ------------------------------------------------------------
+TRANSLATIONS_FILE = Path(__file__).parent / "seed_data" / "product_titles.csv"
+
+
+def read_translations(path: Path = TRANSLATIONS_FILE) -> dict[str, dict[str, tuple[str, str]]]:
+    """``chorus_id,title_he,title_zh`` rows -> {"chorus:<id>": {"he": (title, ""), ...}}."""
+    found: dict[str, dict[str, tuple[str, str]]] = {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            found[f"chorus:{row['chorus_id'].strip()}"] = {
+                language: (row[f"title_{language}"].strip(), "")
+                for language in ("he", "zh")
+                if row.get(f"title_{language}", "").strip()
+            }
+    return found
+
+
+def seed_translations(container: Container) -> int:
+    """Hebrew and Chinese titles of the demo catalog's most-offered products (written by hand,
+    keyed by Chorus id); idempotent, and the products are re-indexed so both languages search."""
+    with container.uow() as uow:
+        changed = texts.load_translations(uow, read_translations())
+        search.index_products(uow, changed)
+        uow.commit()
+    return len(changed)
 
 
 # --- Flash sales (issue 8) -------------------------------------------------------------------

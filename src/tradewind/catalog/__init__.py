@@ -1,8 +1,9 @@
 """Catalog: owns sellers (shops), master products and offers (one seller's listing of a product,
 with its price and stock). ``domain`` holds the pure rules (GTIN check digits, HS codes,
 categories, seller and offer states); ``service`` onboards sellers, keeps products and offers, and
-reads the offers for sale that checkout prices from; ``chorus_import`` and ``generated`` load demo
+reads the offers for sale that checkout prices from; ``texts`` keeps titles and descriptions in
+other languages and picks the one a reader sees; ``chorus_import`` and ``generated`` load demo
 catalogs.
 """
 
-__all__ = ["chorus_import", "domain", "generated", "service"]
+__all__ = ["chorus_import", "domain", "generated", "service", "texts"]

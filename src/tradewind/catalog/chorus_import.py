@@ -245,6 +245,22 @@ def offer_plan(
     return plan
 
 
+def most_offered(records: list[dict[str, Any]], limit: int) -> list[str]:
+    """Source ids of the ``limit`` imported products with the most demo offers, newest first
+    among equals (then by id): the ones the demo catalog translates by hand."""
+    _, repeats = plan_titles(records)
+    ranked = sorted(
+        (
+            -(1 + _digest(str(raw["id"])) % 3),  # offer_plan's count
+            "".join(chr(0x10FFFF - ord(c)) for c in str(raw.get("date_released") or "")),
+            str(raw["id"]),
+        )
+        for raw in records
+        if str(raw["id"]) not in repeats
+    )
+    return [source_id for _, _, source_id in ranked[:limit]]
+
+
 def ensure_demo_sellers(uow: UnitOfWork) -> list[tuple[str, str]]:
     """The demo sellers' (seller id, currency), creating accounts and shops when missing."""
     result = []

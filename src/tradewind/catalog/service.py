@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from tradewind.catalog import texts
 from tradewind.catalog.domain import (
     MAX_HANDLING_DAYS,
     MAX_TITLE_LEN,
@@ -220,6 +221,8 @@ class NewProduct:
     width_mm: int = 0
     height_mm: int = 0
     image_url: str | None = None
+    language: str = "en"  # the language title and description are written in
+    translations: tuple[texts.ProductTextIn, ...] = ()
 
 
 def product_values(
@@ -257,6 +260,7 @@ def product_values(
         "width_mm": data.width_mm,
         "height_mm": data.height_mm,
         "image_url": data.image_url,
+        "language": texts.validate_language(data.language),
         "created_by": created_by,
         "created_at": now,
     }
@@ -268,6 +272,7 @@ def create_product(uow: UnitOfWork, principal: Principal, data: NewProduct) -> d
     else:
         require_role(principal, Role.OPERATOR)
     values = product_values(data, created_by=principal.account_id, now=uow.clock.now())
+    translations = texts.validate_texts(values["language"], data.translations)
     if values["gtin"] is not None:
         existing = uow.conn.scalar(select(products.c.id).where(products.c.gtin == values["gtin"]))
         if existing is not None:
@@ -276,7 +281,8 @@ def create_product(uow: UnitOfWork, principal: Principal, data: NewProduct) -> d
                 code=ProblemCode.PRODUCT_EXISTS,
             )
     uow.conn.execute(insert(products).values(**values))
-    return values
+    texts.write_texts(uow.conn, values["id"], translations)
+    return {**values, "translations": translations}
 
 
 def check_may_picture(uow: UnitOfWork, principal: Principal, product_id: str) -> None:

@@ -1,9 +1,9 @@
 """Search filters as SQL conditions, the same on both databases.
 
 Product filters (brand, category) apply to ``products``. Offer filters (ship-from country,
-seller rating, in stock, price) must all hold for *one* active offer of an active seller, so
-they go into a single ``EXISTS``: "ships from DE and costs under 50" means one offer doing
-both, not one offer from DE and another cheap one.
+seller rating, in stock, free shipping, price) must all hold for *one* active offer of an active
+seller, so they go into a single ``EXISTS``: "ships from DE and costs under 50" means one offer
+doing both, not one offer from DE and another cheap one.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class SearchFilters:
     max_price_minor: int | None = None
     min_rating: float | None = None
     in_stock: bool = False
+    free_shipping: bool = False  # an offer whose seller pays the postage
 
     @property
     def has_price(self) -> bool:
@@ -37,7 +38,11 @@ class SearchFilters:
     @property
     def has_offer_filters(self) -> bool:
         return bool(
-            self.ship_from or self.has_price or self.min_rating is not None or self.in_stock
+            self.ship_from
+            or self.has_price
+            or self.min_rating is not None
+            or self.in_stock
+            or self.free_shipping
         )
 
 
@@ -83,6 +88,8 @@ def compile_filters(filters: SearchFilters, bounds: Sequence[PriceBounds]) -> Co
         conditions.seller.append(sellers.c.country.in_([c.upper() for c in filters.ship_from]))
     if filters.in_stock:
         conditions.offer.append(offers.c.stock > 0)
+    if filters.free_shipping:
+        conditions.offer.append(offers.c.free_shipping.is_(True))
     if filters.min_rating is not None:
         tenths = round(filters.min_rating * RATING_SCALE)
         conditions.seller.append(

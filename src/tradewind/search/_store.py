@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from tradewind.db.tables.catalog import products
+from tradewind.db.tables.catalog import product_texts, products
 from tradewind.db.tables.search import search_documents, search_stats, search_terms
 from tradewind.search.analysis.document import (
     FIELDS,
@@ -70,8 +70,12 @@ def _upsert_counts(
     conn.execute(statement, [{key: k, column: d} for k, d in changed])
 
 
-def analyze_rows(rows: Iterable[Mapping[Any, Any]]) -> dict[str, IndexedDocument]:
-    """``products`` rows -> analyzed documents, by product id."""
+def analyze_rows(
+    rows: Iterable[Mapping[Any, Any]],
+    texts: Mapping[str, list[tuple[str, str]]] | None = None,
+) -> dict[str, IndexedDocument]:
+    """``products`` rows (and their other-language texts) -> analyzed documents, by product id."""
+    texts = texts or {}
     return {
         row["id"]: analyze_product(
             ProductText(
@@ -80,10 +84,23 @@ def analyze_rows(rows: Iterable[Mapping[Any, Any]]) -> dict[str, IndexedDocument
                 model=row["model"],
                 description=row["description"],
                 attributes={str(k): str(v) for k, v in (row["attributes"] or {}).items()},
+                local_titles=tuple(t for t, _ in texts.get(row["id"], [])),
+                local_descriptions=tuple(d for _, d in texts.get(row["id"], []) if d),
             )
         )
         for row in rows
     }
+
+
+def _local_texts(conn: Connection, ids: list[str]) -> dict[str, list[tuple[str, str]]]:
+    found: dict[str, list[tuple[str, str]]] = {}
+    for pid, title, description in conn.execute(
+        select(product_texts.c.product_id, product_texts.c.title, product_texts.c.description)
+        .where(product_texts.c.product_id.in_(ids))
+        .order_by(product_texts.c.product_id, product_texts.c.language)
+    ):
+        found.setdefault(pid, []).append((title, description))
+    return found
 
 
 def write_documents(conn: Connection, product_ids: Collection[str]) -> int:
@@ -92,17 +109,20 @@ def write_documents(conn: Connection, product_ids: Collection[str]) -> int:
     if not ids:
         return 0
     fresh = analyze_rows(
-        r._mapping
-        for r in conn.execute(
-            select(
-                products.c.id,
-                products.c.title,
-                products.c.brand,
-                products.c.model,
-                products.c.description,
-                products.c.attributes,
-            ).where(products.c.id.in_(ids))
-        )
+        [
+            r._mapping
+            for r in conn.execute(
+                select(
+                    products.c.id,
+                    products.c.title,
+                    products.c.brand,
+                    products.c.model,
+                    products.c.description,
+                    products.c.attributes,
+                ).where(products.c.id.in_(ids))
+            )
+        ],
+        _local_texts(conn, ids),
     )
     old = {
         r.product_id: from_row(r._mapping)

@@ -15,7 +15,7 @@ reindex. Product text must be indexed when a product is created or edited:
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Connection, Subquery, func, select
@@ -24,11 +24,12 @@ from tradewind.db.tables.catalog import products
 from tradewind.db.tables.search import search_documents
 from tradewind.db.uow import UnitOfWork
 from tradewind.kernel.errors import FieldError, InvalidInput
-from tradewind.money.currency import validate_currency
+from tradewind.money.currency import validate_country, validate_currency
 from tradewind.search import _postgres, _sqlite, _store
 from tradewind.search._facets import Facets, facets
 from tradewind.search._filters import SearchFilters, compile_filters, where
-from tradewind.search._hits import Quotes, SearchHit, hits_for, seller_bounds_for
+from tradewind.search._hits import Quotes, SearchHit, hits_for, live_offers, seller_bounds_for
+from tradewind.search._sorting import Sort, delivered_price, sort_ranked
 from tradewind.search.analysis.query import ParsedQuery, parse_query
 from tradewind.search.analysis.ranking import rank
 from tradewind.search.analysis.text import tokens
@@ -44,6 +45,7 @@ __all__ = [
     "SearchHit",
     "SearchRequest",
     "SearchResult",
+    "Sort",
     "index_products",
     "reindex_all",
     "search",
@@ -59,6 +61,9 @@ class SearchRequest:
     limit: int = 20
     offset: int = 0
     with_facets: bool = True
+    language: str = "en"  # titles shown in this language when the product has it
+    sort: Sort = Sort.RELEVANCE
+    destination: str | None = None  # the buyer's country: prices delivered there
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +75,9 @@ class SearchResult:
     next_offset: int | None
     facets: Facets | None
     interpretation: list[list[str]]  # each clause's alternatives, as the index saw them
+    # The query with unknown words replaced by the indexed word they were read as ("samsnug"
+    # -> "samsung"), when any was; None when every word was found as typed.
+    corrected: str | None = None
 
 
 class _Vocabulary:
@@ -115,6 +123,8 @@ def _validate(request: SearchRequest) -> None:
     if errors:
         raise InvalidInput("invalid search parameters", errors=errors)
     validate_currency(request.currency)
+    if request.destination is not None:
+        validate_country(request.destination)
 
 
 def _candidates(
@@ -162,6 +172,73 @@ def _retrieve(
     return mode, m, found
 
 
+def corrected_text(query: ParsedQuery, known: Mapping[str, int]) -> str | None:
+    """The words as the index read them, when a typo alternative stood in for an unknown word."""
+    words, changed = [], False
+    for clause in query.clauses:
+        fuzzy = [a for a in clause.alternatives if a.source == "fuzzy"]
+        exact = clause.alternatives[0].tokens
+        if fuzzy and not all(known.get(t) for t in exact):
+            words.append(" ".join(fuzzy[0].tokens))
+            changed = True
+        else:
+            words.append(clause.text)
+    return " ".join(words) if changed else None
+
+
+# Facets that keep their other values when one is chosen: each is counted without its own
+# filter (a buyer who picked one brand still sees the other brands, with their counts).
+_OWN_FILTER = {"brand": "brands", "category": "categories", "ship_from": "ship_from"}
+
+
+def _without(filters: SearchFilters, name: str) -> SearchFilters:
+    if name == "brands":
+        return replace(filters, brands=())
+    if name == "categories":
+        return replace(filters, categories=())
+    return replace(filters, ship_from=())
+
+
+def _facets(
+    conn: Connection,
+    query: ParsedQuery,
+    request: SearchRequest,
+    m: Subquery,
+    conditions: Any,
+    priced: Mapping[str, Any],
+) -> Facets:
+    summary = facets(conn, m, conditions, priced)
+    for facet, name in _OWN_FILTER.items():
+        if not getattr(request.filters, name):
+            continue
+        wider = _without(request.filters, name)
+        wider_conditions = compile_filters(wider, seller_bounds_for(priced, wider))
+        _, wider_m, _ = _retrieve(conn, query, where(wider_conditions))
+        values = getattr(facets(conn, wider_m, wider_conditions, priced), facet)
+        summary = replace(summary, **{facet: values})
+    return summary
+
+
+def _ordered(
+    conn: Connection, request: SearchRequest, ranked: list[Any], conditions: Any, quotes: Quotes
+) -> tuple[list[Any], dict[str, int | None]]:
+    """Ranked results in the requested order, and the delivered prices it computed."""
+    if request.sort is Sort.RELEVANCE and request.destination is None:
+        return ranked, {}
+    priced = quotes.every_seller_currency()
+    if request.sort is Sort.RELEVANCE:
+        ids = [pid for pid, _ in ranked[request.offset : request.offset + request.limit]]
+    else:
+        ids = [pid for pid, _ in ranked]
+    by_product = live_offers(conn, ids, conditions)
+    ordered = sort_ranked(ranked, request.sort, by_product, request.destination, priced)
+    delivered = {
+        pid: delivered_price(found, request.destination, priced)
+        for pid, found in by_product.items()
+    }
+    return ordered, delivered
+
+
 def search(uow: UnitOfWork, request: SearchRequest) -> SearchResult:
     """Ranked products for a buyer's query, with filters, facets and prices in their currency."""
     _validate(request)
@@ -180,9 +257,14 @@ def search(uow: UnitOfWork, request: SearchRequest) -> SearchResult:
     vocabulary.frequencies(query.terms() - set(vocabulary.known))
     stats = _store.corpus_stats(conn, vocabulary.known)
     ranked = rank(((pid, _store.from_row(row)) for pid, row in found), query, stats)
+    ranked, delivered = _ordered(conn, request, ranked, conditions, quotes)
     page = ranked[request.offset : request.offset + request.limit]
     end = request.offset + len(page)
-    summary = facets(conn, m, conditions, priced) if request.with_facets and found else None
+    summary = (
+        _facets(conn, query, request, m, conditions, priced)
+        if request.with_facets and found
+        else None
+    )
     if summary is not None:
         total = summary.total
     else:
@@ -191,10 +273,11 @@ def search(uow: UnitOfWork, request: SearchRequest) -> SearchResult:
         query=request.text,
         match=mode,
         total=total,
-        hits=hits_for(conn, page, quotes),
+        hits=hits_for(conn, page, quotes, request.language, delivered),
         next_offset=end if end < min(len(ranked), MAX_CANDIDATES) else None,
         facets=summary,
         interpretation=interpretation,
+        corrected=corrected_text(query, vocabulary.known),
     )
 
 
@@ -208,7 +291,9 @@ class Suggestions:
 MAX_SUGGESTIONS = 10
 
 
-def suggest(uow: UnitOfWork, text: str, *, limit: int = 8, currency: str = "USD") -> Suggestions:
+def suggest(
+    uow: UnitOfWork, text: str, *, limit: int = 8, currency: str = "USD", language: str = "en"
+) -> Suggestions:
     """Search-as-you-type: completions of the last word, and the best products so far."""
     if len(text) > MAX_QUERY_CHARS or not 1 <= limit <= MAX_SUGGESTIONS:
         raise InvalidInput(
@@ -234,7 +319,8 @@ def suggest(uow: UnitOfWork, text: str, *, limit: int = 8, currency: str = "USD"
     _, _, found = _retrieve(conn, query, [])
     stats = _store.corpus_stats(conn, vocabulary.known)
     ranked = rank(((pid, _store.from_row(row)) for pid, row in found), query, stats)
-    return Suggestions(text, completions, hits_for(conn, ranked[:limit], Quotes(uow, currency)))
+    hits = hits_for(conn, ranked[:limit], Quotes(uow, currency), language)
+    return Suggestions(text, completions, hits)
 
 
 def index_products(uow: UnitOfWork, product_ids: Collection[str]) -> int:

@@ -59,9 +59,23 @@ products = Table(
     Column("width_mm", Integer, nullable=False),
     Column("height_mm", Integer, nullable=False),
     Column("image_url", String(500), nullable=True),
+    # The language the seller wrote title and description in (ISO 639-1): the fallback of every
+    # other language's view of the product. product_texts holds the translations.
+    Column("language", String(8), nullable=False, server_default="en"),
     Column("created_by", String(ID_LEN), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     CheckConstraint("weight_g > 0", name="weight_positive"),
+)
+
+# A product's title and description in another language, given by the seller (API, listing
+# form, CSV columns title_he/description_zh...) or by the demo catalog's translations file.
+product_texts = Table(
+    "product_texts",
+    metadata,
+    Column("product_id", String(ID_LEN), ForeignKey("products.id"), primary_key=True),
+    Column("language", String(8), primary_key=True),
+    Column("title", String(500), nullable=False),
+    Column("description", Text, nullable=False),
 )
 
 offers = Table(

@@ -24,6 +24,8 @@ search_documents = Table(
     Column("description", Text, nullable=False),
     Column("attributes", Text, nullable=False),
     Column("parts", Text, nullable=False),
+    # Titles and descriptions in the other languages (product_texts), analyzed the same way.
+    Column("local", Text, nullable=False),
     Column("heads", String(200), nullable=False),
 )
 

@@ -5,7 +5,9 @@ Fields (and why each is separate): ``title`` is what buyers read and what they t
 case", "toner cartridge"): the words of the title that are neither brand nor model, up to the
 first measurement, plus any ``product_type`` attribute; ``description`` and ``attributes`` add
 recall with little weight; ``parts`` holds the pieces of model codes (``rtx3080`` -> ``rtx``,
-``3080``) so a partial code still matches, weakly.
+``3080``) so a partial code still matches, weakly, and Hebrew words without their attached
+prefixes; ``local`` holds the product's titles in other languages (Hebrew, Chinese...), as
+strong as the title; translated descriptions join ``description``.
 
 ``heads`` are the nouns that name the product, found generally rather than per query: the
 last word of the kind phrase, and the last word of the title's leading noun phrase (before
@@ -20,9 +22,18 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tradewind.search.analysis.text import GLUED_UNITS, code_parts, is_code, tokens
+from tradewind.search.analysis.text import GLUED_UNITS, code_parts, hebrew_bases, is_code, tokens
 
-FIELDS: tuple[str, ...] = ("title", "brand", "model", "kind", "description", "attributes", "parts")
+FIELDS: tuple[str, ...] = (
+    "title",
+    "brand",
+    "model",
+    "kind",
+    "description",
+    "attributes",
+    "parts",
+    "local",
+)
 MAX_FIELD_TOKENS = 400
 MAX_ATTRIBUTE_CHARS = 200
 MAX_HEADS = 4
@@ -51,6 +62,8 @@ class ProductText:
     model: str = ""
     description: str = ""
     attributes: Mapping[str, str] | None = None
+    local_titles: tuple[str, ...] = ()
+    local_descriptions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,15 +173,21 @@ def analyze_product(product: ProductText) -> IndexedDocument:
     product_type = str(attributes.get("product_type") or "")
     kind = tokens(kind_text)
     typed = tokens(product_type)
-    parts = sorted({p for t in title + model if is_code(t) for p in code_parts(t) if len(p) > 1})
+    local = [t for text in product.local_titles for t in tokens(text)]
+    parts = sorted(
+        {p for t in title + model if is_code(t) for p in code_parts(t) if len(p) > 1}
+        | {base for t in local for base in hebrew_bases(t)}
+    )
+    descriptions = (product.description, *product.local_descriptions)
     fields = {
         "title": title,
         "brand": brand,
         "model": model,
         "kind": kind + typed,
-        "description": tokens(product.description),
+        "description": [t for text in descriptions for t in tokens(text)],
         "attributes": [t for text in _attribute_text(attributes) for t in tokens(text)],
         "parts": parts,
+        "local": local,
     }
     heads: list[str] = []
     for head in [

@@ -15,7 +15,10 @@ Alternatives come from, in order:
 - typo tolerance: an unknown word of 4+ letters matches indexed words one edit away
   (insert, delete, substitute, transpose), the most frequent first (weight ``FUZZY_WEIGHT``);
 - prefixes: an unknown last word (search-as-you-type) or, for suggestions, any last word
-  matches the indexed words it begins (weight ``PREFIX_WEIGHT``).
+  matches the indexed words it begins (weight ``PREFIX_WEIGHT``);
+- Hebrew attached prefixes: ``למחשב`` also matches the indexed ``מחשב`` (weight
+  ``HEBREW_BASE_WEIGHT``); the index keeps the bases of its own prefixed words too, so
+  ``מחשב`` finds ``והמחשב``.
 
 Everything that needs the index's vocabulary asks a :class:`Vocabulary`, so this module stays
 pure and the same on both databases.
@@ -30,7 +33,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from tradewind.search.analysis.synonyms import MAX_SYNONYM_TOKENS, SYNONYM_WEIGHT, synonym_table
-from tradewind.search.analysis.text import code_parts, is_code, tokens
+from tradewind.search.analysis.text import code_parts, hebrew_bases, is_code, tokens
 
 MAX_QUERY_CHARS = 200
 MAX_CLAUSES = 8
@@ -39,6 +42,7 @@ PREFIX_WEIGHT = 0.8
 MAX_FUZZY = 3
 MAX_PREFIX = 8
 MIN_FUZZY_LEN = 4
+HEBREW_BASE_WEIGHT = 0.9
 STOPWORDS = frozenset({"a", "an", "the", "for", "of", "and", "or", "with", "to", "on", "by", "in"})
 
 
@@ -58,7 +62,7 @@ class Vocabulary(Protocol):
 class Alternative:
     tokens: tuple[str, ...]
     weight: float
-    source: str  # exact | code | synonym | compound | fuzzy | prefix
+    source: str  # exact | code | synonym | compound | fuzzy | prefix | hebrew
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +129,17 @@ def _single(clause: Clause) -> str | None:
     return first.tokens[0] if len(first.tokens) == 1 else None
 
 
+def _add_hebrew_bases(
+    clauses: list[Clause], bases: Mapping[int, list[str]], known: Mapping[str, int]
+) -> None:
+    for i, found in bases.items():
+        extra = tuple(
+            Alternative((b,), HEBREW_BASE_WEIGHT, "hebrew") for b in found if known.get(b)
+        )
+        if extra:
+            clauses[i] = replace(clauses[i], alternatives=(*clauses[i].alternatives, *extra))
+
+
 def parse_query(text: str, vocabulary: Vocabulary, *, prefix_last: bool = False) -> ParsedQuery:
     """Clauses for ``text``; ``prefix_last`` completes the last word even when it is known."""
     words = tokens(text[:MAX_QUERY_CHARS])
@@ -138,7 +153,13 @@ def parse_query(text: str, vocabulary: Vocabulary, *, prefix_last: bool = False)
         for i, (a, b) in enumerate(itertools.pairwise(singles))
         if a is not None and b is not None
     }
-    known = vocabulary.frequencies({t for c in clauses for t in c.terms()} | set(pairs.values()))
+    bases = {i: hebrew_bases(w) for i, w in enumerate(singles) if w is not None}
+    known = vocabulary.frequencies(
+        {t for c in clauses for t in c.terms()}
+        | set(pairs.values())
+        | {b for found in bases.values() for b in found}
+    )
+    _add_hebrew_bases(clauses, bases, known)
     for i, compound in sorted(pairs.items()):
         if known.get(compound):
             alternative = Alternative((compound,), 1.0, "compound")

@@ -36,6 +36,7 @@ FIELD_WEIGHTS: Mapping[str, float] = {
     "description": 0.5,
     "attributes": 0.2,
     "parts": 0.3,
+    "local": 2.0,
 }
 K1 = 1.2
 B = 0.75

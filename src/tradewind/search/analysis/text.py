@@ -21,6 +21,14 @@ The steps, in order, and why:
    short ambiguous ones (``in``) only right after a number.
 6. A light plural stemmer (Harman's S-stemmer): ``batteries`` -> ``battery``. Heavier stemmers
    conflate product words ("printer"/"printing") that buyers keep apart.
+7. Hebrew: niqqud and cantillation are combining marks, so step 1 drops them ("כֶּבֶל" is
+   "כבל"); a word keeps its attached one-letter prefixes (ה ו ב ל מ ש כ), and
+   :func:`hebrew_bases` gives the forms without them, which the index keeps in a low-weight
+   field and the query side offers as alternatives.
+8. Chinese has no spaces: a run of Han characters becomes its overlapping character bigrams
+   ("数据线" -> "数据", "据线"; one character stays itself), and Latin or digits glued to it
+   split off ("USB数据线" -> "usb", "数据", "据线"). Bigrams need no dictionary and match the
+   same on FTS5 and PostgreSQL; a word of the query then matches where its bigrams occur.
 """
 
 from __future__ import annotations
@@ -86,6 +94,14 @@ GLUED_UNITS = frozenset(
     | {"gbps", "ms", "nm", "db", "mw", "kw", "va", "ah", "l", "ml"}
 )
 
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_RUN = re.compile(f"([{_HAN}]+)")
+_HAN_WORD = re.compile(f"[{_HAN}]+")
+_HEBREW_WORD = re.compile("[\u05d0-\u05ea]+")
+HEBREW_PREFIXES = frozenset("הובלמשכ")
+MAX_HEBREW_PREFIX = 3  # "ומה", "שב", "וכש": at most three letters attach
+MIN_HEBREW_BASE = 3  # "כבל" is a word, not כ + "בל"
+
 _STEM_KEEP = frozenset({"series", "news", "glass", "class", "bus", "gps", "ups", "lens", "plus"})
 
 
@@ -122,7 +138,28 @@ def _unit(word: str, after_number: bool) -> str:
     return UNIT_WORDS.get(word) or (UNIT_AFTER_NUMBER.get(word, word) if after_number else word)
 
 
+def han_bigrams(run: str) -> list[str]:
+    """Overlapping character pairs of a Han run; a single character stays itself."""
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def hebrew_bases(word: str) -> list[str]:
+    """``word`` without one, two or three attached prefix letters ("ובמחשב" -> "במחשב", "מחשב")."""
+    if not _HEBREW_WORD.fullmatch(word):
+        return []
+    bases = []
+    for cut in range(1, MAX_HEBREW_PREFIX + 1):
+        if len(word) - cut < MIN_HEBREW_BASE or word[cut - 1] not in HEBREW_PREFIXES:
+            break
+        bases.append(word[cut:])
+    return bases
+
+
 def _word_tokens(word: str, after_number: bool, stemmed: bool = True) -> list[str]:
+    if _HAN_WORD.fullmatch(word):
+        return han_bigrams(word)
     if word[0].isdigit() and ("." in word or "," in word):
         return [_number(word)]
     runs = _RUN.findall(word)
@@ -142,7 +179,7 @@ def tokens(text: str, *, stemmed: bool = True) -> list[str]:
     ``stemmed=False`` keeps plurals, for completing a word still being typed ("sams" must
     complete to "samsung", not be read as the plural of "sam").
     """
-    folded = _INCH_MARK.sub(r"\1 inch ", fold(text))
+    folded = _HAN_RUN.sub(r" \1 ", _INCH_MARK.sub(r"\1 inch ", fold(text)))
     out: list[str] = []
     for match in _WORD.finditer(folded):
         after_number = bool(out) and out[-1][0].isdigit()

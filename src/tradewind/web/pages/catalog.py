@@ -14,10 +14,12 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from tradewind.catalog import service as catalog
+from tradewind.catalog import texts
 from tradewind.db.uow import UnitOfWork
 from tradewind.flash import service as flash
-from tradewind.kernel.errors import NotFound
-from tradewind.kernel.i18n import N_
+from tradewind.kernel.errors import DomainError, NotFound
+from tradewind.kernel.i18n import N_, _
+from tradewind.money.amount import Money
 from tradewind.ordering.pricing import unit_price_for_buyer
 from tradewind.search import service as search
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
@@ -29,6 +31,7 @@ from tradewind.web.pages.common import (
     viewer_country,
     viewer_currency,
 )
+from tradewind.web.pages.content import reader_language
 from tradewind.web.pages.offers_view import (
     SORTS,
     PageFacts,
@@ -121,6 +124,54 @@ def _facet(current: dict[str, str], name: str, values: list[Any]) -> list[dict[s
     ]
 
 
+SEARCH_SORTS = {
+    search.Sort.RELEVANCE: N_("Best match"),
+    search.Sort.PRICE: N_("Lowest price delivered"),
+    search.Sort.RATING: N_("Best-rated seller"),
+}
+
+
+def _price_bound(raw: str, currency: str, errors: dict[str, str], name: str) -> int | None:
+    if not raw:
+        return None
+    try:
+        return Money.from_major(raw, currency).amount_minor
+    except DomainError:
+        errors[name] = _("Enter an amount in %(currency)s, like 25 or 25.50") % {
+            "currency": currency
+        }
+        return None
+
+
+def _search_request(
+    current: dict[str, str], principal: Any, language: str, errors: dict[str, str]
+) -> search.SearchRequest:
+    currency = viewer_currency(principal)
+    low = _price_bound(current["min_price"], currency, errors, "min_price")
+    high = _price_bound(current["max_price"], currency, errors, "max_price")
+    if low is not None and high is not None and low > high:
+        errors["max_price"] = _("The highest price must not be below the lowest")
+        high = None
+    return search.SearchRequest(
+        text=current["q"],
+        currency=currency,
+        filters=search.SearchFilters(
+            brands=(current["brand"],) if current["brand"] else (),
+            categories=(current["category"],) if current["category"] else (),
+            ship_from=(current["ship_from"].upper(),) if current["ship_from"] else (),
+            in_stock=bool(current["in_stock"]),
+            free_shipping=bool(current["free_shipping"]),
+            min_price_minor=low,
+            max_price_minor=high,
+        ),
+        limit=SEARCH_PAGE_SIZE,
+        offset=int(current["offset"] or 0),
+        language=language,
+        sort=search.Sort(current["sort"] or search.Sort.RELEVANCE),
+        destination=viewer_country(principal),
+    )
+
+
 @router.get("/search")
 @page
 def search_page(
@@ -133,56 +184,62 @@ def search_page(
     category: Annotated[str, Query(max_length=100)] = "",
     ship_from: Annotated[str, Query(max_length=2)] = "",
     in_stock: Annotated[str, Query(max_length=1)] = "",
+    free_shipping: Annotated[str, Query(max_length=1)] = "",
+    sort: Annotated[str, Query(pattern="^(relevance|price|rating)?$")] = "",
+    min_price: Annotated[str, Query(max_length=20)] = "",
+    max_price: Annotated[str, Query(max_length=20)] = "",
     offset: Annotated[int, Query(ge=0, lt=search.MAX_CANDIDATES)] = 0,
 ) -> Response:
-    """Ranked results from the search context, with brand, category and ship-from facets."""
-    currency = viewer_currency(principal)
+    """Ranked results from the search context: sort, price range, free shipping and facets
+    (category, brand, ship-from) whose other values stay listed when one is chosen."""
     current = {
         "q": q,
         "brand": brand,
         "category": category,
         "ship_from": ship_from,
         "in_stock": in_stock,
+        "free_shipping": free_shipping,
+        "sort": sort,
+        "min_price": min_price,
+        "max_price": max_price,
         "offset": str(offset) if offset else "",
     }
-    request_ = search.SearchRequest(
-        text=q,
-        currency=currency,
-        filters=search.SearchFilters(
-            brands=(brand,) if brand else (),
-            categories=(category,) if category else (),
-            ship_from=(ship_from.upper(),) if ship_from else (),
-            in_stock=bool(in_stock),
-        ),
-        limit=SEARCH_PAGE_SIZE,
-        offset=offset,
-    )
+    errors: dict[str, str] = {}
+    request_ = _search_request(current, principal, reader_language(request), errors)
     with reads() as uow:
         found = search.search(uow, request_)
+    return render(request, "search.html", _search_context(principal, current, found, errors))
+
+
+def _search_context(
+    principal: Any, current: dict[str, str], found: search.SearchResult, errors: dict[str, str]
+) -> dict[str, Any]:
     facets = found.facets
-    return render(
-        request,
-        "search.html",
-        {
-            "principal": principal,
-            "q": q,
-            "current": current,
-            "result": found,
-            "currency": currency,
-            "facets": {
-                N_("Category"): _facet(current, "category", facets.category if facets else []),
-                N_("Brand"): _facet(current, "brand", facets.brand if facets else []),
-                N_("Ships from"): _facet(current, "ship_from", facets.ship_from if facets else []),
-            },
-            "in_stock_href": _link(current, in_stock="" if in_stock else "1"),
-            "next_href": None
-            if found.next_offset is None
-            else _link(current, offset=str(found.next_offset)),
-            "previous_href": None
-            if offset == 0
-            else _link(current, offset=str(max(0, offset - SEARCH_PAGE_SIZE))),
+    offset = int(current["offset"] or 0)
+    return {
+        "principal": principal,
+        "q": current["q"],
+        "current": current,
+        "result": found,
+        "errors": errors,
+        "currency": viewer_currency(principal),
+        "country": viewer_country(principal),
+        "sorts": {s.value: label for s, label in SEARCH_SORTS.items()},
+        "facets": {
+            N_("Category"): _facet(current, "category", facets.category if facets else []),
+            N_("Brand"): _facet(current, "brand", facets.brand if facets else []),
+            N_("Ships from"): _facet(current, "ship_from", facets.ship_from if facets else []),
         },
-    )
+        "in_stock_href": _link(current, in_stock="" if current["in_stock"] else "1"),
+        "free_shipping_href": _link(current, free_shipping="" if current["free_shipping"] else "1"),
+        "corrected_href": None if found.corrected is None else _link(current, q=found.corrected),
+        "next_href": None
+        if found.next_offset is None
+        else _link(current, offset=str(found.next_offset)),
+        "previous_href": None
+        if offset == 0
+        else _link(current, offset=str(max(0, offset - SEARCH_PAGE_SIZE))),
+    }
 
 
 @router.get("/products/{product_id}")
@@ -202,6 +259,7 @@ def product_page(
     sort = sort if sort in SORTS else "delivered"
     with reads() as uow:
         product = catalog.get_product(uow, product_id)
+        translated = texts.texts_of(uow, [product_id]).get(product_id, {})
         rows = compare_offers(
             uow,
             product,
@@ -217,6 +275,7 @@ def product_page(
         {
             "principal": principal,
             "product": product,
+            "shown": texts.shown(product, reader_language(request), translated),
             "offers": rank_offers(rows, sort),
             "sort": sort,
             "sorts": SORTS,

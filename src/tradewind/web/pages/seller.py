@@ -144,6 +144,8 @@ def add_listing(
     origin_country: Annotated[str, Form(max_length=2)],
     services: Annotated[list[str] | None, Form(max_length=5)] = None,
     free_shipping: Annotated[bool, Form()] = False,
+    title_he: Annotated[str, Form(max_length=500)] = "",
+    title_zh: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """One listing through the same row logic as the CSV, so both follow one set of rules."""
     seller = need(principal, Role.SELLER)
@@ -155,6 +157,8 @@ def add_listing(
         "stock": stock,
         "weight_g": weight_g,
         "origin_country": origin_country,
+        "title_he": title_he,
+        "title_zh": title_zh,
     }
     chosen = tuple(s for s in services or [] if s in SERVICES) or seller_csv.DEFAULT_SERVICES
     with container.uow() as uow:

@@ -1,7 +1,9 @@
 """Listings in bulk: a CSV with one row per offer, applied row by row.
 
-Columns: ``gtin,title,brand,price,stock,weight_g,origin_country``. A new GTIN creates the
-product (title, brand, weight and origin are used then); a known GTIN gets this shop's offer
+Columns: ``gtin,title,brand,price,stock,weight_g,origin_country``, and optionally ``language``
+(the language title is written in, ``en`` when absent) and per other language ``title_he``,
+``description_he``, ``title_zh``... A new GTIN creates the product (title, brand, weight, origin
+and the translations are used then); a known GTIN gets this shop's offer
 added or updated (price in major units of the shop's currency, stock in units). Each row runs in
 its own savepoint, so a bad row is reported with its line number and reason and the good rows
 still apply.
@@ -15,11 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tradewind.catalog import service as catalog
+from tradewind.catalog import texts
 from tradewind.catalog.domain import OfferStatus, normalize_gtin
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal
 from tradewind.kernel.errors import DomainError, InvalidInput
 from tradewind.kernel.i18n import _
+from tradewind.kernel.languages import CONTENT_LANGUAGES
 from tradewind.kernel.text import is_ascii_digits
 from tradewind.money.amount import Money
 from tradewind.search import service as search
@@ -82,6 +86,15 @@ def parse(data: bytes) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]
     return rows, []
 
 
+def translations_in(row: dict[str, str]) -> tuple[texts.ProductTextIn, ...]:
+    """``title_he``/``description_he``-style columns -> translations (blank ones left out)."""
+    return tuple(
+        texts.ProductTextIn(lang, row.get(f"title_{lang}", ""), row.get(f"description_{lang}", ""))
+        for lang in CONTENT_LANGUAGES
+        if row.get(f"title_{lang}") or row.get(f"description_{lang}")
+    )
+
+
 def _whole(value: str, name: str) -> int:
     # int() also reads other scripts' digits ("٣" is 3); a CSV column takes ASCII digits only.
     if not is_ascii_digits(value) or len(value) > _MAX_DIGITS:
@@ -117,6 +130,8 @@ def apply_row(
                 weight_g=_whole(row.get("weight_g", ""), "weight_g"),
                 origin_country=row.get("origin_country", "").upper(),
                 gtin=gtin,
+                language=row.get("language") or "en",
+                translations=translations_in(row),
             ),
         )["id"]
         search.index_products(uow, [product_id])  # findable in the same commit

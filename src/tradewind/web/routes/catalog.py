@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -10,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from tradewind.catalog import service as catalog
+from tradewind.catalog import texts
 from tradewind.catalog.domain import Condition, OfferStatus
 from tradewind.search import service as search
 from tradewind.web.deps import ContainerDep, PrincipalDep
@@ -144,6 +146,24 @@ def change_seller_status(
     return seller_out(row)
 
 
+class ProductTextIn(StrictInput):
+    title: str = Field(min_length=1, max_length=500)
+    description: str = Field(default="", max_length=10_000)
+
+
+class ProductTextOut(BaseModel):
+    title: str
+    description: str
+
+
+class ShownTextOut(BaseModel):
+    """What a reader of ``lang`` is shown: requested language, else the product's own, else en."""
+
+    language: str
+    title: str
+    description: str
+
+
 class ProductIn(StrictInput):
     title: str = Field(min_length=1, max_length=500)
     brand: str = Field(min_length=1, max_length=100)
@@ -159,6 +179,14 @@ class ProductIn(StrictInput):
     width_mm: int = Field(default=0, ge=0, le=10_000)
     height_mm: int = Field(default=0, ge=0, le=10_000)
     image_url: str | None = Field(default=None, max_length=500)
+    language: str = Field(
+        default="en", min_length=2, max_length=8, description="Language of title and description"
+    )
+    translations: dict[str, ProductTextIn] = Field(
+        default_factory=dict,
+        max_length=4,
+        description="Title and description in other languages, by language code (he, zh...)",
+    )
 
 
 class ProductOut(BaseModel):
@@ -177,6 +205,8 @@ class ProductOut(BaseModel):
     width_mm: int
     height_mm: int
     image_url: str | None
+    language: str
+    translations: dict[str, ProductTextOut]
     created_at: datetime
 
 
@@ -198,11 +228,16 @@ class OfferOut(BaseModel):
 
 
 class ProductDetail(ProductOut):
+    shown: ShownTextOut
     offers: list[OfferOut]
 
 
-def product_out(row: dict[str, Any]) -> ProductOut:
-    return ProductOut.model_validate({k: row[k] for k in ProductOut.model_fields})
+def product_out(row: dict[str, Any], translations: Mapping[str, tuple[str, str]]) -> ProductOut:
+    fields = {k: row[k] for k in ProductOut.model_fields if k != "translations"}
+    texts_out = {
+        lang: ProductTextOut(title=t, description=d) for lang, (t, d) in translations.items()
+    }
+    return ProductOut.model_validate({**fields, "translations": texts_out})
 
 
 def offer_out(row: dict[str, Any]) -> OfferOut:
@@ -221,9 +256,16 @@ def create_product(
     """Active sellers and operators add master products (one per GTIN); searchable at once."""
 
     def work(uow: Any) -> ProductOut:
-        created = catalog.create_product(uow, principal, catalog.NewProduct(**body.model_dump()))
+        fields = body.model_dump(exclude={"translations"})
+        given = tuple(
+            texts.ProductTextIn(lang, t.title, t.description)
+            for lang, t in sorted(body.translations.items())
+        )
+        created = catalog.create_product(
+            uow, principal, catalog.NewProduct(**fields, translations=given)
+        )
         search.index_products(uow, [created["id"]])  # same transaction: no unindexed window
-        return product_out(created)
+        return product_out(created, created["translations"])
 
     return run_idempotent(request, container, principal, body, work)
 
@@ -240,20 +282,36 @@ def list_products(
         rows = catalog.list_products(
             uow, brand=brand, category=category, limit=paging.limit, after=paging.after
         )
+        translated = texts.texts_of(uow, [r["id"] for r in rows])
     return Page[ProductOut](
-        items=[product_out(r) for r in rows],
+        items=[product_out(r, translated.get(r["id"], {})) for r in rows],
         next_cursor=rows[-1]["id"] if len(rows) == paging.limit else None,
     )
 
 
 @router.get("/products/{product_id}", response_model=ProductDetail)
-def get_product(product_id: str, container: ContainerDep, reads: ReadsDep) -> ProductDetail:
-    """A product with every seller's active offer, cheapest first."""
+def get_product(
+    product_id: str,
+    container: ContainerDep,
+    reads: ReadsDep,
+    lang: Annotated[str, Query(min_length=2, max_length=8)] = "en",
+) -> ProductDetail:
+    """A product with every seller's active offer, cheapest first; ``shown`` is its text for a
+    reader of ``lang`` (that language, else the product's own, else English)."""
+    language = texts.validate_language(lang, "lang")
     with reads() as uow:
         product = catalog.get_product(uow, product_id)
+        translated = texts.texts_of(uow, [product_id]).get(product_id, {})
         offer_rows = catalog.list_offers(uow, product_id=product_id)
     ranked = sorted(offer_rows, key=lambda o: (o["currency"], o["price_minor"]))
-    return ProductDetail(**product_out(product).model_dump(), offers=[offer_out(o) for o in ranked])
+    view = texts.shown(product, language, translated)
+    return ProductDetail(
+        **product_out(product, translated).model_dump(),
+        shown=ShownTextOut(
+            language=view.title_language, title=view.title, description=view.description
+        ),
+        offers=[offer_out(o) for o in ranked],
+    )
 
 
 class OfferIn(StrictInput):

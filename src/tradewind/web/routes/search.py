@@ -24,6 +24,9 @@ Values = Annotated[list[str] | None, Query(max_length=20)]
 class SearchHitOut(BaseModel):
     product_id: str
     title: str
+    title_language: str
+    original_title: str
+    original_language: str
     brand: str
     model: str
     category: str
@@ -34,6 +37,7 @@ class SearchHitOut(BaseModel):
     in_stock: bool
     lowest_price_minor: int | None
     currency: str
+    delivered_price_minor: int | None
 
 
 class SearchFacetValue(BaseModel):
@@ -59,6 +63,16 @@ class SearchPage(BaseModel):
     next_cursor: str | None
     facets: SearchFacets | None
     interpretation: list[list[str]]
+    corrected: str | None
+
+
+Language = Annotated[
+    str,
+    Query(
+        pattern="^(en|he|zh|de)$",
+        description="Titles in this language where the product has them (else its own, else en)",
+    ),
+]
 
 
 def _hit(hit: search.SearchHit) -> SearchHitOut:
@@ -78,6 +92,13 @@ def search_products(
     max_price: Annotated[int | None, Query(ge=0, le=10**12, description="Minor units")] = None,
     min_rating: Annotated[float | None, Query(ge=0, le=5)] = None,
     in_stock: bool = False,
+    free_shipping: bool = False,
+    sort: search.Sort = search.Sort.RELEVANCE,
+    destination: Annotated[
+        str | None,
+        Query(pattern="^[A-Z]{2}$", description="Buyer's country: prices delivered there"),
+    ] = None,
+    lang: Language = "en",
     facets: bool = True,
     limit: Annotated[int, Query(ge=1, le=search.MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     after: Annotated[
@@ -96,10 +117,14 @@ def search_products(
             max_price_minor=max_price,
             min_rating=min_rating,
             in_stock=in_stock,
+            free_shipping=free_shipping,
         ),
         limit=limit,
         offset=int(after or 0),
         with_facets=facets,
+        language=lang,
+        sort=sort,
+        destination=destination,
     )
     with reads() as uow:
         result = search.search(uow, request)
@@ -113,6 +138,7 @@ def search_products(
         if result.facets is None
         else SearchFacets.model_validate(result.facets, from_attributes=True),
         interpretation=result.interpretation,
+        corrected=result.corrected,
     )
 
 
@@ -129,10 +155,11 @@ def suggest(
     q: Text,
     limit: Annotated[int, Query(ge=1, le=search.MAX_SUGGESTIONS)] = 8,
     currency: Currency = "USD",
+    lang: Language = "en",
 ) -> SuggestOut:
     """Search-as-you-type: the last word completed, and the best products for the text so far."""
     with reads() as uow:
-        found = search.suggest(uow, q, limit=limit, currency=currency)
+        found = search.suggest(uow, q, limit=limit, currency=currency, language=lang)
     return SuggestOut(
         query=found.query,
         completions=found.completions,

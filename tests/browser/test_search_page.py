@@ -1,0 +1,153 @@
+"""The search page as a shopper uses it: sort, price range, free shipping, facets that stay,
+a corrected typo, and searching in Hebrew and in Chinese with titles in the reader's language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import CspWatch
+from tests.browser.market import Market, Shop, new_gtin, unique
+from tests.support.server import ServerProcess
+
+
+def _product(
+    market: Market, shop: Shop, title: str, brand: str, price_minor: int, **extra: Any
+) -> str:
+    translations = extra.pop("translations", {})
+    product = market._ok(
+        market.http.post(
+            "/api/v1/products",
+            headers=shop.headers,
+            json={
+                "title": title,
+                "brand": brand,
+                "gtin": new_gtin(),
+                "origin_country": "CN",
+                "weight_g": 200,
+                "hs_code": "854442",
+                "translations": translations,
+            },
+        )
+    )
+    market._ok(
+        market.http.post(
+            "/api/v1/offers",
+            headers=shop.headers,
+            json={"product_id": product["id"], "price_minor": price_minor, "stock": 5, **extra},
+        )
+    )
+    return str(product["id"])
+
+
+@pytest.fixture
+def reader(browser: Browser, demo_server: ServerProcess, csp: CspWatch) -> Iterator[Any]:
+    contexts = []
+
+    def open_as(locale: str) -> Page:
+        context = csp.watch(browser.new_context(base_url=demo_server.base_url, locale=locale))
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def _titles(page: Page) -> list[str]:
+    return page.locator("#results li.card h3 a").all_inner_texts()
+
+
+def test_sort_price_range_free_shipping_facets_and_a_corrected_typo(
+    market: Market, reader: Any
+) -> None:
+    token = unique()
+    shop = market.shop("US")
+    _product(market, shop, f"Zolt {token} braided cable", "Zolt", 1_500)
+    _product(market, shop, f"Quorra {token} braided cable", "Quorra", 900, free_shipping=True)
+    _product(market, shop, f"Zolt {token} charging cable", "Zolt", 2_500)
+
+    page = reader("en-US")
+    page.goto(f"/search?q={token}+cable")
+    expect(page.locator("#result-count")).to_have_text("3 products found")
+
+    page.get_by_label("Sort by").select_option("price")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#results li.card h3 a")).to_have_count(3)
+    assert _titles(page) == [
+        f"Quorra {token} braided cable",  # free shipping: its price is its delivered price
+        f"Zolt {token} braided cable",
+        f"Zolt {token} charging cable",
+    ]
+
+    page.locator("#min_price").fill("10")
+    page.locator("#max_price").fill("20")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#result-count")).to_have_text("1 product found")
+    page.locator("#min_price").fill("")
+    page.locator("#max_price").fill("")
+    page.get_by_role("button", name="Apply").click()
+
+    page.locator("#free-shipping").click()
+    expect(page.locator("#result-count")).to_have_text("1 product found")
+    page.locator("#free-shipping").click()
+    expect(page.locator("#result-count")).to_have_text("3 products found")
+
+    brands = page.get_by_role("navigation", name="Brand")
+    brands.get_by_role("link", name="Zolt (2)").click()
+    expect(page.locator("#result-count")).to_have_text("2 products found")
+    # The other brand stays listed, with its count, to switch to it.
+    expect(
+        page.get_by_role("navigation", name="Brand").get_by_role("link", name="Quorra (1)")
+    ).to_be_visible()
+
+    page.goto(f"/search?q={token}+cabel")
+    expect(page.locator("#corrected")).to_contain_text(f"Showing results for “{token} cable”")
+    page.screenshot(path="/tmp/tradewind-search-1366.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/search?q={token}+cable&sort=price")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path="/tmp/tradewind-search-390.png", full_page=True)
+
+
+def test_searching_in_hebrew_and_in_chinese(market: Market, reader: Any) -> None:
+    token = unique()
+    shop = market.shop("CN")
+    _product(
+        market,
+        shop,
+        f"Anker {token} USB-C cable 1 m",
+        "Anker",
+        1_200,
+        translations={
+            "he": {"title": f"כבל USB-C לטעינה מהירה Anker {token}"},
+            "zh": {"title": f"Anker {token} USB-C 快充数据线 1米"},
+        },
+    )
+    _product(market, shop, f"Anker {token} power bank 10000 mAh", "Anker", 3_000)
+
+    hebrew = reader("he-IL")
+    hebrew.goto("/")
+    hebrew.locator("#site-q").fill(f"הכבל {token}")  # "the cable": its prefix attached
+    hebrew.locator("#site-q").press("Enter")
+    expect(hebrew.locator("#results li.card")).to_have_count(2)
+    first = hebrew.locator("#results li.card").first
+    expect(first.locator("h3 a")).to_have_text(f"כבל USB-C לטעינה מהירה Anker {token}")
+    expect(first.locator("h3 a")).to_have_attribute("lang", "he")
+    expect(first.locator(".original-title")).to_have_text(f"Anker {token} USB-C cable 1 m")
+    # The power bank has no Hebrew title; the Latin brand and token still find it, in English.
+    expect(hebrew.locator("#results li.card").nth(1).locator("h3 a")).to_have_text(
+        f"Anker {token} power bank 10000 mAh"
+    )
+    hebrew.screenshot(path="/tmp/tradewind-search-he.png", full_page=True)
+
+    chinese = reader("zh-CN")
+    chinese.goto(f"/search?q=数据线+{token}")
+    expect(chinese.locator("#results li.card h3 a").first).to_have_text(
+        f"Anker {token} USB-C 快充数据线 1米"
+    )
+    expect(chinese.locator("#results li.card")).to_have_count(2)
+    chinese.screenshot(path="/tmp/tradewind-search-zh.png", full_page=True)
