@@ -22,6 +22,7 @@ SHIP_TO = {
     "full_name": "Avery Tester",
     "line1": "350 Fifth Avenue",
     "city": "New York",
+    "region": "NY",
     "postal_code": "10118",
     "country": "US",
 }

@@ -51,6 +51,7 @@ def add_offer_to_cart(page: Page, shop_name: str) -> None:
 def fill_address(page: Page) -> None:
     page.get_by_label("Address", exact=True).fill("350 Fifth Avenue")
     page.get_by_label("City").fill("New York")
+    page.get_by_label("State or region", exact=False).fill("NY")
     page.get_by_label("Postal code").fill("10118")
     page.get_by_label("Country").select_option("US")
 

@@ -24,7 +24,14 @@ from tradewind.bootstrap import Container
 from tradewind.db.tables.catalog import offers
 from tradewind.db.tables.ordering import checkouts, order_lines, orders
 
-SHIP_TO = {"full_name": "Crash Buyer", "line1": "1 Main St", "city": "Austin", "country": "US"}
+SHIP_TO = {
+    "full_name": "Crash Buyer",
+    "line1": "1 Main St",
+    "city": "Austin",
+    "region": "TX",
+    "postal_code": "78701",
+    "country": "US",
+}
 STOCK = 80
 BUYERS = 150
 KILL_AFTER_ACKS = 25

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.support.api import assert_problem, register
-from tests.support.market import SHIP_TO, Shop, list_product, open_shop, operator_headers
+from tests.support.market import Shop, address_in, list_product, open_shop, operator_headers
 from tests.support.money_flow import pay
 from tradewind.bootstrap import Container
 from tradewind.db.tables.catalog import offers
@@ -26,7 +26,7 @@ from tradewind.kernel.clock import ManualClock
 from tradewind.timers.service import run_due
 
 HOLD_S = 900
-US_SHIP_TO = {**SHIP_TO, "country": "US"}
+US_SHIP_TO = address_in("US")
 
 
 @dataclass

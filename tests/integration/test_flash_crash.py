@@ -24,7 +24,14 @@ from tradewind.bootstrap import Container
 from tradewind.db.tables.flash import flash_buyers, flash_claims, flash_sales
 from tradewind.db.tables.ordering import orders
 
-SHIP_TO = {"full_name": "Crash Buyer", "line1": "1 Main St", "city": "Austin", "country": "US"}
+SHIP_TO = {
+    "full_name": "Crash Buyer",
+    "line1": "1 Main St",
+    "city": "Austin",
+    "region": "TX",
+    "postal_code": "78701",
+    "country": "US",
+}
 POOL = 200
 LIMIT = 2
 BUYERS = 150

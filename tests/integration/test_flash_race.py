@@ -31,7 +31,14 @@ from tradewind.db.tables.ordering import orders
 from tradewind.kernel.clock import ManualClock
 from tradewind.timers.service import run_due
 
-SHIP_TO = {"full_name": "Race Buyer", "line1": "1 Main St", "city": "Austin", "country": "US"}
+SHIP_TO = {
+    "full_name": "Race Buyer",
+    "line1": "1 Main St",
+    "city": "Austin",
+    "region": "TX",
+    "postal_code": "78701",
+    "country": "US",
+}
 BUYERS = 300
 POOL = 100
 LIMIT = 2

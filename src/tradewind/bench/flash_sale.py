@@ -35,7 +35,14 @@ from tradewind.db.uow import UnitOfWorkFactory
 from tradewind.flash import service as flash
 from tradewind.flash.domain import Terms
 
-SHIP_TO = {"full_name": "Bench Buyer", "line1": "1 Load St", "city": "Austin", "country": "US"}
+SHIP_TO = {
+    "full_name": "Bench Buyer",
+    "line1": "1 Load St",
+    "city": "Austin",
+    "region": "TX",
+    "postal_code": "78701",
+    "country": "US",
+}
 SELLOUT_POOL = 100
 SELLOUT_LIMIT = 2
 SELLOUT_TRIES = 3

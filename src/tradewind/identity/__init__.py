@@ -2,7 +2,8 @@
 profiles and addresses, and the access rules. ``domain`` holds the pure rules (roles, principals,
 the one authorization helper); ``service`` registers, logs in (throttled), issues and revokes
 tokens and sessions, and edits profiles; ``revocation`` tells every server process that credentials
-were revoked. Password hashing stays private to the context.
+were revoked; ``addresses`` checks a shipping address per country (required fields, postcodes,
+regions, phones in E.164). Password hashing stays private to the context.
 """
 
-__all__ = ["domain", "revocation", "service"]
+__all__ = ["addresses", "domain", "revocation", "service"]

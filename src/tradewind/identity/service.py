@@ -9,6 +9,7 @@ cases take the unit-of-work factory rather than one open unit of work.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import secrets
@@ -34,6 +35,7 @@ from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
 # hash_password is re-exported for bulk fixtures (benchmarks) that share one hash.
 from tradewind.identity._passwords import hash_password as hash_password
 from tradewind.identity._passwords import verify_password
+from tradewind.identity.addresses import check_address
 from tradewind.identity.domain import (
     DEMO_PASSWORD,
     Principal,
@@ -527,10 +529,12 @@ class AddressInput:
     country: str
     line2: str = ""
     phone: str = ""
+    region: str = ""
 
 
 def add_address(uow: UnitOfWork, principal: Principal, data: AddressInput) -> dict[str, Any]:
-    country = validate_country(data.country)
+    """Save a checked address (see :mod:`tradewind.identity.addresses`)."""
+    checked = check_address(dataclasses.asdict(data))
     count = (
         uow.conn.scalar(
             select(func.count())
@@ -544,13 +548,7 @@ def add_address(uow: UnitOfWork, principal: Principal, data: AddressInput) -> di
     values = {
         "id": new_id("addr"),
         "account_id": principal.account_id,
-        "full_name": data.full_name.strip(),
-        "line1": data.line1.strip(),
-        "line2": data.line2.strip(),
-        "city": data.city.strip(),
-        "postal_code": data.postal_code.strip(),
-        "country": country,
-        "phone": data.phone.strip(),
+        **checked,
         "created_at": uow.clock.now(),
     }
     uow.conn.execute(insert(addresses).values(**values))

@@ -96,6 +96,7 @@ class ProblemCode(StrEnum):
     VALIDATION_FAILED = "validation_failed"
     INVALID_INPUT = "invalid_input"
     INVALID_HS_CODE = "invalid_hs_code"
+    INVALID_ADDRESS = "invalid_address"
     INVALID_TRACKING_NUMBER = "invalid_tracking_number"
     BAD_CHECK_DIGIT = "bad_check_digit"
     IDEMPOTENCY_KEY_REQUIRED = "idempotency_key_required"
@@ -248,6 +249,7 @@ _CODES_BY_STATUS: Final[Mapping[int, tuple[ProblemCode, ...]]] = {
         P.VALIDATION_FAILED,
         P.INVALID_INPUT,
         P.INVALID_HS_CODE,
+        P.INVALID_ADDRESS,
         P.INVALID_TRACKING_NUMBER,
         P.BAD_CHECK_DIGIT,
         P.IDEMPOTENCY_KEY_REQUIRED,

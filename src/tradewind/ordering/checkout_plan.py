@@ -9,6 +9,7 @@ between is refused instead of sold.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ from typing import Any
 from tradewind.catalog.service import offers_for_sale
 from tradewind.customs.landed_cost import CustomsLine
 from tradewind.db.uow import UnitOfWork
+from tradewind.identity.addresses import check_address
 from tradewind.identity.domain import Principal, Role, require_role
 from tradewind.inventory.domain import PricedUnits
 from tradewind.kernel.errors import FieldError, InvalidInput, LimitExceeded, NotFound
@@ -100,6 +102,7 @@ def plan_checkout(
     (postage, duty and VAT per parcel); what is left is arithmetic and assembly.
     """
     require_role(principal, Role.BUYER)
+    request = dataclasses.replace(request, ship_to=check_address(request.ship_to, prefix="ship_to"))
     lines = validate_lines(_requested_lines(uow, principal, request))
     offer_rows = _load_offers(uow, [line.offer_id for line in lines])
     by_seller = _group_by_seller(lines, offer_rows, request.shipping)

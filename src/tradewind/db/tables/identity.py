@@ -74,6 +74,7 @@ addresses = Table(
     Column("line1", String(200), nullable=False),
     Column("line2", String(200), nullable=False),
     Column("city", String(100), nullable=False),
+    Column("region", String(100), nullable=False),
     Column("postal_code", String(20), nullable=False),
     Column("country", String(2), nullable=False),
     Column("phone", String(32), nullable=False),

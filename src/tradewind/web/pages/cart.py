@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from tradewind.identity import service as identity
+from tradewind.identity.addresses import ADDRESS_FIELDS
 from tradewind.identity.domain import Principal, Role
 from tradewind.kernel.errors import DomainError, NotFound
 from tradewind.logistics.shipping import SERVICES
@@ -27,7 +28,6 @@ from tradewind.web.pages.common import need, page, render, see_other
 from tradewind.web.pages.offers_view import cart_groups
 
 router = APIRouter(include_in_schema=False)
-ADDRESS_FIELDS = ("full_name", "line1", "line2", "city", "postal_code", "country", "phone")
 
 
 @router.get("/cart")
@@ -89,15 +89,18 @@ def _checkout_page(
     buyer: Principal,
     address: dict[str, Any] | None = None,
     error: DomainError | None = None,
+    chosen_address_id: str = "",
 ) -> Response:
+    """The checkout form; after a refusal, with what the buyer typed and each field's error."""
     with container.uow(read_only=True) as uow:
         cart = carts.view_cart(uow, buyer)
         groups = cart_groups(uow, cart, country=buyer.country, at=uow.clock.now())
-        if address is None:
-            saved = identity.list_addresses(uow, buyer)
-            address = (
-                saved[-1] if saved else {"country": buyer.country, "full_name": buyer.display_name}
-            )
+        saved = identity.list_addresses(uow, buyer)
+    if address is None:
+        address = {"country": buyer.country, "full_name": buyer.display_name}
+    field_errors = {
+        e.field.removeprefix("ship_to."): e.message for e in (error.errors if error else ())
+    }
     return render(
         request,
         "checkout.html",
@@ -106,8 +109,11 @@ def _checkout_page(
             "cart": cart,
             "groups": groups,
             "address": address,
+            "saved": saved,
+            "chosen_address_id": chosen_address_id or (saved[-1]["id"] if saved else ""),
             "countries": COUNTRIES,
             "error": error,
+            "field_errors": field_errors,
         },
         status_code=200 if error is None else 422,
     )
@@ -127,29 +133,36 @@ def place_checkout(
     request: Request,
     principal: OptionalPrincipalDep,
     container: ContainerDep,
-    full_name: Annotated[str, Form(min_length=1, max_length=100)],
-    line1: Annotated[str, Form(min_length=1, max_length=200)],
-    city: Annotated[str, Form(min_length=1, max_length=100)],
-    country: Annotated[str, Form(min_length=2, max_length=2)],
+    country: Annotated[str, Form(max_length=2)] = "",
+    full_name: Annotated[str, Form(max_length=100)] = "",
+    line1: Annotated[str, Form(max_length=200)] = "",
+    city: Annotated[str, Form(max_length=100)] = "",
     line2: Annotated[str, Form(max_length=200)] = "",
+    region: Annotated[str, Form(max_length=100)] = "",
     postal_code: Annotated[str, Form(max_length=20)] = "",
     phone: Annotated[str, Form(max_length=32)] = "",
+    address_id: Annotated[str, Form(max_length=64)] = "",
     shipping: Annotated[list[str] | None, Form(max_length=20)] = None,
 ) -> Response:
-    """``shipping`` holds one ``seller_id:service_code`` per seller (one select each)."""
+    """``shipping`` holds one ``seller_id:service_code`` per seller (one select each); a
+    saved ``address_id`` wins over the typed address. The address is checked per country by
+    the checkout (identity.addresses): a refusal shows the form again, input kept."""
     buyer = need(principal, Role.BUYER)
-    ship_to = {
-        "full_name": full_name.strip(),
-        "line1": line1.strip(),
-        "line2": line2.strip(),
-        "city": city.strip(),
-        "postal_code": postal_code.strip(),
-        "country": country.strip().upper(),
-        "phone": phone.strip(),
-    }
+    typed = dict(
+        zip(
+            ADDRESS_FIELDS,
+            (full_name, line1, line2, city, region, postal_code, country, phone),
+            strict=True,
+        )
+    )
     choices = dict(choice.split(":", 1) for choice in shipping or [] if ":" in choice)
     try:
         with container.uow() as uow:
+            ship_to = (
+                {k: identity.get_address(uow, buyer, address_id)[k] for k in ADDRESS_FIELDS}
+                if address_id
+                else typed
+            )
             placed = checkouts.place_checkout(
                 uow,
                 buyer,
@@ -161,7 +174,7 @@ def place_checkout(
             )
             uow.commit()
     except DomainError as exc:
-        return _checkout_page(request, container, buyer, ship_to, exc)
+        return _checkout_page(request, container, buyer, typed, exc, address_id)
     return see_other(f"/checkouts/{placed['id']}")
 
 

@@ -19,10 +19,14 @@ router = APIRouter(prefix="/api/v1/addresses", tags=["identity"], responses=PROB
 
 
 class AddressIn(StrictInput):
-    full_name: str = Field(min_length=1, max_length=100)
-    line1: str = Field(min_length=1, max_length=200)
+    """Checked per country (required fields, postcode, region, phone): a missing or invalid
+    field is 422 `invalid_address` with one error per field; the phone is stored in E.164."""
+
+    full_name: str = Field(default="", max_length=100)
+    line1: str = Field(default="", max_length=200)
     line2: str = Field(default="", max_length=200)
-    city: str = Field(min_length=1, max_length=100)
+    city: str = Field(default="", max_length=100)
+    region: str = Field(default="", max_length=100, description="state, province or region")
     postal_code: str = Field(default="", max_length=20)
     country: str = Field(min_length=2, max_length=2)
     phone: str = Field(default="", max_length=32)
@@ -34,6 +38,7 @@ class AddressOut(BaseModel):
     line1: str
     line2: str
     city: str
+    region: str
     postal_code: str
     country: str
     phone: str

@@ -27,10 +27,10 @@ from tradewind.flash.claims import ClaimInput
 from tradewind.flash.domain import MAX_UNITS_PER_CLAIM, Buyer, Terms
 from tradewind.idempotency.service import validate_key
 from tradewind.identity import service as identity
+from tradewind.identity.addresses import ADDRESS_FIELDS, check_address
 from tradewind.identity.domain import Principal, Role, require_role
 from tradewind.kernel.errors import DomainError, FieldError, InvalidInput, NotFound
 from tradewind.kernel.problems import ProblemCode
-from tradewind.money.currency import validate_country
 from tradewind.web.deps import (
     ContainerDep,
     PrincipalDep,
@@ -362,9 +362,7 @@ def _ship_to(uow: Any, principal: Principal | None, body: Destination) -> dict[s
             errors=[FieldError("address_id", "exactly one of address_id, ship_to")],
         )
     if body.ship_to is not None:
-        validate_country(body.ship_to.country)
-        return body.ship_to.model_dump()
+        return check_address(body.ship_to.model_dump(), prefix="ship_to")
     assert principal is not None  # an address is only looked up for a known principal
     address = identity.get_address(uow, principal, body.address_id or "")
-    keys = ("full_name", "line1", "line2", "city", "postal_code", "country", "phone")
-    return {k: address[k] for k in keys}
+    return {k: address[k] for k in ADDRESS_FIELDS}

@@ -15,9 +15,9 @@ from tradewind.bootstrap import Container, send_intents
 from tradewind.escrow import service as escrow
 from tradewind.idempotency import service as idem
 from tradewind.identity import service as identity
+from tradewind.identity.addresses import ADDRESS_FIELDS
 from tradewind.identity.domain import Principal
 from tradewind.kernel.errors import DomainError, FieldError, InvalidInput
-from tradewind.money.currency import validate_country
 from tradewind.ordering import cart as carts
 from tradewind.ordering import checkout as checkouts
 from tradewind.ordering import orders, ratings
@@ -84,13 +84,17 @@ def set_cart_line(
 
 
 class ShipTo(StrictInput):
-    full_name: str = Field(min_length=1, max_length=100)
-    line1: str = Field(min_length=1, max_length=200)
+    """Checked per country when used (required fields, postcode, region, phone): a missing or
+    invalid field is 422 `invalid_address` with one error per field (`ship_to.postal_code`)."""
+
+    full_name: str = Field(default="", max_length=100)
+    line1: str = Field(default="", max_length=200)
     line2: str = Field(default="", max_length=200)
-    city: str = Field(min_length=1, max_length=100)
+    city: str = Field(default="", max_length=100)
+    region: str = Field(default="", max_length=100, description="state, province or region")
     postal_code: str = Field(default="", max_length=20)
     country: str = Field(min_length=2, max_length=2)
-    phone: str = Field(default="", max_length=32)
+    phone: str = Field(default="", max_length=32, description="stored in E.164")
 
 
 class CheckoutLineIn(StrictInput):
@@ -220,11 +224,9 @@ def _ship_to(uow: Any, principal: Any, body: CheckoutIn) -> dict[str, str]:
             errors=[FieldError("address_id", "exactly one of address_id, ship_to")],
         )
     if body.ship_to is not None:
-        validate_country(body.ship_to.country)
-        return body.ship_to.model_dump()
+        return body.ship_to.model_dump()  # checked by plan_checkout
     address = identity.get_address(uow, principal, body.address_id or "")
-    keys = ("full_name", "line1", "line2", "city", "postal_code", "country", "phone")
-    return {k: address[k] for k in keys}
+    return {k: address[k] for k in ADDRESS_FIELDS}
 
 
 @router.get("/checkouts/{checkout_id}", response_model=CheckoutOut)
