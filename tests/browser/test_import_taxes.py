@@ -33,7 +33,12 @@ class Journey:
 
 IL_ADDRESS = {"line1": "Rothschild Blvd 22", "city": "Tel Aviv", "postal_code": "6688218"}
 DE_ADDRESS = {"line1": "Unter den Linden 77", "city": "Berlin", "postal_code": "10117"}
-US_ADDRESS = {"line1": "350 Fifth Avenue", "city": "New York", "postal_code": "10118"}
+US_ADDRESS = {
+    "line1": "350 Fifth Avenue",
+    "city": "New York",
+    "region": "NY",
+    "postal_code": "10118",
+}
 
 JOURNEYS = [
     # USD 200 is over Israel's USD 130 exemption: 18 % VAT (and the carrier's fee) on delivery.
@@ -124,6 +129,8 @@ def test_the_same_figures_from_product_page_to_api(
     buyer.get_by_label("Address", exact=True).fill(journey.address["line1"])
     buyer.get_by_label("City").fill(journey.address["city"])
     buyer.get_by_label("Postal code").fill(journey.address["postal_code"])
+    if "region" in journey.address:  # a US address needs its state
+        buyer.get_by_label("State or region", exact=False).fill(journey.address["region"])
     buyer.get_by_label("Country").select_option(journey.buyer_country)
     choice = buyer.get_by_label(f"Shipping for {shop.name}")
     choice.select_option(f"{shop.seller_id}:{journey.service}")
