@@ -72,7 +72,9 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc
             "TRADEWIND_API_TOKEN_TTL_DAYS": "366",
         },
     )
-    server.start()
+    # The demo imports the whole Chorus catalog before it answers; on a loaded two-core machine
+    # that has taken over a minute.
+    server.start(timeout_s=300)
     yield server
     server.stop()
 

@@ -156,11 +156,14 @@ def _count(conn: Connection, m: Subquery, conditions: list[Any]) -> int:
 
 def _retrieve(
     conn: Connection, query: ParsedQuery, conditions: list[Any]
-) -> tuple[str, Subquery, list[tuple[str, Mapping[Any, Any]]]]:
-    """AND first; when that finds fewer than MAX_CANDIDATES, fill up with OR matches."""
+) -> tuple[str, Subquery, list[tuple[str, Mapping[Any, Any]]], frozenset[str]]:
+    """AND first; when that finds fewer than MAX_CANDIDATES, fill up with OR matches.
+
+    The fourth value names the products that matched every word (empty in "any" mode)."""
     matches = _matcher(conn)
     strict = matches(query, require_all=True)
     found = _candidates(conn, strict, conditions, MAX_CANDIDATES)
+    every_word = frozenset(pid for pid, _ in found)
     mode, m = ("all", strict) if found else ("any", strict)
     if len(found) < MAX_CANDIDATES and len(query.clauses) > 1:
         loose = matches(query, require_all=False)
@@ -169,7 +172,7 @@ def _retrieve(
         found += [(pid, row) for pid, row in more if pid not in seen][: MAX_CANDIDATES - len(found)]
         if mode == "any":
             m = loose
-    return mode, m, found
+    return mode, m, found, every_word
 
 
 def corrected_text(query: ParsedQuery, known: Mapping[str, int]) -> str | None:
@@ -213,16 +216,25 @@ def _facets(
             continue
         wider = _without(request.filters, name)
         wider_conditions = compile_filters(wider, seller_bounds_for(priced, wider))
-        _, wider_m, _ = _retrieve(conn, query, where(wider_conditions))
+        _, wider_m, _, _ = _retrieve(conn, query, where(wider_conditions))
         values = getattr(facets(conn, wider_m, wider_conditions, priced), facet)
         summary = replace(summary, **{facet: values})
     return summary
 
 
 def _ordered(
-    conn: Connection, request: SearchRequest, ranked: list[Any], conditions: Any, quotes: Quotes
+    conn: Connection,
+    request: SearchRequest,
+    ranked: list[Any],
+    conditions: Any,
+    quotes: Quotes,
+    every_word: frozenset[str],
 ) -> tuple[list[Any], dict[str, int | None]]:
-    """Ranked results in the requested order, and the delivered prices it computed."""
+    """Ranked results in the requested order, and the delivered prices it computed.
+
+    Sorting by price or rating reorders the products that matched every word among
+    themselves, then the partial matches that fill the list after them: a cheap
+    product that matches one word of three never jumps ahead of the ones the buyer asked for."""
     if request.sort is Sort.RELEVANCE and request.destination is None:
         return ranked, {}
     priced = quotes.every_seller_currency()
@@ -231,7 +243,12 @@ def _ordered(
     else:
         ids = [pid for pid, _ in ranked]
     by_product = live_offers(conn, ids, conditions)
-    ordered = sort_ranked(ranked, request.sort, by_product, request.destination, priced)
+    whole = [item for item in ranked if item[0] in every_word]
+    partial = [item for item in ranked if item[0] not in every_word]
+    ordered = [
+        *sort_ranked(whole, request.sort, by_product, request.destination, priced),
+        *sort_ranked(partial, request.sort, by_product, request.destination, priced),
+    ]
     delivered = {
         pid: delivered_price(found, request.destination, priced)
         for pid, found in by_product.items()
@@ -253,11 +270,11 @@ def search(uow: UnitOfWork, request: SearchRequest) -> SearchResult:
     conditions = compile_filters(request.filters, seller_bounds_for(priced, request.filters))
     if not query.clauses:
         return SearchResult(request.text, "all", 0, [], None, None, interpretation)
-    mode, m, found = _retrieve(conn, query, where(conditions))
+    mode, m, found, every_word = _retrieve(conn, query, where(conditions))
     vocabulary.frequencies(query.terms() - set(vocabulary.known))
     stats = _store.corpus_stats(conn, vocabulary.known)
     ranked = rank(((pid, _store.from_row(row)) for pid, row in found), query, stats)
-    ranked, delivered = _ordered(conn, request, ranked, conditions, quotes)
+    ranked, delivered = _ordered(conn, request, ranked, conditions, quotes, every_word)
     page = ranked[request.offset : request.offset + request.limit]
     end = request.offset + len(page)
     summary = (
@@ -316,7 +333,7 @@ def suggest(
     ]
     known = [w for w in words if w.isalpha() and vocabulary.known.get(w)]  # no model codes
     completions = [f"{head_text}{w}" for w in known][:limit]
-    _, _, found = _retrieve(conn, query, [])
+    _, _, found, _ = _retrieve(conn, query, [])
     stats = _store.corpus_stats(conn, vocabulary.known)
     ranked = rank(((pid, _store.from_row(row)) for pid, row in found), query, stats)
     hits = hits_for(conn, ranked[:limit], Quotes(uow, currency), language)
