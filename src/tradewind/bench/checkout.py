@@ -19,11 +19,13 @@ from tradewind.db.tables.catalog import offers
 from tradewind.db.tables.ordering import order_lines
 from tradewind.db.uow import UnitOfWorkFactory
 
+# A deliverable US address (the address check asks for the state and a ZIP code that fits it).
 SHIP_TO = {
     "full_name": "Bench Buyer",
     "line1": "1 Load St",
-    "city": "Tel Aviv",
-    "postal_code": "6100000",
+    "city": "Austin",
+    "region": "TX",
+    "postal_code": "78701",
     "country": "US",
 }
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from tradewind.bench.checkout import SHIP_TO
 from tradewind.bench.fixtures import bench_shop, bulk_buyers
 from tradewind.bench.harness import bench_database, run_load, server_process
 from tradewind.catalog import service as catalog
@@ -35,14 +36,6 @@ from tradewind.db.uow import UnitOfWorkFactory
 from tradewind.flash import service as flash
 from tradewind.flash.domain import Terms
 
-SHIP_TO = {
-    "full_name": "Bench Buyer",
-    "line1": "1 Load St",
-    "city": "Austin",
-    "region": "TX",
-    "postal_code": "78701",
-    "country": "US",
-}
 SELLOUT_POOL = 100
 SELLOUT_LIMIT = 2
 SELLOUT_TRIES = 3
