@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -87,7 +88,15 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def container(db_url: str, clock: ManualClock) -> Iterator[Container]:
+def settings_overrides() -> dict[str, Any]:
+    """Settings a test module changes for its container (override this fixture there)."""
+    return {}
+
+
+@pytest.fixture
+def container(
+    db_url: str, clock: ManualClock, settings_overrides: dict[str, Any]
+) -> Iterator[Container]:
     settings = Settings(
         database_url=db_url,
         secret_key="test-secret",
@@ -95,6 +104,7 @@ def container(db_url: str, clock: ManualClock) -> Iterator[Container]:
         login_max_failures=3,
         # Tests move the clock by weeks and months; tokens issued at the start must outlive it.
         api_token_ttl_days=366,
+        **settings_overrides,
     )
     built = build(settings, clock=clock)
     if not settings.is_sqlite:
