@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from tests.support.market import address_in
 from tradewind.bench.fixtures import bulk_buyers
-from tradewind.bootstrap import Container
+from tradewind.bootstrap import Container, send_intents
 from tradewind.catalog import service as catalog
 from tradewind.db.tables.catalog import sellers
 from tradewind.db.tables.identity import accounts
@@ -108,6 +108,10 @@ def _sell_and_ship(container: Container, seller: object, offer_id: str) -> None:
                 uow, buyer, container.payments, checkout["id"], return_url="/"
             )
             container.payments.submit_card(uow, payment["provider_payment_id"], CARD_SUCCESS)
+            _deliver_payment_events(uow, container, payment["provider_payment_id"])
+            uow.commit()
+        send_intents(container)  # the capture is called after the commit that decided it
+        with container.uow() as uow:
             _deliver_payment_events(uow, container, payment["provider_payment_id"])
             ship_order(
                 uow,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -21,6 +22,11 @@ from tradewind.risk.domain import DEFAULT_RULES, EventKind, RiskEvent
 def _event_kinds(container: Container) -> list[str]:
     with container.uow(read_only=True) as uow:
         return list(uow.conn.scalars(select(risk_events.c.kind).order_by(risk_events.c.id)))
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    return {"risk_mode": "enforce"}  # the product's default (tests/conftest.py turns it off)
 
 
 def test_six_checkouts_in_a_day_hold_the_capture_until_an_operator_allows_it(
