@@ -62,7 +62,7 @@ def test_field_errors_keep_the_input_then_a_saved_address_checks_out(
     buyer.get_by_role("button", name="Place order").click()
     expect(buyer.locator("#checkout-state")).to_have_text("Awaiting payment")
     expect(buyer.locator("main")).to_contain_text(
-        "Deliver to: Noa Levi, Rothschild Blvd 22, Tel Aviv 6688218, IL · +97235100000"
+        "Deliver to: Noa Levi, Rothschild Blvd 22, Tel Aviv 6688218, Israel · +97235100000"
     )
 
     # A way back: cancel before paying; the lamp is back in the cart (and its stock, by
