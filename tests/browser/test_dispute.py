@@ -76,7 +76,7 @@ def test_operator_resolves_a_dispute_with_a_partial_refund(
     operator.get_by_role("button", name="Resolve dispute").click()
     expect(operator.locator("#dispute-status")).to_have_text("resolved")
     expect(operator.locator("#dispute-resolution")).to_have_text(
-        f"refund partial: {usd(2000)} refunded"
+        f"partial refund: {usd(2000)} refunded"
     )
 
     buyer.goto(f"/orders/{order_id}")
