@@ -19,7 +19,7 @@ def test_operator_console_pages(market: Market, person: Callable[[str], Page]) -
     operator.goto("/ops/fx")
     operator.get_by_label("From currency").fill("USD")
     operator.get_by_label("To currency").fill("GBP")
-    operator.get_by_label("Rate", exact=False).fill("0.7812")
+    operator.locator("#rate").fill("0.7812")
     operator.get_by_role("button", name="Add rate").click()
     expect(operator.locator("#notice")).to_have_text("The FX rate was added.")
     expect(operator.locator("#fx-table")).to_contain_text("0.7812")
