@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import insert
 
 from tradewind.catalog import service as catalog
-from tradewind.db.tables.catalog import sellers
+from tradewind.db.tables.catalog import offers, products, sellers
 from tradewind.db.tables.identity import accounts, api_tokens
 from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
 from tradewind.identity import service as identity
@@ -82,3 +82,52 @@ def bulk_buyers(
         uow.conn.execute(insert(api_tokens), token_rows)
         uow.commit()
     return headers
+
+
+def bulk_offers(
+    uow: UnitOfWork, seller: Principal, count: int, *, prefix: str = "Widget"
+) -> list[str]:
+    """``count`` products and this seller's offers of them in two INSERTs; returns offer ids,
+    oldest first (ids sort in the order listed, so "newest first" is the reverse).
+
+    Offer ``i`` (from 1) is titled ``f"{prefix} {i:05d}"``, costs ``100 * i`` minor units, holds
+    ``i % 7`` units in stock (every 7th is sold out) and is paused when ``i % 10 == 0``.
+    """
+    shop = catalog.seller_of(uow, seller)
+    now = uow.clock.now()
+    product_rows, offer_rows = [], []
+    offer_ids = sorted(new_id("ofr") for _ in range(count))
+    for i, offer_id in enumerate(offer_ids, start=1):
+        values = catalog.product_values(
+            catalog.NewProduct(
+                title=f"{prefix} {i:05d}",
+                brand="Bulk",
+                weight_g=100,
+                origin_country=shop["country"],
+                hs_code="854442",
+            ),
+            created_by=seller.account_id,
+            now=now,
+        )
+        product_rows.append(values)
+        offer_rows.append(
+            {
+                "id": offer_id,
+                "product_id": values["id"],
+                "seller_id": shop["id"],
+                "price_minor": 100 * i,
+                "currency": shop["currency"],
+                "stock": i % 7,
+                "condition": "new",
+                "status": "paused" if i % 10 == 0 else "active",
+                "shipping_services": ["registered_small_packet"],
+                "free_shipping": False,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    if offer_rows:
+        uow.conn.execute(insert(products), product_rows)
+        uow.conn.execute(insert(offers), offer_rows)
+    return offer_ids

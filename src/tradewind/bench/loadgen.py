@@ -31,15 +31,22 @@ class Result:
     statuses: dict[str, int] = field(default_factory=dict)
     codes: dict[str, int] = field(default_factory=dict)
     latencies_ms: list[float] = field(default_factory=list)
+    # Per request ``name`` (when the spec names its requests): each one's own latencies.
+    named_ms: dict[str, list[float]] = field(default_factory=dict)
     elapsed_s: float = 0.0
 
     def summary(self) -> dict[str, Any]:
         lat = sorted(self.latencies_ms)
 
-        def pct(p: float) -> float:
-            return round(lat[min(len(lat) - 1, int(p * len(lat)))], 2) if lat else 0.0
+        def pct(p: float, values: list[float] = lat) -> float:
+            return round(values[min(len(values) - 1, int(p * len(values)))], 2) if values else 0.0
 
+        by_name = {
+            name: {"sent": len(v), "p50_ms": pct(0.5, v), "p95_ms": pct(0.95, v)}
+            for name, v in ((n, sorted(ms)) for n, ms in self.named_ms.items())
+        }
         return {
+            "by_name": by_name,
             "sent": self.sent,
             "unsent": self.unsent,
             "errors": self.errors,
@@ -48,6 +55,7 @@ class Result:
             "elapsed_s": round(self.elapsed_s, 3),
             "per_s": round(self.sent / self.elapsed_s, 1) if self.elapsed_s else 0.0,
             "p50_ms": pct(0.50),
+            "p95_ms": pct(0.95),
             "p99_ms": pct(0.99),
         }
 
@@ -82,7 +90,10 @@ async def _one(
     except (aiohttp.ClientError, TimeoutError):
         result.errors += 1
         return
-    result.latencies_ms.append((time.perf_counter() - started) * 1000)
+    took_ms = (time.perf_counter() - started) * 1000
+    result.latencies_ms.append(took_ms)
+    if "name" in req:
+        result.named_ms.setdefault(req["name"], []).append(took_ms)
     result.statuses[status] = result.statuses.get(status, 0) + 1
     result.sent += 1
 

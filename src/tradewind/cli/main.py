@@ -362,6 +362,22 @@ def bench_login_storm_command(
     _print_result(run(db_url=db, clients=clients, writes=writes), as_json)
 
 
+@bench_app.command("pages")
+def bench_pages_command(
+    db: Annotated[
+        str | None, typer.Option(help="Database URL (default: a temp SQLite file)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout")] = False,
+    rounds: Annotated[int, typer.Option(min=20, max=2000, help="Requests per page")] = 200,
+    big: Annotated[int, typer.Option(min=100, max=50_000, help="Offers of the big shop")] = 5000,
+) -> None:
+    """p95 render time of the seller listings page with 50 and 5,000 offers, to the home page."""
+    from tradewind.bench.pages import bench_pages
+
+    configure_logging("WARNING")
+    _print_result(bench_pages(db_url=db, rounds=rounds, big=big), as_json)
+
+
 @bench_app.command("search")
 def bench_search_command(
     products: Annotated[

@@ -107,6 +107,19 @@ def list_sales(
     return [sale_view(dict(r._mapping), now) for r in uow.conn.execute(query)]
 
 
+MAX_SHOP_SALES = 10_000
+
+
+def shop_offers_on_sale(uow: UnitOfWork, seller_id: str) -> set[str]:
+    """Ids of the shop's offers with a flash sale that has not ended (running or to come)."""
+    rows = uow.conn.execute(
+        select(flash_sales.c.offer_id)
+        .where(flash_sales.c.seller_id == seller_id, flash_sales.c.ends_at > uow.clock.now())
+        .limit(MAX_SHOP_SALES)
+    )
+    return {r.offer_id for r in rows}
+
+
 def my_sale(uow: UnitOfWork, principal: Principal, sale_id: str) -> dict[str, Any]:
     """What this buyer holds in a sale: units, claims (with their orders), waitlist place."""
     require_role(principal, Role.BUYER)

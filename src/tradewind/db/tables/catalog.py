@@ -102,4 +102,6 @@ offers = Table(
     CheckConstraint("status IN ('active', 'paused')", name="status"),
     UniqueConstraint("seller_id", "product_id", "condition", name="uq_offers_seller_product"),
     Index("ix_offers_product_id", "product_id"),
+    # The seller center's keyset pages: one shop's offers, newest id first.
+    Index("ix_offers_seller_id_id", "seller_id", "id"),
 )

@@ -16,6 +16,7 @@ from tradewind.web.pages import (
     orders,
     preferences,
     seller,
+    seller_listings,
     settings,
 )
 from tradewind.web.templating import render, templates
@@ -28,6 +29,7 @@ for _module in (
     cart,
     orders,
     disputes,
+    seller_listings,
     seller,
     operator,
     operator_risk,

@@ -90,18 +90,6 @@ def seller_names(uow: UnitOfWork, seller_ids: list[str]) -> dict[str, str]:
     return {r.id: r.name for r in rows}
 
 
-def seller_listings(uow: UnitOfWork, seller_id: str, limit: int) -> list[dict[str, Any]]:
-    """The shop's offers, paused ones too, newest first, with what they sell."""
-    rows = uow.conn.execute(
-        select(offers, products.c.title, products.c.gtin, products.c.brand, products.c.image_url)
-        .join(products, products.c.id == offers.c.product_id)
-        .where(offers.c.seller_id == seller_id)
-        .order_by(offers.c.updated_at.desc(), offers.c.id.desc())
-        .limit(limit)
-    )
-    return [dict(r._mapping) for r in rows]
-
-
 def product_id_for_gtin(uow: UnitOfWork, gtin14: str) -> str | None:
     found: str | None = uow.conn.scalar(
         select(products.c.id).where(products.c.gtin == gtin14).order_by(products.c.id).limit(1)

@@ -6,43 +6,28 @@ filter by it, so one seller never reaches another's listings, orders or money.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from fastapi.responses import Response
 
 from tradewind.catalog import service as catalog
-from tradewind.catalog.domain import OfferStatus, SellerStatus
-from tradewind.db.uow import UnitOfWork
+from tradewind.catalog.domain import OfferStatus
 from tradewind.escrow import payouts
-from tradewind.identity.domain import Principal, Role
-from tradewind.kernel.errors import InvalidInput, LimitExceeded, NotFound
+from tradewind.identity.domain import Role
+from tradewind.kernel.errors import InvalidInput, LimitExceeded
 from tradewind.logistics.shipping import SERVICES
 from tradewind.media import service as media
 from tradewind.money.amount import Money
 from tradewind.ordering import orders
 from tradewind.ordering.domain import OrderStatus
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
-from tradewind.web.pages import queries, seller_csv
-from tradewind.web.pages.common import PAGE_SIZE, Redirect, need, page, render, see_other
+from tradewind.web.pages import seller_csv
+from tradewind.web.pages.common import PAGE_SIZE, need, page, render, see_other
+from tradewind.web.pages.seller_listings import active_shop, listings_page, shop_of
 from tradewind.web.routes.media import read_limited
 
 router = APIRouter(prefix="/seller", include_in_schema=False)
-MAX_LISTINGS_SHOWN = 200
-
-
-def _shop(uow: UnitOfWork, seller: Principal) -> dict[str, Any] | None:
-    try:
-        return catalog.seller_of(uow, seller)
-    except NotFound:
-        return None
-
-
-def _active_shop(uow: UnitOfWork, seller: Principal) -> dict[str, Any]:
-    shop = _shop(uow, seller)
-    if shop is None or shop["status"] != SellerStatus.ACTIVE.value:
-        raise Redirect("/seller")  # the dashboard explains: apply, or wait for approval
-    return shop
 
 
 @router.get("")
@@ -52,7 +37,7 @@ def dashboard(
 ) -> Response:
     seller = need(principal, Role.SELLER)
     with container.uow(read_only=True) as uow:
-        shop = _shop(uow, seller)
+        shop = shop_of(uow, seller)
         to_ship = (
             orders.list_orders(
                 uow, seller, status=OrderStatus.AWAITING_SHIPMENT.value, limit=PAGE_SIZE, after=None
@@ -92,43 +77,6 @@ def apply(
     return see_other("/seller", "applied")
 
 
-def _listings_page(
-    request: Request,
-    container: ContainerDep,
-    seller: Principal,
-    result: seller_csv.ImportResult | None = None,
-    image_errors: dict[str, str] | None = None,
-) -> Response:
-    with container.uow(read_only=True) as uow:
-        shop = _active_shop(uow, seller)
-        listings = queries.seller_listings(uow, shop["id"], MAX_LISTINGS_SHOWN)
-    return render(
-        request,
-        "seller/listings.html",
-        {
-            "principal": seller,
-            "shop": shop,
-            "listings": listings,
-            "result": result,
-            "services": SERVICES,
-            "columns": seller_csv.COLUMNS,
-            "image_errors": image_errors or {},
-            "max_image_bytes": container.image_limits.max_bytes,
-        },
-        status_code=422
-        if image_errors or (result is not None and result.errors and not result.applied)
-        else 200,
-    )
-
-
-@router.get("/listings")
-@page
-def listings(
-    request: Request, principal: OptionalPrincipalDep, container: ContainerDep
-) -> Response:
-    return _listings_page(request, container, need(principal, Role.SELLER))
-
-
 @router.post("/listings")
 @page
 def add_listing(
@@ -162,12 +110,12 @@ def add_listing(
     }
     chosen = tuple(s for s in services or [] if s in SERVICES) or seller_csv.DEFAULT_SERVICES
     with container.uow() as uow:
-        shop = _active_shop(uow, seller)
+        shop = active_shop(uow, seller)
         result = seller_csv.apply_rows(
             uow, seller, shop, [(1, row)], services=chosen, free_shipping=free_shipping
         )
         uow.commit()
-    return _listings_page(request, container, seller, result)
+    return listings_page(request, container, seller, result=result)
 
 
 @router.post("/listings/upload")
@@ -181,11 +129,11 @@ def upload_listings(
     seller = need(principal, Role.SELLER)
     rows, problems = seller_csv.parse(file.file.read(seller_csv.MAX_BYTES + 1))
     with container.uow() as uow:
-        shop = _active_shop(uow, seller)
+        shop = active_shop(uow, seller)
         result = seller_csv.apply_rows(uow, seller, shop, rows)
         uow.commit()
     result.errors = sorted([*problems, *result.errors], key=lambda e: e.line)
-    return _listings_page(request, container, seller, result)
+    return listings_page(request, container, seller, result=result)
 
 
 @router.post("/products/{product_id}/image")
@@ -207,7 +155,7 @@ def upload_picture(
             )
             uow.commit()
     except (InvalidInput, LimitExceeded) as exc:
-        return _listings_page(request, container, seller, image_errors={product_id: exc.detail})
+        return listings_page(request, container, seller, image_errors={product_id: exc.detail})
     return see_other("/seller/listings", "picture")
 
 
@@ -225,7 +173,7 @@ def update_offer(
 ) -> Response:
     seller = need(principal, Role.SELLER)
     with container.uow() as uow:
-        shop = _active_shop(uow, seller)
+        shop = active_shop(uow, seller)
         catalog.update_offer(
             uow,
             seller,
@@ -253,7 +201,7 @@ def seller_orders(
     seller = need(principal, Role.SELLER)
     chosen = status if status in {s.value for s in OrderStatus} else None
     with container.uow(read_only=True) as uow:
-        _active_shop(uow, seller)
+        active_shop(uow, seller)
         rows = orders.list_orders(uow, seller, status=chosen, limit=PAGE_SIZE, after=after)
     return render(
         request,
@@ -275,7 +223,7 @@ def balances(
 ) -> Response:
     seller = need(principal, Role.SELLER)
     with container.uow(read_only=True) as uow:
-        shop = _active_shop(uow, seller)
+        shop = active_shop(uow, seller)
         found = payouts.seller_balances(uow, shop["id"])
         paid = payouts.list_payouts(uow, shop["id"], limit=PAGE_SIZE, after=None)
     return render(
