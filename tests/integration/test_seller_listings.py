@@ -26,6 +26,16 @@ def _shop(container: Container, email: str, count: int, prefix: str = "Widget") 
     return ids
 
 
+def _signed_in_beside_a_rival(
+    client: TestClient, container: Container, email: str, count: int
+) -> tuple[list[str], list[str]]:
+    """This seller's ``count`` offers and a rival shop's two, signed in as this seller."""
+    ids = _shop(container, email, count)
+    rival = _shop(container, f"rival.{email}", 2, prefix="Gadget")
+    web_login(client, email, PASSWORD)
+    return ids, rival
+
+
 def _offer_state(container: Container) -> dict[str, tuple[int, int, str, int]]:
     with container.uow(read_only=True) as uow:
         rows = uow.conn.execute(
@@ -49,9 +59,7 @@ def _bulk_form(html: str) -> dict[str, str]:
 def test_search_filters_and_keyset_pages_over_120_listings(
     client: TestClient, container: Container
 ) -> None:
-    ids = _shop(container, "many@example.com", 120)
-    _shop(container, "other@example.com", 3, prefix="Gadget")
-    web_login(client, "many@example.com", PASSWORD)
+    ids, _rival = _signed_in_beside_a_rival(client, container, "many@example.com", 120)
 
     first = client.get("/seller/listings", headers=HTML)
     assert first.status_code == 200
@@ -94,9 +102,7 @@ def test_search_filters_and_keyset_pages_over_120_listings(
 def test_bulk_edit_is_idempotent_validated_and_scoped_to_the_shop(
     client: TestClient, container: Container
 ) -> None:
-    ids = _shop(container, "bulk@example.com", 30)
-    foreign = _shop(container, "rival@example.com", 2, prefix="Gadget")
-    web_login(client, "bulk@example.com", PASSWORD)
+    ids, foreign = _signed_in_beside_a_rival(client, container, "bulk@example.com", 30)
     page = client.get("/seller/listings", headers=HTML).text
     form = _bulk_form(page)
 
@@ -199,9 +205,7 @@ def test_bulk_edit_is_idempotent_validated_and_scoped_to_the_shop(
 def test_csv_export_round_trips_and_the_template_uploads(
     client: TestClient, container: Container
 ) -> None:
-    ids = _shop(container, "csv@example.com", 12)
-    _shop(container, "csv-rival@example.com", 2, prefix="Gadget")
-    web_login(client, "csv@example.com", PASSWORD)
+    ids, _rival = _signed_in_beside_a_rival(client, container, "csv@example.com", 12)
     exported = client.get("/seller/listings.csv", headers=HTML)
     assert exported.status_code == 200
     assert exported.headers["content-type"] == "text/csv; charset=utf-8"
