@@ -139,6 +139,15 @@ def intent_handlers() -> dict[str, AnswerHandler]:
     return {**outbox.ANSWER_HANDLERS, outbox.PAYOUT: payouts.on_payout_answer}
 
 
+def webhook_handlers() -> dict[str, Any]:
+    """The processor webhooks handled by contexts above payments (payments.service.record_event
+    handles its own): escrow's chargebacks."""
+    from tradewind.escrow import chargebacks
+    from tradewind.payments.events import CHARGEBACK_EVENTS
+
+    return dict.fromkeys(CHARGEBACK_EVENTS, chargebacks.on_chargeback_event)
+
+
 def send_intents(container: Container, *, limit: int = 100, retry_now: bool = False) -> int:
     """Make the processor calls that are due (after their transactions committed)."""
     from tradewind.payments import outbox

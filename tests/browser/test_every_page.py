@@ -109,7 +109,13 @@ def test_every_page_fits_a_phone_and_a_laptop_and_passes_axe(
     expect(buyer.locator("#checkout-state")).to_have_text("Paid")
 
     seller = person(shop.email)
-    for path in ("/seller", "/seller/listings", "/seller/orders", "/seller/balances"):
+    for path in (
+        "/seller",
+        "/seller/listings",
+        "/seller/orders",
+        "/seller/balances",
+        "/seller/chargebacks",
+    ):
         survey.check(seller, "seller", path)
     ship(seller, order_id)
     survey.check(seller, "seller", f"/orders/{order_id}")
@@ -146,6 +152,8 @@ def test_every_page_fits_a_phone_and_a_laptop_and_passes_axe(
         "/ops/customs",
         "/ops/ledger",
         "/ops/payouts",
+        "/ops/chargebacks",
+        "/ops/mismatches",
         "/account",
     ):
         survey.check(operator, "operator", path)

@@ -2,8 +2,10 @@
 pure rules (protection periods, the one extension, commission); ``service`` starts protection at
 shipment and releases on receipt or timeout, or refunds; ``disputes`` takes a claim from the buyer
 through the seller's answer to an operator's decision; ``payouts`` pays sellers per currency in
-batches, net of what they owe; ``checks`` runs the ledger's whole-books check with the figures
+batches, net of what they owe; ``chargebacks`` takes card-network disputes from the processor
+(liability by reason code, the one evidence submission, won or lost in the ledger); ``checks``
+runs the ledger's whole-books check with the figures
 (order totals, refunds, held captures) only ordering and payments know.
 """
 
-__all__ = ["checks", "disputes", "domain", "payouts", "service"]
+__all__ = ["chargebacks", "checks", "disputes", "domain", "payouts", "service"]

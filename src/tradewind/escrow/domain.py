@@ -91,3 +91,91 @@ class Resolution(StrEnum):
     REFUND_FULL = "refund_full"
     REFUND_PARTIAL = "refund_partial"
     RELEASE = "release"
+
+
+# --- chargebacks (card-network disputes; not buyer disputes) -------------------------------
+
+
+class ChargebackCategory(StrEnum):
+    FRAUD = "fraud"
+    NOT_RECEIVED = "not_received"
+    NOT_AS_DESCRIBED = "not_as_described"
+    CREDIT_NOT_PROCESSED = "credit_not_processed"
+    PROCESSING_ERROR = "processing_error"
+    OTHER = "other"
+
+
+class ChargebackStatus(StrEnum):
+    OPEN = "open"
+    EVIDENCE_SUBMITTED = "evidence_submitted"
+    WON = "won"
+    LOST = "lost"
+
+
+# Reason codes of the card networks, by what they claim (Visa's 2018 dispute categories and
+# Mastercard's message reason codes). A code not listed is ``other``. Data, not logic: a
+# network that renumbers its codes is an edit here, and the rules below read only categories.
+REASON_CATEGORIES: dict[str, ChargebackCategory] = {
+    "10.1": ChargebackCategory.FRAUD,  # Visa EMV liability shift counterfeit
+    "10.2": ChargebackCategory.FRAUD,  # Visa EMV liability shift non-counterfeit
+    "10.3": ChargebackCategory.FRAUD,  # Visa other fraud, card present
+    "10.4": ChargebackCategory.FRAUD,  # Visa other fraud, card absent
+    "10.5": ChargebackCategory.FRAUD,  # Visa fraud monitoring program
+    "12.6.1": ChargebackCategory.PROCESSING_ERROR,  # Visa duplicate processing
+    "12.6.2": ChargebackCategory.PROCESSING_ERROR,  # Visa paid by other means
+    "13.1": ChargebackCategory.NOT_RECEIVED,  # Visa merchandise/services not received
+    "13.3": ChargebackCategory.NOT_AS_DESCRIBED,  # Visa not as described or defective
+    "13.6": ChargebackCategory.CREDIT_NOT_PROCESSED,  # Visa credit not processed
+    "4837": ChargebackCategory.FRAUD,  # Mastercard no cardholder authorization
+    "4863": ChargebackCategory.FRAUD,  # Mastercard cardholder does not recognize
+    "4834": ChargebackCategory.PROCESSING_ERROR,  # Mastercard point-of-interaction error
+    "4855": ChargebackCategory.NOT_RECEIVED,  # Mastercard goods or services not provided
+    "4853": ChargebackCategory.NOT_AS_DESCRIBED,  # Mastercard cardholder dispute
+    "4860": ChargebackCategory.CREDIT_NOT_PROCESSED,  # Mastercard credit not processed
+}
+
+
+def chargeback_category(reason_code: str) -> ChargebackCategory:
+    return REASON_CATEGORIES.get(reason_code, ChargebackCategory.OTHER)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFacts:
+    """What the liability rules read about one order of a charged-back payment."""
+
+    delivered: bool  # the carrier scanned it delivered (or it needs no shipment)
+    tracked: bool  # it has a shipment with a tracking number
+    refunded_minor: int  # refunds already made on the order
+    seller_restricted: bool  # risk holds the seller's payouts or keeps a reserve
+
+
+@dataclass(frozen=True, slots=True)
+class Liability:
+    party: str  # "platform" or "seller"
+    rule: str  # a stable code naming the rule that decided
+
+
+def chargeback_liability(category: ChargebackCategory, facts: OrderFacts) -> Liability:
+    """Who bears a lost chargeback for one order (docs/design/money-and-ledger.md,
+    "Chargebacks"). The platform screens and captures payments, so card fraud is its loss,
+    unless risk had already restricted the seller (suspected collusion or non-delivery); what
+    the seller controls (delivery, the goods, its refunds) is the seller's."""
+    if category is ChargebackCategory.FRAUD:
+        if facts.seller_restricted:
+            return Liability("seller", "fraud_seller_restricted")
+        return Liability("platform", "fraud_risk_allowed")
+    if category is ChargebackCategory.NOT_RECEIVED:
+        if facts.delivered and facts.tracked:
+            return Liability("platform", "not_received_delivery_scanned")
+        if facts.tracked:
+            return Liability("seller", "not_received_no_delivery_scan")
+        return Liability("seller", "not_received_without_tracking")
+    if category is ChargebackCategory.NOT_AS_DESCRIBED:
+        return Liability("seller", "not_as_described")
+    if category is ChargebackCategory.CREDIT_NOT_PROCESSED:
+        if facts.refunded_minor > 0:
+            return Liability("platform", "credit_already_processed")
+        return Liability("seller", "credit_not_processed")
+    if category is ChargebackCategory.PROCESSING_ERROR:
+        return Liability("platform", "processing_error")
+    return Liability("platform", "other_reason")

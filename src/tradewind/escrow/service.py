@@ -8,6 +8,7 @@ transition, so a repeated confirmation, a re-run timer or a duplicate request mo
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -198,6 +199,46 @@ def auto_confirm(uow: UnitOfWork, policy: EscrowPolicy, payload: Mapping[str, An
 def _delivered(uow: UnitOfWork, order_id: str) -> bool:
     status = uow.conn.scalar(select(shipments.c.status).where(shipments.c.order_id == order_id))
     return status in (None, "Delivered")  # no shipment record (virtual goods): nothing to wait
+
+
+@dataclass(frozen=True, slots=True)
+class ChargedOrder:
+    """One order of a checkout, with what a chargeback's split and liability rules read."""
+
+    order_id: str
+    seller_id: str
+    seller_account_id: str
+    total: Money
+    seller_currency: str
+    seller_total_minor: int  # the seller's own price of goods and shipping (its currency)
+    tracked: bool
+    delivered: bool
+
+
+_UNPAID = (OrderStatus.AWAITING_PAYMENT.value, OrderStatus.CANCELLED.value)
+
+
+def orders_of_checkout(uow: UnitOfWork, checkout_id: str) -> list[ChargedOrder]:
+    """Every paid order of a checkout, oldest id first, with its shipment's state."""
+    rows = uow.conn.execute(
+        select(orders, shipments.c.status.label("shipment_status"))
+        .outerjoin(shipments, shipments.c.order_id == orders.c.id)
+        .where(orders.c.checkout_id == checkout_id, orders.c.status.not_in(_UNPAID))
+        .order_by(orders.c.id)
+    ).all()
+    return [
+        ChargedOrder(
+            order_id=r.id,
+            seller_id=r.seller_id,
+            seller_account_id=r.seller_account_id,
+            total=Money(r.total_minor, r.currency),
+            seller_currency=r.seller_currency,
+            seller_total_minor=r.seller_items_minor + r.seller_shipping_minor,
+            tracked=r.shipment_status is not None,
+            delivered=r.shipment_status in (None, "Delivered"),
+        )
+        for r in rows
+    ]
 
 
 def finalize(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:

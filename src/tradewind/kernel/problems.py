@@ -87,6 +87,9 @@ class ProblemCode(StrEnum):
     ENDED = "ended"
     NOT_SOLD_OUT = "not_sold_out"
     CASE_ALREADY_DECIDED = "case_already_decided"
+    EVIDENCE_ALREADY_SUBMITTED = "evidence_already_submitted"
+    EVIDENCE_DEADLINE_PASSED = "evidence_deadline_passed"
+    CHARGEBACK_CLOSED = "chargeback_closed"
     CONFLICT = "conflict"
     # 413
     BODY_TOO_LARGE = "body_too_large"
@@ -241,6 +244,9 @@ _CODES_BY_STATUS: Final[Mapping[int, tuple[ProblemCode, ...]]] = {
         P.ENDED,
         P.NOT_SOLD_OUT,
         P.CASE_ALREADY_DECIDED,
+        P.EVIDENCE_ALREADY_SUBMITTED,
+        P.EVIDENCE_DEADLINE_PASSED,
+        P.CHARGEBACK_CLOSED,
         P.CONFLICT,
     ),
     413: (P.BODY_TOO_LARGE,),

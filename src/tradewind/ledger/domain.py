@@ -24,11 +24,15 @@ Money movements (brief, "Ledger")::
     unapplied_refund      Dr platform:suspense:C     Cr psp:clearing:C (given back to the buyer)
     payout                Dr seller:{id}:payable     Cr psp:clearing:S (and Cr receivable, netting)
     processor_fee         Dr platform:processor_fees:C  Cr psp:clearing:C (the processor's fee)
+    chargeback            Dr platform:chargebacks:C  Cr psp:clearing:C (the network pulled it)
+    chargeback_reversal   Dr psp:clearing:C          Cr platform:chargebacks:C (won: returned)
+    chargeback_lost       Dr platform:chargeback_losses:C and/or seller:{id}:receivable
+                          (through platform:fx:* across currencies)  Cr platform:chargebacks:C
     reverse               every posting of a transaction with its sign flipped
 
-Chargebacks (a card network pulling funds back) are NOT modelled here: they are a separate flow
-with its own accounts, distinct from disputes, which are platform claims settled by the refunds
-above. Entries are append-only; a mistake is corrected with :func:`reverse`, never an update.
+Chargebacks (a card network pulling funds back) are a flow of their own, distinct from
+disputes, which are platform claims settled by the refunds above. Entries are append-only;
+a mistake is corrected with :func:`reverse`, never an update.
 
 Errors: a malformed transaction is a programming bug, not user input, so it raises
 :class:`LedgerInvariantError` (a plain ``Exception``; the web layer should answer 500).
@@ -123,6 +127,9 @@ class TxKind(StrEnum):
     UNAPPLIED_CAPTURE = "unapplied_capture"
     UNAPPLIED_REFUND = "unapplied_refund"
     PROCESSOR_FEE = "processor_fee"
+    CHARGEBACK = "chargeback"
+    CHARGEBACK_REVERSAL = "chargeback_reversal"
+    CHARGEBACK_LOST = "chargeback_lost"
 
 
 # --- account names -------------------------------------------------------------------------
@@ -172,6 +179,17 @@ def platform_processor_fees(currency: str) -> str:
 def platform_fx(currency: str) -> str:
     """The platform's FX position in ``currency``; across currencies it nets to the FX result."""
     return f"platform:fx:{validate_currency(currency)}"
+
+
+def platform_chargebacks(currency: str) -> str:
+    """Money a card network took back and that is still contested (asset: a claim that comes
+    back if the chargeback is won)."""
+    return f"platform:chargebacks:{validate_currency(currency)}"
+
+
+def platform_chargeback_losses(currency: str) -> str:
+    """Lost chargebacks the platform bears itself (expense)."""
+    return f"platform:chargeback_losses:{validate_currency(currency)}"
 
 
 def _id(value: str, name: str) -> str:
@@ -503,6 +521,92 @@ def net_receivable(seller_id: str, amount: Money, idempotency_key: str) -> Ledge
     )
 
 
+def chargeback(chargeback_id: str, amount: Money, idempotency_key: str) -> LedgerTransaction:
+    """The processor took ``amount`` back for a card-network chargeback: it is contested."""
+    _positive(amount)
+    return _transaction(
+        idempotency_key,
+        TxKind.CHARGEBACK,
+        f"chargeback {chargeback_id}: {amount} taken back by the card network",
+        debit(platform_chargebacks(amount.currency), amount),
+        credit(psp_clearing(amount.currency), amount),
+    )
+
+
+def chargeback_reversal(
+    chargeback_id: str, amount: Money, idempotency_key: str
+) -> LedgerTransaction:
+    """A chargeback was won: the processor gives ``amount`` back."""
+    _positive(amount)
+    return _transaction(
+        idempotency_key,
+        TxKind.CHARGEBACK_REVERSAL,
+        f"chargeback {chargeback_id} won: {amount} returned",
+        debit(psp_clearing(amount.currency), amount),
+        credit(platform_chargebacks(amount.currency), amount),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LiabilityShare:
+    """One part of a lost chargeback: ``amount`` (in the chargeback's currency) borne by the
+    platform (``seller_id`` None) or by a seller, who owes ``seller_amount`` in its own
+    currency (equal to ``amount`` when the currencies agree; from the order's FX snapshot
+    when they do not)."""
+
+    amount: Money
+    seller_id: str | None = None
+    seller_amount: Money | None = None
+
+
+def chargeback_lost(
+    chargeback_id: str, shares: Iterable[LiabilityShare], idempotency_key: str
+) -> LedgerTransaction:
+    """A chargeback was lost: the contested claim is written off onto whoever is liable.
+
+    Platform shares go to ``platform:chargeback_losses:C``; seller shares to the seller's
+    receivable (netted against later payouts, so the seller's balance may go negative), through
+    ``platform:fx:*`` when the seller is paid in another currency (as refunds after release)."""
+    shares = tuple(shares)
+    if not shares:
+        raise LedgerInvariantError("a lost chargeback needs at least one liability share")
+    total = sum_shares(shares)
+    postings = [credit(platform_chargebacks(total.currency), total)]
+    for share in shares:
+        _positive(share.amount)
+        postings.extend(_liable_postings(share))
+    return _transaction(
+        idempotency_key,
+        TxKind.CHARGEBACK_LOST,
+        f"chargeback {chargeback_id} lost: {total} written off",
+        *postings,
+    )
+
+
+def sum_shares(shares: Iterable[LiabilityShare]) -> Money:
+    items = tuple(shares)
+    currency = items[0].amount.currency
+    total = Money.zero(currency)
+    for share in items:
+        total = total + share.amount
+    return total
+
+
+def _liable_postings(share: LiabilityShare) -> list[Posting]:
+    amount = share.amount
+    if share.seller_id is None:
+        return [debit(platform_chargeback_losses(amount.currency), amount)]
+    owed = share.seller_amount if share.seller_amount is not None else amount
+    if owed.currency == amount.currency:
+        return [debit(seller_receivable(share.seller_id), owed)]
+    _not_negative(owed)
+    return [
+        debit(platform_fx(amount.currency), amount),
+        debit(seller_receivable(share.seller_id), owed),
+        credit(platform_fx(owed.currency), owed),
+    ]
+
+
 def reverse(transaction: LedgerTransaction, idempotency_key: str, memo: str) -> LedgerTransaction:
     """The correction for a mistaken transaction: the same postings with signs flipped."""
     flipped = tuple(Posting(p.account, p.currency, -p.amount_minor) for p in transaction.postings)
@@ -643,7 +747,7 @@ def _overdraft(account: AccountKey, balance_minor: int, key: str) -> str:
     """``""``, or the breach when a credit-normal account turned debit or the reverse."""
     name, currency = account
     credit_normal = name.endswith((":escrow", ":payable")) or name.startswith("platform:suspense:")
-    debit_normal = name.endswith(":receivable")
+    debit_normal = name.endswith(":receivable") or name.startswith("platform:chargebacks:")
     if (credit_normal and balance_minor > 0) or (debit_normal and balance_minor < 0):
         return f"{name} ({currency}) is overdrawn after {key}: balance {balance_minor:+d}"
     return ""

@@ -31,6 +31,7 @@ MAX_CLOCK_SKEW = timedelta(minutes=5)  # the signature's own tolerance
 MAX_REQUEST_KEY_LEN = 200
 _ID_RE = re.compile(r"[A-Za-z0-9_-]{1,100}", re.ASCII)
 _CODE_RE = re.compile(r"[a-z0-9_]{1,64}", re.ASCII)
+_REASON_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.]{0,15}", re.ASCII)
 
 # The fields of ``data`` each event type must carry, beyond ``payment_id`` and ``reference``.
 EVENT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -38,7 +39,21 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "payment.captured": ("amount_minor", "currency"),
     "payment.failed": ("currency", "decline_code"),
     "refund.succeeded": ("amount_minor", "currency", "refund_id"),
+    # A card network disputes the payment (the processor has taken the amount back), then the
+    # dispute ends won (returned) or lost. Each carries every field, so any may come first.
+    **{
+        f"chargeback.{step}": (
+            "amount_minor",
+            "currency",
+            "chargeback_id",
+            "reason_code",
+            "evidence_due_by",
+        )
+        for step in ("opened", "won", "lost")
+    },
 }
+CHARGEBACK_EVENTS = ("chargeback.opened", "chargeback.won", "chargeback.lost")
+MAX_EVIDENCE_WINDOW = timedelta(days=120)  # networks allow 7-45 days; beyond this is a bug
 # Fields an event type may carry; absent ones are None. ``fee_minor``: what the processor kept
 # of a capture (0 or more); ``request_key``: the idempotency key of the refund request.
 OPTIONAL_FIELDS: dict[str, tuple[str, ...]] = {
@@ -60,6 +75,9 @@ class WebhookEvent:
     refund_id: str | None = None
     fee_minor: int | None = None
     request_key: str | None = None
+    chargeback_id: str | None = None
+    reason_code: str | None = None
+    evidence_due_by: datetime | None = None
 
     @property
     def amount(self) -> Money:
@@ -74,9 +92,19 @@ class WebhookEvent:
             "reference": self.reference,
             "currency": self.currency,
         }
-        for name in ("amount_minor", "decline_code", "refund_id", "fee_minor", "request_key"):
+        for name in (
+            "amount_minor",
+            "decline_code",
+            "refund_id",
+            "fee_minor",
+            "request_key",
+            "chargeback_id",
+            "reason_code",
+        ):
             if (value := getattr(self, name)) is not None:
                 data[name] = value
+        if self.evidence_due_by is not None:
+            data["evidence_due_by"] = int(self.evidence_due_by.timestamp())
         created = int(self.created.timestamp())
         return {"id": self.event_id, "type": self.kind, "created": created, "data": data}
 
@@ -101,6 +129,8 @@ def parse_event(raw: object, now: datetime) -> WebhookEvent:
         errors.append(FieldError("data", "must be an object", "not_an_object"))
         raise _bad(errors)
     fields = _data_fields(kind, data, errors)
+    if "evidence_due_by" in EVENT_FIELDS[kind]:
+        fields["evidence_due_by"] = _deadline(data.get("evidence_due_by"), created, errors)
     if errors:
         raise _bad(errors)
     assert created is not None
@@ -120,6 +150,12 @@ def _data_fields(kind: str, data: dict[str, Any], errors: list[FieldError]) -> d
         fields["decline_code"] = _code(data.get("decline_code"), "data.decline_code", errors)
     if "refund_id" in wanted:
         fields["refund_id"] = _identifier(data.get("refund_id"), "data.refund_id", errors)
+    if "chargeback_id" in wanted:
+        fields["chargeback_id"] = _identifier(
+            data.get("chargeback_id"), "data.chargeback_id", errors
+        )
+    if "reason_code" in wanted:
+        fields["reason_code"] = _reason(data.get("reason_code"), errors)
     optional = OPTIONAL_FIELDS.get(kind, ())
     if "fee_minor" in optional and data.get("fee_minor") is not None:
         fields["fee_minor"] = _amount(data["fee_minor"], errors, field="data.fee_minor", least=0)
@@ -152,6 +188,34 @@ def _code(value: object, field: str, errors: list[FieldError]) -> str:
         errors.append(FieldError(field, "must be 1-64 of [a-z0-9_]", "invalid"))
         return ""
     return value
+
+
+def _reason(value: object, errors: list[FieldError]) -> str:
+    """A card network's reason code: ``10.4`` (Visa), ``4837`` (Mastercard)."""
+    if not isinstance(value, str) or not _REASON_RE.fullmatch(value):
+        message = "must be 1-16 of [A-Za-z0-9.], starting with a letter or digit"
+        errors.append(FieldError("data.reason_code", message, "invalid"))
+        return ""
+    return value
+
+
+def _deadline(value: object, created: datetime | None, errors: list[FieldError]) -> datetime | None:
+    """The evidence deadline: Unix seconds within the longest window either side of the event
+    (a ``won`` or ``lost`` event comes after it)."""
+    field = "data.evidence_due_by"
+    if isinstance(value, bool) or not isinstance(value, int):
+        message = f"must be an integer of Unix seconds, not {_kind(value)}"
+        errors.append(FieldError(field, message, "not_an_integer"))
+        return None
+    if created is None:
+        return None  # ``created`` is already reported
+    earliest = int((created - MAX_EVIDENCE_WINDOW).timestamp())
+    latest = int((created + MAX_EVIDENCE_WINDOW).timestamp())
+    if not earliest <= value <= latest:
+        message = f"must be between {earliest} and {latest} (Unix seconds)"
+        errors.append(FieldError(field, message, "out_of_range"))
+        return None
+    return datetime.fromtimestamp(value, UTC)
 
 
 def _currency(value: object, errors: list[FieldError]) -> str:

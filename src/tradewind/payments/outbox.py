@@ -41,7 +41,7 @@ from tradewind.payments.ports import PaymentProvider, ProviderAnswer
 
 log = logging.getLogger(__name__)
 
-CAPTURE, REFUND, PAYOUT = "capture", "refund", "payout"
+CAPTURE, REFUND, PAYOUT, EVIDENCE = "capture", "refund", "payout", "evidence"
 PENDING, SUCCEEDED, REFUSED = "pending", "succeeded", "refused"
 FIRST_RETRY_S = 2
 MAX_RETRY_S = 3600
@@ -60,8 +60,10 @@ def enqueue(
     amount: Money,
     subject_id: str,
     provider_payment_id: str | None = None,
+    payload: Mapping[str, Any] | None = None,
 ) -> bool:
-    """Record a call to make after this transaction commits; False if the key is recorded."""
+    """Record a call to make after this transaction commits; False if the key is recorded.
+    ``payload`` is what the call sends beyond an amount (a chargeback's evidence)."""
     now = uow.clock.now()
     return bool(
         insert_ignoring_conflicts(
@@ -83,6 +85,7 @@ def enqueue(
                 "last_error": None,
                 "created_at": now,
                 "settled_at": None,
+                "payload": dict(payload) if payload is not None else None,
             },
         )
     )
@@ -169,6 +172,9 @@ def _call(provider: PaymentProvider, intent: dict[str, Any]) -> ProviderAnswer:
         return provider.capture(intent["provider_payment_id"], amount, key)
     if intent["kind"] == REFUND:
         return provider.refund(intent["provider_payment_id"], amount, key)
+    if intent["kind"] == EVIDENCE:
+        evidence = str((intent["payload"] or {}).get("evidence", ""))
+        return provider.submit_chargeback_evidence(intent["provider_payment_id"], evidence, key)
     return provider.payout(intent["subject_id"], amount, key)
 
 

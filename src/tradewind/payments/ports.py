@@ -72,6 +72,13 @@ class PaymentProvider(Protocol):
 
     def payout(self, seller_id: str, amount: Money, idempotency_key: str) -> ProviderAnswer: ...
 
+    def submit_chargeback_evidence(
+        self, chargeback_id: str, evidence: str, idempotency_key: str
+    ) -> ProviderAnswer:
+        """Contest a chargeback with our one evidence submission (moves no money; the outcome
+        arrives later as a ``chargeback.won`` or ``chargeback.lost`` webhook)."""
+        ...
+
     def settlement_report(self, day: date) -> list[SettlementRow]: ...
 
 

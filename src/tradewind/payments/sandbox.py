@@ -9,6 +9,10 @@
   a 503) and succeeds on retry.
 - A fee of ``fee_bps`` on each capture, and a balance log (``sandbox_psp_balance_moves``)
   from which :meth:`SandboxProvider.settlement_report` lists one day's movements.
+- Chargebacks, as a card network raises them (:meth:`SandboxProvider.open_chargeback`): the
+  disputed amount leaves our balance at once (a ``chargeback`` row of the report), one
+  evidence submission is taken, and the network's decision
+  (:meth:`SandboxProvider.decide_chargeback`) returns it (``chargeback_reversal``) or not.
 - Every state change emits an event, delivered as an HMAC-signed webhook by an outbox
   dispatcher: late (jittered by up to 3 s), sometimes twice, so out of order, and retried with
   backoff while the receiver fails.
@@ -28,13 +32,15 @@ from sqlalchemy import insert, select, update
 from tradewind.db.sql import insert_ignoring_conflicts
 from tradewind.db.tables.payments import (
     sandbox_psp_balance_moves,
+    sandbox_psp_chargebacks,
     sandbox_psp_events,
     sandbox_psp_payments,
     sandbox_psp_requests,
 )
 from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
-from tradewind.kernel.errors import FieldError, InvalidInput, NotFound
+from tradewind.kernel.errors import Conflict, FieldError, InvalidInput, NotFound
 from tradewind.kernel.ids import new_id
+from tradewind.kernel.problems import ProblemCode
 from tradewind.money.amount import Money
 from tradewind.payments.ports import ProviderAnswer, ProviderPayment, SettlementRow, WebhookSender
 from tradewind.payments.signing import SIGNATURE_HEADER, sign
@@ -47,6 +53,7 @@ CARD_CHALLENGE = "4000000000003220"
 MAX_JITTER_MS = 3000
 DUPLICATE_EVERY = 4  # about one event in four is delivered twice
 MAX_ATTEMPTS = 12
+MAX_EVIDENCE_LEN = 5000
 
 
 class ProcessorUnavailable(Exception):
@@ -199,6 +206,128 @@ class SandboxProvider:
         self._flaky(uow, key)
         self._move(uow, "payout", None, key, -amount.amount_minor, amount)
         return self._remember(uow, key, ProviderAnswer("succeeded", processor_ref=new_id("po")))
+
+    def submit_chargeback_evidence(
+        self, chargeback_id: str, evidence: str, idempotency_key: str
+    ) -> ProviderAnswer:
+        """Take the one evidence submission of an open chargeback."""
+        with self._uow() as uow:
+            answer = self._replayed(uow, idempotency_key)
+            if answer is None:
+                self._flaky(uow, idempotency_key)
+                taken = uow.conn.execute(
+                    update(sandbox_psp_chargebacks)
+                    .where(
+                        sandbox_psp_chargebacks.c.id == chargeback_id,
+                        sandbox_psp_chargebacks.c.status == "needs_response",
+                    )
+                    .values(status="under_review", evidence=evidence[:MAX_EVIDENCE_LEN])
+                ).rowcount
+                outcome = ProviderAnswer("succeeded", processor_ref=chargeback_id)
+                if not taken:
+                    outcome = ProviderAnswer("refused", reason="chargeback takes no evidence")
+                answer = self._remember(uow, idempotency_key, outcome)
+            uow.commit()
+        return answer
+
+    # --- the card network's side (tests, the demo and `tradewind sandbox` drive it) ----------
+
+    def open_chargeback(
+        self,
+        provider_payment_id: str,
+        amount: Money,
+        reason_code: str,
+        *,
+        evidence_days: int = 14,
+    ) -> str:
+        """The cardholder's bank disputes a captured payment: the amount leaves our balance
+        now, and a ``chargeback.opened`` webhook follows. Returns the chargeback id."""
+        with self._uow() as uow:
+            payment = self._payment(uow, provider_payment_id)
+            disputable = payment["captured_minor"] - payment["refunded_minor"]
+            if amount.currency != payment["currency"] or amount.amount_minor <= 0:
+                raise InvalidInput("a chargeback takes a positive amount in the payment's currency")
+            if amount.amount_minor > disputable:
+                raise InvalidInput(f"at most {disputable} of this payment can be charged back")
+            now = uow.clock.now()
+            chargeback_id = new_id("cb")
+            due = now + timedelta(days=evidence_days)
+            uow.conn.execute(
+                insert(sandbox_psp_chargebacks).values(
+                    id=chargeback_id,
+                    payment_id=payment["id"],
+                    amount_minor=amount.amount_minor,
+                    currency=amount.currency,
+                    reason_code=reason_code,
+                    evidence_due_at=due,
+                    status="needs_response",
+                    evidence=None,
+                    created_at=now,
+                )
+            )
+            self._move(
+                uow, "chargeback", payment["id"], chargeback_id, -amount.amount_minor, amount
+            )
+            self._emit_chargeback(uow, payment, chargeback_id, "opened")
+            uow.commit()
+        return chargeback_id
+
+    def decide_chargeback(self, chargeback_id: str, *, won: bool) -> None:
+        """The network decides: won returns the money to our balance; lost keeps it."""
+        with self._uow() as uow:
+            decided = uow.conn.execute(
+                update(sandbox_psp_chargebacks)
+                .where(
+                    sandbox_psp_chargebacks.c.id == chargeback_id,
+                    sandbox_psp_chargebacks.c.status.in_(("needs_response", "under_review")),
+                )
+                .values(status="won" if won else "lost")
+            ).rowcount
+            if not decided:
+                raise Conflict(
+                    "this chargeback is already decided or does not exist",
+                    code=ProblemCode.CHARGEBACK_CLOSED,
+                )
+            row = self._chargeback(uow, chargeback_id)
+            payment = self._payment(uow, row["payment_id"])
+            if won:
+                amount = Money(row["amount_minor"], row["currency"])
+                self._move(
+                    uow,
+                    "chargeback_reversal",
+                    payment["id"],
+                    chargeback_id,
+                    row["amount_minor"],
+                    amount,
+                )
+            self._emit_chargeback(uow, payment, chargeback_id, "won" if won else "lost")
+            uow.commit()
+
+    def chargeback_view(self, chargeback_id: str) -> dict[str, Any]:
+        with self._uow(read_only=True) as uow:
+            return self._chargeback(uow, chargeback_id)
+
+    def _chargeback(self, uow: UnitOfWork, chargeback_id: str) -> dict[str, Any]:
+        row = uow.conn.execute(
+            select(sandbox_psp_chargebacks).where(sandbox_psp_chargebacks.c.id == chargeback_id)
+        ).first()
+        if row is None:
+            raise NotFound("sandbox chargeback not found")
+        return dict(row._mapping)
+
+    def _emit_chargeback(
+        self, uow: UnitOfWork, payment: dict[str, Any], chargeback_id: str, step: str
+    ) -> None:
+        row = self._chargeback(uow, chargeback_id)
+        self._emit(
+            uow,
+            payment,
+            f"chargeback.{step}",
+            amount_minor=row["amount_minor"],
+            chargeback_id=chargeback_id,
+            reason_code=row["reason_code"],
+            evidence_due_by=int(row["evidence_due_at"].timestamp()),
+        )
 
     def settlement_report(self, day: date) -> list[SettlementRow]:
         """Every balance movement settled on ``day``, in the order they happened."""

@@ -13,6 +13,7 @@ any order: a capture that arrives before its authorization does both jobs.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,11 +138,21 @@ def payable_minor(uow: UnitOfWork, checkout_id: str) -> int:
     )
 
 
-def record_event(uow: UnitOfWork, provider: PaymentProvider, raw: object) -> bool:
+EventHandler = Callable[[UnitOfWork, PaymentProvider, dict[str, Any], WebhookEvent], None]
+
+
+def record_event(
+    uow: UnitOfWork,
+    provider: PaymentProvider,
+    raw: object,
+    handlers: Mapping[str, EventHandler] | None = None,
+) -> bool:
     """Check and handle one verified webhook event; returns False for a duplicate delivery.
 
     Every field is checked (:func:`~tradewind.payments.events.parse_event`) before anything is
-    stored; a malformed event raises ``InvalidInput`` and changes nothing."""
+    stored; a malformed event raises ``InvalidInput`` and changes nothing. ``handlers`` adds
+    the handlers of contexts above payments (escrow's chargebacks; the composition root's
+    ``webhook_handlers``); an event type nobody handles is refused, never dropped."""
     event = parse_event(raw, uow.clock.now())
     fresh = insert_ignoring_conflicts(
         uow.conn,
@@ -156,15 +167,16 @@ def record_event(uow: UnitOfWork, provider: PaymentProvider, raw: object) -> boo
     )
     if not fresh:
         return False
+    handler = {**_HANDLERS, **(handlers or {})}.get(event.kind)
+    if handler is None:
+        raise RuntimeError(f"no handler is wired for {event.kind} webhooks")
     payment = uow.conn.execute(
         select(payments).where(payments.c.provider_payment_id == event.payment_id)
     ).first()
     if payment is None:
         log.warning("webhook for an unknown payment", extra={"event_id": event.event_id})
         return True
-    handler = _HANDLERS.get(event.kind)
-    if handler is not None:
-        handler(uow, provider, dict(payment._mapping), event)
+    handler(uow, provider, dict(payment._mapping), event)
     return True
 
 
@@ -323,7 +335,7 @@ def _on_refunded(
         )
 
 
-_HANDLERS = {
+_HANDLERS: dict[str, EventHandler] = {
     "payment.authorized": _on_authorized,
     "payment.captured": _on_captured,
     "payment.failed": _on_failed,

@@ -62,3 +62,45 @@ escrow_terms = Table(
     Column("extended", Integer, nullable=False),
     Column("released_at", UtcDateTime(), nullable=True),
 )
+
+chargebacks = Table(
+    "chargebacks",
+    metadata,
+    # A card-network dispute the processor reported (not a buyer dispute): one row per
+    # processor chargeback id, whichever of its webhooks arrives first creates it.
+    Column("id", String(ID_LEN), primary_key=True),
+    Column("provider_chargeback_id", String(100), nullable=False, unique=True),
+    Column("provider_payment_id", String(100), nullable=False, index=True),
+    Column("checkout_id", String(ID_LEN), nullable=False, index=True),
+    Column("buyer_id", String(ID_LEN), nullable=False),
+    Column("reason_code", String(16), nullable=False),
+    Column("category", String(24), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("evidence_due_at", UtcDateTime(), nullable=False),
+    # open -> evidence_submitted -> won | lost (open -> won | lost when not contested)
+    Column("status", String(24), nullable=False),
+    Column("evidence", Text, nullable=True),
+    Column("evidence_by", String(ID_LEN), nullable=True),
+    Column("evidence_role", String(16), nullable=True),
+    Column("evidence_at", UtcDateTime(), nullable=True),
+    Column("outcome_at", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_chargebacks_status_id", "status", "id"),
+)
+
+chargeback_parts = Table(
+    "chargeback_parts",
+    metadata,
+    # The chargeback split over the orders of the payment (largest remainder by what each
+    # order still holds of the payment), with who is liable for each part if it is lost.
+    Column("chargeback_id", String(ID_LEN), primary_key=True),
+    Column("order_id", String(ID_LEN), primary_key=True),
+    Column("seller_id", String(ID_LEN), nullable=False, index=True),
+    Column("seller_account_id", String(ID_LEN), nullable=False, index=True),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("seller_amount_minor", BigInteger, nullable=False),
+    Column("seller_currency", String(3), nullable=False),
+    Column("liable", String(16), nullable=False),
+    Column("rule", String(48), nullable=False),
+)

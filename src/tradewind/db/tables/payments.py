@@ -151,6 +151,8 @@ processor_intents = Table(
     Column("last_error", String(500), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("settled_at", UtcDateTime(), nullable=True),
+    # What the call sends beyond an amount (a chargeback's evidence text), or None.
+    Column("payload", JSON, nullable=True),
     Index("ix_processor_intents_status_next", "status", "next_attempt_at"),
 )
 
@@ -197,4 +199,19 @@ settlement_mismatches = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("resolved_at", UtcDateTime(), nullable=True),
     Index("ix_settlement_mismatches_status_id", "status", "id"),
+)
+
+sandbox_psp_chargebacks = Table(
+    "sandbox_psp_chargebacks",
+    metadata,
+    # The sandbox processor's own chargebacks (a card network disputing a payment).
+    Column("id", String(ID_LEN), primary_key=True),
+    Column("payment_id", String(ID_LEN), nullable=False, index=True),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("reason_code", String(16), nullable=False),
+    Column("evidence_due_at", UtcDateTime(), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("evidence", Text, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
 )

@@ -11,6 +11,7 @@ from tradewind.web.pages import (
     cart,
     catalog,
     disputes,
+    money_ops,
     operator,
     operator_risk,
     orders,
@@ -33,6 +34,7 @@ for _module in (
     seller,
     operator,
     operator_risk,
+    money_ops,
     preferences,
 ):
     router.include_router(_module.router)

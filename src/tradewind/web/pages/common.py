@@ -65,6 +65,9 @@ NOTICES = {
     "registered": N_("Welcome to Tradewind."),
     "preferences": N_("Your language and region were saved."),
     "picture": N_("The picture was added."),
+    "evidence": N_("The evidence was sent to the processor. The card network decides next."),
+    "mismatch_resolved": N_("The mismatch was marked resolved."),
+    "mismatch_refunded": N_("The held capture is being refunded to the buyer."),
 }
 
 
@@ -98,6 +101,8 @@ PROBLEM_DETAILS = {
     "password_length": N_("The password must be 10 to 256 characters long."),
     "currency_not_supported": N_("This currency is not offered here."),
     "csrf_failed": N_("Your form expired. Reload the page and try again."),
+    "mismatch_resolved": N_("This mismatch was already resolved."),
+    "invalid_text": N_("Write one line of 1 to 500 characters."),
 }
 
 
@@ -169,6 +174,18 @@ LABELS = {
     "delivered": N_("delivered"),
     "available for pickup": N_("available for pickup"),
     "exception": N_("exception"),
+    # chargebacks: statuses, reason categories, the liable party
+    "evidence submitted": N_("evidence submitted"),
+    "won": N_("won"),
+    "lost": N_("lost"),
+    "platform": N_("the platform"),
+    "fraud": N_("fraud"),
+    "not received": N_("not received"),
+    "not as described": N_("not as described"),
+    "credit not processed": N_("credit not processed"),
+    "processing error": N_("processing error"),
+    "other": N_("other"),
+    "held": N_("held"),
 }
 # Parcel statuses as tracking pages say them (the enum spells them InTransit, AttemptFail).
 TRACKING_LABELS = {

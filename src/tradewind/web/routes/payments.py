@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from tradewind.bootstrap import WEBHOOK_PATH, send_intents
+from tradewind.bootstrap import WEBHOOK_PATH, send_intents, webhook_handlers
 from tradewind.kernel.errors import DomainError
 from tradewind.kernel.problems import ProblemCode
 from tradewind.payments import mismatches, reconciliation
@@ -96,7 +96,7 @@ async def sandbox_webhook(request: Request, container: ContainerDep) -> Response
 
     def handle() -> bool:
         with container.uow() as uow:
-            fresh = payments.record_event(uow, container.payments, event)
+            fresh = payments.record_event(uow, container.payments, event, webhook_handlers())
             uow.commit()
         return fresh
 
