@@ -5,12 +5,14 @@ with the page again, the input kept and the error tied to its field."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
 
 from tradewind.bootstrap import Container, send_intents
+from tradewind.db.uow import UnitOfWork
 from tradewind.escrow import chargebacks
 from tradewind.identity.domain import Principal, Role
 from tradewind.kernel.errors import DomainError
@@ -224,6 +226,27 @@ def ops_mismatches(
     return _mismatches_page(request, need(principal, Role.OPERATOR), container, status=status)
 
 
+def _act_on_mismatch(
+    request: Request,
+    operator: Principal,
+    container: Container,
+    mismatch_id: str,
+    note: str,
+    act: Callable[[UnitOfWork], object],
+    notice: str,
+) -> Response:
+    """Run ``act`` in one transaction; a refusal shows the queue again with the note kept."""
+    try:
+        with container.uow() as uow:
+            act(uow)
+            uow.commit()
+    except DomainError as exc:
+        form = {"mismatch_id": mismatch_id, "note": note}
+        return _mismatches_page(request, operator, container, status="open", form=form, error=exc)
+    send_intents(container, limit=20)  # a refund goes out now, after the commit
+    return see_other("/ops/mismatches", notice)
+
+
 @router.post("/ops/mismatches/settlement/{mismatch_id}")
 @page
 def resolve_settlement(
@@ -234,14 +257,13 @@ def resolve_settlement(
     note: Annotated[str, Form(max_length=2_000)] = "",
 ) -> Response:
     operator = need(principal, Role.OPERATOR)
-    form = {"mismatch_id": mismatch_id, "note": note}
-    try:
-        with container.uow() as uow:
-            reconciliation.resolve_settlement_mismatch(uow, operator, mismatch_id, _note(note))
-            uow.commit()
-    except DomainError as exc:
-        return _mismatches_page(request, operator, container, status="open", form=form, error=exc)
-    return see_other("/ops/mismatches", "mismatch_resolved")
+
+    def act(uow: UnitOfWork) -> object:
+        return reconciliation.resolve_settlement_mismatch(uow, operator, mismatch_id, _note(note))
+
+    return _act_on_mismatch(
+        request, operator, container, mismatch_id, note, act, "mismatch_resolved"
+    )
 
 
 @router.post("/ops/mismatches/held/{mismatch_id}")
@@ -254,15 +276,13 @@ def refund_held(
     note: Annotated[str, Form(max_length=2_000)] = "",
 ) -> Response:
     operator = need(principal, Role.OPERATOR)
-    form = {"mismatch_id": mismatch_id, "note": note}
-    try:
-        with container.uow() as uow:
-            mismatches.refund_mismatch(uow, container.payments, operator, mismatch_id, note)
-            uow.commit()
-    except DomainError as exc:
-        return _mismatches_page(request, operator, container, status="open", form=form, error=exc)
-    send_intents(container, limit=20)  # the refund goes out now, after the commit
-    return see_other("/ops/mismatches", "mismatch_refunded")
+
+    def act(uow: UnitOfWork) -> object:
+        return mismatches.refund_mismatch(uow, container.payments, operator, mismatch_id, note)
+
+    return _act_on_mismatch(
+        request, operator, container, mismatch_id, note, act, "mismatch_refunded"
+    )
 
 
 def _note(note: str) -> str:
