@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tests.support.web import HTML, csrf_in, web_login
 from tradewind.bench.fixtures import bench_shop, bulk_offers
 from tradewind.bootstrap import Container
-from tradewind.db.tables.catalog import offers
+from tradewind.db.tables.catalog import offers, products
 from tradewind.web.pages import seller_csv
 
 PASSWORD = "bench-seller-password"
@@ -247,3 +247,61 @@ def test_csv_export_round_trips_and_the_template_uploads(
     listed = client.get("/seller/listings?q=4006381333931", headers=HTML).text
     assert "USB-C charging cable, 1 m" in listed
     assert "12.50" in listed
+
+
+def _add(client: TestClient, **fields: str) -> str:
+    page = client.get("/seller/listings", headers=HTML).text
+    base = {"csrf_token": csrf_in(page), "title": "", "brand": "Acme", "stock": "3"}
+    answer = client.post(
+        "/seller/listings",
+        data={**base, "weight_g": "250", "origin_country": "CN", **fields},
+        headers=HTML,
+    )
+    return f"{answer.status_code}\n{answer.text}"
+
+
+def test_the_listing_form_keeps_the_input_and_points_at_the_field(
+    client: TestClient, container: Container
+) -> None:
+    _signed_in_beside_a_rival(client, container, "form@example.com", 1)
+    gtin = "4006381333986"
+    bad = _add(client, gtin=gtin, title="Desk lamp", price="12.345", hs_code="12ab")
+    assert bad.startswith("422\n")
+    assert 'id="price" name="price" type="text" value="12.345"' in bad
+    assert 'aria-describedby="price-error" aria-invalid="true"' in bad
+    assert 'id="title" name="title" type="text" value="Desk lamp"' in bad
+    with container.uow(read_only=True) as uow:  # nothing half-written: no product, no offer
+        assert uow.conn.scalar(select(products.c.id).where(products.c.gtin == "0" + gtin)) is None
+    hs_bad = _add(client, gtin=gtin, title="Desk lamp", price="12.34", hs_code="12ab")
+    assert hs_bad.startswith("422\n")
+    assert 'id="hs_code" name="hs_code" type="text" value="12ab"' in hs_bad
+    assert 'aria-describedby="hs_code-hint hs_code-error" aria-invalid="true"' in hs_bad
+    assert "HS code must be 6 digits" in hs_bad
+    stock_bad = _add(client, gtin=gtin, title="Desk lamp", price="12.34", stock="many")
+    assert 'aria-describedby="stock-error" aria-invalid="true"' in stock_bad
+
+    done = _add(
+        client,
+        gtin=gtin,
+        title="Desk lamp",
+        price="12.34",
+        description="A lamp with a 40 cm arm.",
+        category="Laptops",
+    )
+    assert done.startswith("200\n")
+    assert "1 row applied" in done
+    explicit = _add(client, gtin="4006381333993", title="Desk fan", price="20", hs_code="841451")
+    assert explicit.startswith("200\n")
+    with container.uow(read_only=True) as uow:
+        rows = dict(
+            uow.conn.execute(
+                select(products.c.gtin, products.c.hs_code).where(
+                    products.c.gtin.in_(["04006381333986", "04006381333993"])
+                )
+            ).all()
+        )
+        described = uow.conn.scalar(
+            select(products.c.description).where(products.c.gtin == "04006381333986")
+        )
+    assert rows == {"04006381333986": "847130", "04006381333993": "841451"}
+    assert described == "A lamp with a 40 cm arm."

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tradewind.catalog import texts
 from tradewind.catalog.domain import (
+    CATEGORY_RULES,
     MAX_HANDLING_DAYS,
     MAX_TITLE_LEN,
     Condition,
@@ -242,7 +243,9 @@ def product_values(
         data.weight_g,
         {"length_mm": data.length_mm, "width_mm": data.width_mm, "height_mm": data.height_mm},
     )
-    guess = categorize(title, data.attributes.get("product_type"))
+    # A category the seller chose brings its usual HS code; else both are guessed from the title.
+    named = next((r for r in CATEGORY_RULES if r.category == data.category), None)
+    guess = named or categorize(title, data.attributes.get("product_type"))
     return {
         "id": new_id("prd"),
         "source_ref": source_ref,

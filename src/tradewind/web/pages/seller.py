@@ -15,7 +15,7 @@ from tradewind.catalog import service as catalog
 from tradewind.catalog.domain import OfferStatus
 from tradewind.escrow import payouts
 from tradewind.identity.domain import Role
-from tradewind.kernel.errors import InvalidInput, LimitExceeded
+from tradewind.kernel.errors import DomainError, InvalidInput, LimitExceeded
 from tradewind.logistics.shipping import SERVICES
 from tradewind.media import service as media
 from tradewind.money.amount import Money
@@ -23,7 +23,7 @@ from tradewind.ordering import orders
 from tradewind.ordering.domain import OrderStatus
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
 from tradewind.web.pages import seller_csv
-from tradewind.web.pages.common import PAGE_SIZE, need, page, render, see_other
+from tradewind.web.pages.common import PAGE_SIZE, need, page, problem_text, render, see_other
 from tradewind.web.pages.seller_listings import active_shop, listings_page, shop_of
 from tradewind.web.routes.media import read_limited
 
@@ -77,6 +77,25 @@ def apply(
     return see_other("/seller", "applied")
 
 
+# Where a refusal's field lands on the add-listing form (the validators name their own fields).
+_LISTING_FIELDS = {"amount": "price", "price_minor": "price", "country": "origin_country"}
+_FORM_FIELDS = frozenset(
+    {"gtin", "title", "brand", "price", "stock", "weight_g", "origin_country", "description"}
+    | {"category", "hs_code", "title_he", "title_zh", "shipping_services"}
+)
+
+
+def listing_errors(exc: DomainError) -> dict[str, str]:
+    """``{field: message}`` for the add-listing form; the whole refusal under ``form`` when it
+    names no field of the form."""
+    errors: dict[str, str] = {}
+    for f in exc.errors:
+        name = _LISTING_FIELDS.get(f.field, f.field)
+        if name in _FORM_FIELDS:
+            errors.setdefault(name, problem_text(exc))
+    return errors or {"form": problem_text(exc)}
+
+
 @router.post("/listings")
 @page
 def add_listing(
@@ -94,8 +113,14 @@ def add_listing(
     free_shipping: Annotated[bool, Form()] = False,
     title_he: Annotated[str, Form(max_length=500)] = "",
     title_zh: Annotated[str, Form(max_length=500)] = "",
+    description: Annotated[str, Form(max_length=5000)] = "",
+    category: Annotated[str, Form(max_length=100)] = "",
+    hs_code: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
-    """One listing through the same row logic as the CSV, so both follow one set of rules."""
+    """One listing through the same row logic as the CSV, so both follow one set of rules.
+
+    A refusal shows the form again with everything typed kept and the error beside its field.
+    """
     seller = need(principal, Role.SELLER)
     row = {
         "gtin": gtin,
@@ -107,14 +132,22 @@ def add_listing(
         "origin_country": origin_country,
         "title_he": title_he,
         "title_zh": title_zh,
+        "description": description,
+        "category": category,
+        "hs_code": hs_code.strip(),
     }
     chosen = tuple(s for s in services or [] if s in SERVICES) or seller_csv.DEFAULT_SERVICES
-    with container.uow() as uow:
-        shop = active_shop(uow, seller)
-        result = seller_csv.apply_rows(
-            uow, seller, shop, [(1, row)], services=chosen, free_shipping=free_shipping
-        )
-        uow.commit()
+    result = seller_csv.ImportResult()
+    try:
+        with container.uow() as uow:
+            shop = active_shop(uow, seller)
+            seller_csv.apply_row(
+                uow, seller, shop, row, result, services=chosen, free_shipping=free_shipping
+            )
+            uow.commit()
+    except DomainError as exc:
+        kept = {**row, "services": chosen, "free_shipping": free_shipping}
+        return listings_page(request, container, seller, form=kept, form_errors=listing_errors(exc))
     return listings_page(request, container, seller, result=result)
 
 

@@ -25,7 +25,7 @@ from tradewind.catalog import texts
 from tradewind.catalog.domain import OfferStatus, normalize_gtin
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal
-from tradewind.kernel.errors import DomainError, InvalidInput
+from tradewind.kernel.errors import DomainError, FieldError, InvalidInput
 from tradewind.kernel.i18n import N_, _
 from tradewind.kernel.languages import CONTENT_LANGUAGES
 from tradewind.kernel.text import is_ascii_digits
@@ -121,7 +121,10 @@ def translations_in(row: dict[str, str]) -> tuple[texts.ProductTextIn, ...]:
 def _whole(value: str, name: str) -> int:
     # int() also reads other scripts' digits ("٣" is 3); a CSV column takes ASCII digits only.
     if not is_ascii_digits(value) or len(value) > _MAX_DIGITS:
-        raise InvalidInput(f"{name} must be a whole number, not {value!r}")
+        raise InvalidInput(
+            f"{name} must be a whole number, not {value!r}",
+            errors=[FieldError(name, "not a whole number", "not_a_number")],
+        )
     return int(value)
 
 

@@ -18,7 +18,7 @@ from fastapi.responses import Response
 
 from tradewind.catalog import listings as catalog_listings
 from tradewind.catalog import service as catalog
-from tradewind.catalog.domain import OfferStatus, SellerStatus
+from tradewind.catalog.domain import CATEGORY_RULES, DEFAULT_CATEGORY, OfferStatus, SellerStatus
 from tradewind.catalog.listings import BulkChange, ListingFilter, ListingQuery
 from tradewind.db.uow import UnitOfWork
 from tradewind.flash import service as flash
@@ -48,6 +48,41 @@ def active_shop(uow: UnitOfWork, seller: Principal) -> dict[str, Any]:
     if shop is None or shop["status"] != SellerStatus.ACTIVE.value:
         raise Redirect("/seller")  # the dashboard explains: apply, or wait for approval
     return shop
+
+
+# The catalog's category names (data, stored in English) as the listing form shows them.
+CATEGORY_LABELS = {
+    "Bags and cases": N_("Bags and cases"),
+    "Batteries and power": N_("Batteries and power"),
+    "Cables and adapters": N_("Cables and adapters"),
+    "Cameras": N_("Cameras"),
+    "Coffee machines": N_("Coffee machines"),
+    "Desktops": N_("Desktops"),
+    "Graphics cards": N_("Graphics cards"),
+    "Headphones": N_("Headphones"),
+    "Keyboards and mice": N_("Keyboards and mice"),
+    "Laptops": N_("Laptops"),
+    "Memory": N_("Memory"),
+    "Monitors": N_("Monitors"),
+    "Motherboards": N_("Motherboards"),
+    "Networking": N_("Networking"),
+    "Other electronics": N_("Other electronics"),
+    "Phones": N_("Phones"),
+    "Printer supplies": N_("Printer supplies"),
+    "Printers": N_("Printers"),
+    "Processors": N_("Processors"),
+    "Security locks": N_("Security locks"),
+    "Speakers": N_("Speakers"),
+    "Storage": N_("Storage"),
+    "TVs": N_("TVs"),
+    "Tablets": N_("Tablets"),
+}
+
+
+def catalog_categories() -> list[tuple[str, str]]:
+    """The catalog's categories with their usual HS code, for the listing form's list."""
+    rules = sorted({(r.category, r.hs_code) for r in (*CATEGORY_RULES, DEFAULT_CATEGORY)})
+    return [(name, f"{_(CATEGORY_LABELS.get(name, name))} ({code})") for name, code in rules]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +123,7 @@ def listings_page(
         on_sale = flash.shop_offers_on_sale(uow, shop["id"])
         found = catalog_listings.seller_listings(uow, seller, query, on_sale)
     result = extra.get("result")
-    failed = bool(extra.get("image_errors")) or bool(
+    failed = bool(extra.get("image_errors") or extra.get("form_errors")) or bool(
         result is not None and result.errors and not result.applied
     )
     context = {
@@ -109,6 +144,9 @@ def listings_page(
         "bulk": BulkForm(),
         "image_errors": {},
         "result": None,
+        "form": None,
+        "form_errors": {},
+        "categories": catalog_categories(),
         **extra,
     }
     return render(
