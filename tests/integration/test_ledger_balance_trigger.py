@@ -26,7 +26,10 @@ def engine(postgres_migrated: str) -> Iterator[Engine]:
     engine = create_engine(postgres_migrated)
     with engine.begin() as conn:
         conn.execute(
-            text("TRUNCATE ledger_entries, ledger_transactions, ledger_accounts RESTART IDENTITY")
+            text(
+                "TRUNCATE ledger_entries, ledger_transactions, ledger_balances, "
+                "ledger_checked_balances, ledger_accounts RESTART IDENTITY"
+            )
         )
         for name, currency in (
             ("psp:clearing:USD", "USD"),

@@ -177,19 +177,29 @@ app.add_typer(ledger_app, name="ledger")
 
 
 @ledger_app.command("check")
-def ledger_check() -> None:
+def ledger_check(
+    incremental: Annotated[
+        bool,
+        typer.Option(
+            "--incremental",
+            help="Verify only what was written since the last clean run (a full run if none).",
+        ),
+    ] = False,
+) -> None:
     """Verify every ledger invariant; exits 1 and lists each breach if any fails."""
-    from tradewind.escrow.checks import check_ledger
+    from tradewind.escrow.checks import run_ledger_check
 
-    container = _container()
-    with container.uow(read_only=True) as uow:
-        breaches = check_ledger(uow)
-    if breaches:
-        for breach in breaches:
+    run = run_ledger_check(_container().uow, incremental=incremental)
+    scope = f"{run.mode} run, {run.transactions_checked} transaction(s)"
+    if run.breaches:
+        for breach in run.breaches:
             typer.echo(f"BREACH: {breach}", err=True)
-        typer.echo(f"ledger check failed: {len(breaches)} breach(es)", err=True)
+        typer.echo(f"ledger check failed ({scope}): {len(run.breaches)} breach(es)", err=True)
         raise typer.Exit(1)
-    typer.echo("ledger check passed: every invariant holds")
+    typer.echo(
+        f"ledger check passed ({scope}, verified through transaction "
+        f"{run.through_transaction_id}): every invariant holds"
+    )
 
 
 i18n_app = typer.Typer(help="Interface translations (gettext catalogs).", no_args_is_help=True)

@@ -20,7 +20,7 @@ import functools
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
+from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar, cast
 
 from sqlalchemy import Connection, Engine
 
@@ -31,6 +31,15 @@ Subscriber = Callable[["UnitOfWork", Any], bool]
 Subscribers = Mapping[type[Any], Sequence[Subscriber]]
 
 
+class CommitHook(Protocol):
+    """Work staged for the end of a transaction (see :meth:`UnitOfWork.before_commit`)."""
+
+    def __call__(self, uow: UnitOfWork, /) -> None: ...
+
+
+H = TypeVar("H", bound=CommitHook)
+
+
 class UnitOfWork:
     def __init__(
         self,
@@ -38,15 +47,18 @@ class UnitOfWork:
         clock: Clock,
         *,
         read_only: bool = False,
+        snapshot: bool = False,
         write_lock: threading.RLock | None = None,
         subscribers: Subscribers | None = None,
     ) -> None:
         self._engine = engine
+        self._snapshot = snapshot
         self.clock = clock
         self._subscribers: Subscribers = subscribers or {}
         self._read_only = read_only
         self._write_lock = None if read_only else write_lock
         self._conn: Connection | None = None
+        self._before_commit: dict[str, CommitHook] = {}
         self.committed = False
 
     @property
@@ -72,7 +84,13 @@ class UnitOfWork:
     def _begin(self) -> UnitOfWork:
         conn = self._engine.connect()
         if self._read_only and self._engine.dialect.name == "sqlite":
+            # WAL: the first read fixes the snapshot the whole transaction sees.
             conn = conn.execution_options(sqlite_begin="DEFERRED")
+        elif self._read_only and self._snapshot:
+            # Several reads that must agree (a ledger check): one snapshot for all of them.
+            conn = conn.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
         elif self._read_only:
             # Reads at READ COMMITTED see a fresh snapshot per statement either way; autocommit
             # saves the BEGIN and ROLLBACK round trips on every authenticated request.
@@ -88,7 +106,23 @@ class UnitOfWork:
             taken = subscriber(self, event) or taken
         return taken
 
+    def before_commit(self, key: str, make: Callable[[], H]) -> H:
+        """The hook registered under ``key`` for this transaction, made by ``make()`` on first use.
+
+        A hook runs once, as the last statements before the transaction commits (and is dropped
+        if it rolls back). A context stages work there that must take its row locks late and
+        in one order: the ledger's running balances, so two transactions that post to the same
+        accounts in different orders cannot deadlock on them.
+        """
+        hook = self._before_commit.get(key)
+        if hook is None:
+            hook = self._before_commit[key] = make()
+        return cast(H, hook)
+
     def commit(self) -> None:
+        hooks, self._before_commit = self._before_commit, {}
+        for hook in hooks.values():
+            hook(self)
         self.conn.commit()
         self.committed = True
 
@@ -99,6 +133,7 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         conn = self.conn
+        self._before_commit = {}
         try:
             if conn.in_transaction():
                 conn.rollback()
@@ -122,11 +157,14 @@ class UnitOfWorkFactory:
         # writers on a lock first hands the database lock over without the sleeps.
         self._write_lock = threading.RLock() if engine.dialect.name == "sqlite" else None
 
-    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+    def __call__(self, *, read_only: bool = False, snapshot: bool = False) -> UnitOfWork:
+        """A unit of work; ``read_only`` ones take no write lock, and ``snapshot`` ones (read
+        only) see one consistent snapshot across all their statements."""
         return UnitOfWork(
             self.engine,
             self.clock,
             read_only=read_only,
+            snapshot=snapshot,
             write_lock=self._write_lock,
             subscribers=self.subscribers,
         )

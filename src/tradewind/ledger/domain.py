@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -708,18 +708,22 @@ def balances(transactions: Iterable[LedgerTransaction]) -> dict[AccountKey, int]
     return dict(totals)
 
 
-def check_invariants(transactions: Iterable[LedgerTransaction]) -> list[str]:
+def check_invariants(
+    transactions: Iterable[LedgerTransaction], opening: Mapping[AccountKey, int] | None = None
+) -> list[str]:
     """Every breach of the ledger's rules, in order, as sentences; ``[]`` when healthy.
 
     Checks: each transaction is well formed and balances per currency (again: rows read back
     from storage may not have passed through ``__post_init__``); idempotency keys are unique;
     each account name keeps one currency; and, replaying in order, no escrow, payable or
     suspense is ever overdrawn (holds less than nothing) and no receivable goes below zero.
+    ``opening`` holds the balances the replay starts from: an incremental check replays only
+    what came after a point already verified.
     """
     breaches: list[str] = []
     seen_keys: set[str] = set()
     currency_of: dict[str, str] = {}
-    running: dict[AccountKey, int] = defaultdict(int)
+    running: dict[AccountKey, int] = defaultdict(int, opening or {})
     for transaction in transactions:
         key = transaction.idempotency_key
         try:

@@ -13,9 +13,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tradewind.db.sql import insert_ignoring_conflicts, inserted_ignoring_conflicts
-from tradewind.db.tables.ledger import ledger_accounts, ledger_entries, ledger_transactions
+from tradewind.db.tables.ledger import (
+    ledger_accounts,
+    ledger_balances,
+    ledger_entries,
+    ledger_transactions,
+)
 from tradewind.db.uow import UnitOfWork
 from tradewind.ledger.domain import (
     KeyReuse,
@@ -85,7 +91,66 @@ def post(
             for p in tx.postings
         ],
     )
+    _stage_balances(uow, tx.postings)
     return Posted(tx_id, created=True)
+
+
+class _StagedBalances:
+    """What this transaction's postings add to each account's running balance.
+
+    Applied as the transaction's last statement, one upsert with the accounts in name order:
+    the balance rows of busy accounts (``psp:clearing:USD``) are locked for the shortest time,
+    and always in the same order, so concurrent posters queue on them but never deadlock.
+    """
+
+    def __init__(self) -> None:
+        self.deltas: dict[str, list[int]] = {}  # account -> [amount, entries]
+
+    def add(self, postings: Iterable[Posting]) -> None:
+        for p in postings:
+            delta = self.deltas.setdefault(p.account, [0, 0])
+            delta[0] += p.amount_minor
+            delta[1] += 1
+
+    def __call__(self, uow: UnitOfWork) -> None:
+        _apply_balances(uow, self.deltas)
+        self.deltas = {}
+
+
+def _stage_balances(uow: UnitOfWork, postings: Iterable[Posting]) -> None:
+    if uow.conn.in_nested_transaction():
+        # A savepoint may roll back without the transaction: its balances go with its entries.
+        staged = _StagedBalances()
+        staged.add(postings)
+        staged(uow)
+        return
+    uow.before_commit("ledger.balances", _StagedBalances).add(postings)
+
+
+def _apply_balances(uow: UnitOfWork, deltas: dict[str, list[int]]) -> None:
+    if not deltas:
+        return
+    dialect = postgresql if uow.conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(ledger_balances)
+    statement = statement.on_conflict_do_update(
+        index_elements=[ledger_balances.c.account],
+        set_={
+            "balance_minor": ledger_balances.c.balance_minor + statement.excluded.balance_minor,
+            "entry_count": ledger_balances.c.entry_count + statement.excluded.entry_count,
+        },
+    )
+    uow.conn.execute(
+        statement,
+        [
+            {"account": name, "balance_minor": deltas[name][0], "entry_count": deltas[name][1]}
+            for name in sorted(deltas)
+        ],
+    )
+
+
+def _staged(uow: UnitOfWork) -> dict[str, list[int]]:
+    """Balance changes posted in this transaction and not yet applied (applied at commit)."""
+    return uow.before_commit("ledger.balances", _StagedBalances).deltas
 
 
 def _repeat(
@@ -139,26 +204,33 @@ def _ensure_accounts(uow: UnitOfWork, postings: Iterable[Posting], now: datetime
 
 def balance(uow: UnitOfWork, account: str, *, as_of: datetime | None = None) -> int:
     """Signed balance (debits positive) of one account, optionally as of an instant."""
-    query = select(func.coalesce(func.sum(ledger_entries.c.amount_minor), 0)).where(
-        ledger_entries.c.account == account
-    )
-    if as_of is not None:
-        query = query.where(ledger_entries.c.created_at <= as_of)
-    return int(uow.conn.scalar(query) or 0)
+    return balances(uow, [account], as_of=as_of)[account]
 
 
 def balances(
     uow: UnitOfWork, accounts: Iterable[str], *, as_of: datetime | None = None
 ) -> dict[str, int]:
-    names = list(accounts)
-    query = (
-        select(ledger_entries.c.account, func.sum(ledger_entries.c.amount_minor))
-        .where(ledger_entries.c.account.in_(names))
-        .group_by(ledger_entries.c.account)
-    )
-    if as_of is not None:
-        query = query.where(ledger_entries.c.created_at <= as_of)
+    """Signed balances of ``accounts`` (unknown ones 0): now, from the running balances (one
+    row each, whatever the history), or as of an instant, by summing entries up to it."""
+    names = list(dict.fromkeys(accounts))
+    if not names:
+        return {}
+    if as_of is None:
+        query = select(ledger_balances.c.account, ledger_balances.c.balance_minor).where(
+            ledger_balances.c.account.in_(names)
+        )
+    else:
+        query = (
+            select(ledger_entries.c.account, func.sum(ledger_entries.c.amount_minor))
+            .where(ledger_entries.c.account.in_(names), ledger_entries.c.created_at <= as_of)
+            .group_by(ledger_entries.c.account)
+        )
     found = {a: int(v) for a, v in uow.conn.execute(query).all()}
+    if as_of is None:
+        staged = _staged(uow)
+        for name in names:
+            if name in staged:
+                found[name] = found.get(name, 0) + staged[name][0]
     return {name: found.get(name, 0) for name in names}
 
 
@@ -175,15 +247,14 @@ def accounts_like(uow: UnitOfWork, prefix: str) -> list[dict[str, Any]]:
         select(
             ledger_accounts.c.name,
             ledger_accounts.c.currency,
-            func.coalesce(func.sum(ledger_entries.c.amount_minor), 0).label("balance"),
+            func.coalesce(ledger_balances.c.balance_minor, 0).label("balance"),
         )
         .select_from(
             ledger_accounts.outerjoin(
-                ledger_entries, ledger_entries.c.account == ledger_accounts.c.name
+                ledger_balances, ledger_balances.c.account == ledger_accounts.c.name
             )
         )
         .where(ledger_accounts.c.name.like(f"{prefix}%"))
-        .group_by(ledger_accounts.c.name, ledger_accounts.c.currency)
         .order_by(ledger_accounts.c.name)
     )
     return [dict(r._mapping) for r in rows]

@@ -73,9 +73,16 @@ class OrderTotal:
     total_minor: int  # what the buyer pays, in the buyer's currency
 
 
-def order_totals(uow: UnitOfWork) -> list[OrderTotal]:
-    """Every order's status and total, in one read (the ledger check's escrow figures)."""
-    rows = uow.conn.execute(select(orders.c.id, orders.c.status, orders.c.total_minor))
+def order_totals(uow: UnitOfWork, order_ids: Collection[str] | None = None) -> list[OrderTotal]:
+    """Every order's (or those of ``order_ids``) status and total, batched (the ledger check's
+    escrow figures)."""
+    query = select(orders.c.id, orders.c.status, orders.c.total_minor)
+    if order_ids is None:
+        rows = list(uow.conn.execute(query))
+    else:
+        wanted, rows = list(order_ids), []
+        for start in range(0, len(wanted), 500):
+            rows += uow.conn.execute(query.where(orders.c.id.in_(wanted[start : start + 500])))
     return [OrderTotal(r.id, r.status, int(r.total_minor)) for r in rows]
 
 

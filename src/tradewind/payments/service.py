@@ -13,7 +13,7 @@ any order: a capture that arrives before its authorization does both jobs.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -442,14 +442,23 @@ def refunds_of_order(uow: UnitOfWork, order_id: str) -> OrderRefunds:
     return OrderRefunds(int(row[0]), int(row[1]), int(row[2]))
 
 
-def refunded_before_release_minor(uow: UnitOfWork) -> dict[str, int]:
-    """Refunds paid out of escrow (before release), summed per order id, in one read."""
-    rows = uow.conn.execute(
+def refunded_before_release_minor(
+    uow: UnitOfWork, order_ids: Collection[str] | None = None
+) -> dict[str, int]:
+    """Refunds paid out of escrow (before release), summed per order id (of every order, or of
+    ``order_ids``), batched."""
+    query = (
         select(refunds.c.order_id, func.sum(refunds.c.amount_minor))
         .where(refunds.c.after_release == 0)
         .group_by(refunds.c.order_id)
     )
-    return {str(order_id): int(total) for order_id, total in rows}
+    if order_ids is None:
+        return {str(order_id): int(total) for order_id, total in uow.conn.execute(query)}
+    wanted, found = list(order_ids), {}
+    for start in range(0, len(wanted), 500):
+        chunk = query.where(refunds.c.order_id.in_(wanted[start : start + 500]))
+        found.update({str(order_id): int(total) for order_id, total in uow.conn.execute(chunk)})
+    return found
 
 
 def payment_for_checkout(uow: UnitOfWork, principal: Principal, checkout_id: str) -> dict[str, Any]:

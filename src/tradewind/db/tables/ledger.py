@@ -44,3 +44,37 @@ ledger_entries = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_ledger_entries_account_created_at", "account", "created_at"),
 )
+
+# Derived and mutable, unlike the tables above: each account's balance, kept in the same
+# transaction as its entries (applied just before commit, accounts in name order), so a balance
+# read or a payout batch reads one row instead of summing the account's whole history.
+# `tradewind ledger check` compares every row with the sum of the entries.
+ledger_balances = Table(
+    "ledger_balances",
+    metadata,
+    Column("account", String(150), ForeignKey("ledger_accounts.name"), primary_key=True),
+    Column("balance_minor", BigInteger, nullable=False),
+    Column("entry_count", BigInteger, nullable=False),
+)
+
+# Where the last clean `tradewind ledger check` got to: every transaction with an id up to
+# `through_transaction_id` was verified, so an incremental run starts after it.
+ledger_check_runs = Table(
+    "ledger_check_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("mode", String(20), nullable=False),  # full | incremental
+    Column("through_transaction_id", Integer, nullable=False),
+    Column("transactions_checked", Integer, nullable=False),
+    Column("breaches", Integer, nullable=False),
+    Column("ran_at", UtcDateTime(), nullable=False),
+)
+
+# Each account's balance as of the last clean check's `through_transaction_id`: the starting
+# point an incremental run replays the new transactions from (only touched accounts change).
+ledger_checked_balances = Table(
+    "ledger_checked_balances",
+    metadata,
+    Column("account", String(150), ForeignKey("ledger_accounts.name"), primary_key=True),
+    Column("balance_minor", BigInteger, nullable=False),
+)
