@@ -226,6 +226,7 @@ def _timer_handlers(container: Container) -> dict[str, TimerHandler]:
     from tradewind.fulfilment import tracking
     from tradewind.ordering import checkout
     from tradewind.payments import reconciliation
+    from tradewind.risk import sweeps
 
     policy = container.policy
 
@@ -250,6 +251,9 @@ def _timer_handlers(container: Container) -> dict[str, TimerHandler]:
     def payout_batch(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
         payouts.payout_batch(uow, container.payments, container.settings.payout_minimum, payload)
 
+    def risk_sweep(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
+        sweeps.no_first_scan_sweep(uow, payload, mode=container.settings.risk_mode)
+
     return {
         checkout.PAYMENT_TIMEOUT_KIND: payment_timeout,
         flash_waitlist.RELEASE_KIND: flash_waitlist.release_claim,
@@ -259,6 +263,7 @@ def _timer_handlers(container: Container) -> dict[str, TimerHandler]:
         disputes.SELLER_DEADLINE_KIND: disputes.seller_deadline,
         payouts.PAYOUT_BATCH_KIND: payout_batch,
         reconciliation.RECONCILE_KIND: reconcile,
+        sweeps.SWEEP_KIND: risk_sweep,
         tracking.EXPIRY_KIND: tracking_expiry,
         tracking.POLL_KIND: tracking_poll,
     }

@@ -34,6 +34,7 @@ class EventKind(StrEnum):
     DISPUTE = "dispute"
     PAYOUT = "payout"
     PAYOUT_DESTINATION = "payout_destination"
+    SWEEP = "sweep"  # time passed: a timer judges a subject (risk.sweeps)
 
 
 class Action(StrEnum):

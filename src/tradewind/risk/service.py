@@ -63,6 +63,7 @@ _JUDGED = {
     EventKind.CONFIRM,
     EventKind.CLAIM,
     EventKind.PAYOUT,
+    EventKind.SWEEP,
 }
 
 
