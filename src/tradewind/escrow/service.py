@@ -27,10 +27,12 @@ from tradewind.ledger import domain as ledger
 from tradewind.ledger.service import balance, post
 from tradewind.money.allocation import allocate
 from tradewind.money.amount import Money
+from tradewind.ordering.checkout import return_coupons
 from tradewind.ordering.domain import OrderEvent, OrderStatus
 from tradewind.ordering.orders import apply_event, get_order
 from tradewind.payments.ports import PaymentProvider
 from tradewind.payments.service import refund_ref, refund_to_buyer, refunds_of_order
+from tradewind.promotions.service import platform_funded_minor
 from tradewind.risk.domain import EventKind, RiskEvent
 from tradewind.risk.service import take_protection_extension
 from tradewind.timers.service import cancel, reschedule, schedule
@@ -285,15 +287,17 @@ def release_to_seller(uow: UnitOfWork, policy: EscrowPolicy, order_id: str) -> i
             order_id=order_id,
         )
     goods = held - to_customs
+    funded = _fund_platform_discounts(uow, order, goods)
     if goods > 0:
         rate = commission_bps(uow, policy, order)
         key = f"release:{order_id}"
+        goods += funded.now_minor
         if order["currency"] == order["seller_currency"]:
             tx = ledger.release(
                 order_id, order["seller_id"], Money(goods, order["currency"]), rate, key
             )
         else:
-            paid_for_goods = order["total_minor"] - order["duty_minor"] - order["vat_minor"]
+            paid_for_goods = funded.goods_minor + funded.total_minor
             seller_total = order["seller_items_minor"] + order["seller_shipping_minor"]
             seller_share = allocate(seller_total, [goods, paid_for_goods - goods])[0]
             tx = ledger.release_with_fx(
@@ -320,6 +324,43 @@ def release_to_seller(uow: UnitOfWork, policy: EscrowPolicy, order_id: str) -> i
         payload={"order_id": order_id},
     )
     return held
+
+
+@dataclass(frozen=True, slots=True)
+class _Funding:
+    goods_minor: int  # what the buyer paid for goods and postage (no duty or VAT)
+    total_minor: int  # the platform-funded discounts of the order
+    now_minor: int  # the part paid in at this release
+
+
+def _platform_share(order: Mapping[str, Any], funded_minor: int, part_minor: int) -> int:
+    """The platform-funded share that goes with ``part_minor`` of what the buyer paid for the
+    goods: ``funded * part / goods`` by largest remainder, so the shares of the pieces of a
+    whole add up to ``funded`` exactly (the commission-base and refund rule of decision 42)."""
+    goods = order["total_minor"] - order["duty_minor"] - order["vat_minor"]
+    part = min(part_minor, goods)
+    if funded_minor == 0 or goods <= 0:
+        return 0
+    return allocate(funded_minor, [part, goods - part])[0]
+
+
+def _fund_platform_discounts(uow: UnitOfWork, order: Mapping[str, Any], goods: int) -> _Funding:
+    """At release the platform pays into escrow what it funds of the discounts on the goods
+    released (all of it, unless refunds before release took part of the goods back), so the
+    release pays the seller as if there had been no platform coupon."""
+    total = platform_funded_minor(uow, order["id"])
+    paid_goods = order["total_minor"] - order["duty_minor"] - order["vat_minor"]
+    now = _platform_share(order, total, goods) if goods > 0 else 0
+    if now > 0:
+        post(
+            uow,
+            ledger.promotion_funding(
+                order["id"], Money(now, order["currency"]), f"promotion:{order['id']}"
+            ),
+            order_id=order["id"],
+            seller_id=order["seller_id"],
+        )
+    return _Funding(paid_goods, total, now)
 
 
 def _customs_transfer(order_id: str, amount: Money) -> ledger.LedgerTransaction:
@@ -378,6 +419,7 @@ def cancel_paid_order(
     held = escrow_held(uow, order_id)
     if held > 0:
         refund_from_escrow(uow, provider, order_id, held, reason=note or event.value)
+    return_coupons(uow, _order(uow, order_id)["checkout_id"])
     return status
 
 
@@ -475,3 +517,49 @@ def refund_after_release(
             key,
         )
     post(uow, tx, order_id=order_id, seller_id=order["seller_id"], processor_ref=refund_ref(key))
+    _claw_back_funding(uow, order, amount_minor, key)
+    if refunds_of_order(uow, order_id).total_minor == order["total_minor"]:
+        return_coupons(uow, order["checkout_id"], refunded_in_full=[order_id])
+
+
+def _claw_back_funding(
+    uow: UnitOfWork, order: Mapping[str, Any], amount_minor: int, refund_key: str
+) -> None:
+    """A refund after release takes back its share of the platform's funding from the seller
+    (cumulative largest remainder: refunds in pieces claw back what one refund of their sum
+    would). Shares are of what the release paid in, on the goods the release covered."""
+    total = platform_funded_minor(uow, order["id"])
+    if total == 0:
+        return
+    refunds = refunds_of_order(uow, order["id"])
+    before_release = refunds.total_minor - refunds.after_release_minor
+    released_goods = max(
+        0, order["total_minor"] - before_release - order["duty_minor"] - order["vat_minor"]
+    )
+    funded = _platform_share(order, total, released_goods)
+    after = refunds.after_release_minor  # this refund is recorded
+
+    def share(refunded: int) -> int:
+        part = min(refunded, released_goods)
+        return allocate(funded, [part, released_goods - part])[0] if released_goods else 0
+
+    back = share(after) - share(after - amount_minor)
+    if back <= 0:
+        return
+    key = f"promotion-back:{refund_key}"
+    if order["currency"] == order["seller_currency"]:
+        tx = ledger.promotion_clawback(
+            order["id"], order["seller_id"], Money(back, order["currency"]), key
+        )
+    else:
+        seller_total = order["seller_items_minor"] + order["seller_shipping_minor"]
+        base = released_goods + funded
+        seller_back = allocate(seller_total, [back, base - back])[0]
+        tx = ledger.promotion_clawback_with_fx(
+            order["id"],
+            order["seller_id"],
+            Money(back, order["currency"]),
+            Money(seller_back, order["seller_currency"]),
+            key,
+        )
+    post(uow, tx, order_id=order["id"], seller_id=order["seller_id"])

@@ -45,6 +45,7 @@ class ProblemCode(StrEnum):
     NOT_SHIPPED = "not_shipped"
     AMENDMENT_NOT_FOUND = "amendment_not_found"
     UNKNOWN_RULES_VERSION = "unknown_rules_version"
+    COUPON_NOT_FOUND = "coupon_not_found"
     # 405
     METHOD_NOT_ALLOWED = "method_not_allowed"
     # 406
@@ -55,6 +56,8 @@ class ProblemCode(StrEnum):
     VERSION_MISMATCH = "version_mismatch"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     OUT_OF_STOCK = "out_of_stock"
+    COUPON_EXHAUSTED = "coupon_exhausted"
+    COUPON_LIMIT_REACHED = "coupon_limit_reached"
     OFFER_PRICE_CHANGED = "offer_price_changed"
     INSUFFICIENT_STOCK = "insufficient_stock"
     EMAIL_TAKEN = "email_taken"
@@ -98,6 +101,8 @@ class ProblemCode(StrEnum):
     # 422
     VALIDATION_FAILED = "validation_failed"
     INVALID_INPUT = "invalid_input"
+    COUPON_NOT_APPLICABLE = "coupon_not_applicable"
+    INVALID_PROMOTION = "invalid_promotion"
     INVALID_HS_CODE = "invalid_hs_code"
     INVALID_ADDRESS = "invalid_address"
     INVALID_TRACKING_NUMBER = "invalid_tracking_number"
@@ -199,6 +204,7 @@ _CODES_BY_STATUS: Final[Mapping[int, tuple[ProblemCode, ...]]] = {
     404: (
         P.NOT_FOUND,
         P.NO_SHOP,
+        P.COUPON_NOT_FOUND,
         P.OFFER_UNAVAILABLE,
         P.NOT_SHIPPED,
         P.AMENDMENT_NOT_FOUND,
@@ -212,6 +218,8 @@ _CODES_BY_STATUS: Final[Mapping[int, tuple[ProblemCode, ...]]] = {
         P.VERSION_MISMATCH,
         P.IDEMPOTENCY_KEY_REUSED,
         P.OUT_OF_STOCK,
+        P.COUPON_EXHAUSTED,
+        P.COUPON_LIMIT_REACHED,
         P.OFFER_PRICE_CHANGED,
         P.INSUFFICIENT_STOCK,
         P.EMAIL_TAKEN,
@@ -254,6 +262,8 @@ _CODES_BY_STATUS: Final[Mapping[int, tuple[ProblemCode, ...]]] = {
     422: (
         P.VALIDATION_FAILED,
         P.INVALID_INPUT,
+        P.COUPON_NOT_APPLICABLE,
+        P.INVALID_PROMOTION,
         P.INVALID_HS_CODE,
         P.INVALID_ADDRESS,
         P.INVALID_TRACKING_NUMBER,

@@ -130,6 +130,9 @@ class TxKind(StrEnum):
     CHARGEBACK = "chargeback"
     CHARGEBACK_REVERSAL = "chargeback_reversal"
     CHARGEBACK_LOST = "chargeback_lost"
+    PROMOTION_FUNDING = "promotion_funding"
+    PROMOTION_CLAWBACK = "promotion_clawback"
+    PROMOTION_CLAWBACK_FX = "promotion_clawback_fx"
 
 
 # --- account names -------------------------------------------------------------------------
@@ -174,6 +177,11 @@ def platform_suspense(currency: str) -> str:
 def platform_processor_fees(currency: str) -> str:
     """Fees the payment processor took from our balance in ``currency`` (expense)."""
     return f"platform:processor_fees:{validate_currency(currency)}"
+
+
+def platform_promotions(currency: str) -> str:
+    """What the platform paid sellers for the discounts it funded, in ``currency`` (expense)."""
+    return f"platform:promotions:{validate_currency(currency)}"
 
 
 def platform_fx(currency: str) -> str:
@@ -437,6 +445,55 @@ def processor_fee(provider_payment_id: str, fee: Money, idempotency_key: str) ->
         f"processor fee {fee} on payment {provider_payment_id}",
         debit(platform_processor_fees(fee.currency), fee),
         credit(psp_clearing(fee.currency), fee),
+    )
+
+
+def promotion_funding(order_id: str, amount: Money, idempotency_key: str) -> LedgerTransaction:
+    """The platform pays the part of an order's discounts it funds into the order's escrow at
+    release, so the release that follows (same database transaction) pays the seller what it
+    would have had without the platform's coupon, commission on that (decision 42)."""
+    _positive(amount)
+    return _transaction(
+        idempotency_key,
+        TxKind.PROMOTION_FUNDING,
+        f"platform-funded discounts {amount} of order {order_id}",
+        debit(platform_promotions(amount.currency), amount),
+        credit(order_escrow(order_id), amount),
+    )
+
+
+def promotion_clawback(
+    order_id: str, seller_id: str, amount: Money, idempotency_key: str
+) -> LedgerTransaction:
+    """A refund after release takes back its proportional part of the platform's funding: the
+    seller owes it (receivable) and the platform's promotion cost falls by it."""
+    _positive(amount)
+    return _transaction(
+        idempotency_key,
+        TxKind.PROMOTION_CLAWBACK,
+        f"platform-funded discount {amount} of order {order_id} back from seller {seller_id}",
+        debit(seller_receivable(seller_id), amount),
+        credit(platform_promotions(amount.currency), amount),
+    )
+
+
+def promotion_clawback_with_fx(
+    order_id: str, seller_id: str, amount: Money, seller_amount: Money, idempotency_key: str
+) -> LedgerTransaction:
+    """:func:`promotion_clawback` when the seller is paid in another currency: the seller owes
+    ``seller_amount`` (S) to ``platform:fx:S``; ``platform:fx:B`` gives the funding back."""
+    _positive(amount)
+    _not_negative(seller_amount)
+    _different_currencies(amount, seller_amount)
+    return _transaction(
+        idempotency_key,
+        TxKind.PROMOTION_CLAWBACK_FX,
+        f"platform-funded discount {amount} of order {order_id} back from seller {seller_id} "
+        f"as {seller_amount}",
+        debit(platform_fx(amount.currency), amount),
+        credit(platform_promotions(amount.currency), amount),
+        debit(seller_receivable(seller_id), seller_amount),
+        credit(platform_fx(seller_amount.currency), seller_amount),
     )
 
 
@@ -751,7 +808,10 @@ def _overdraft(account: AccountKey, balance_minor: int, key: str) -> str:
     """``""``, or the breach when a credit-normal account turned debit or the reverse."""
     name, currency = account
     credit_normal = name.endswith((":escrow", ":payable")) or name.startswith("platform:suspense:")
-    debit_normal = name.endswith(":receivable") or name.startswith("platform:chargebacks:")
+    # An expense cannot be given back more than was spent on it.
+    debit_normal = name.endswith(":receivable") or name.startswith(
+        ("platform:chargebacks:", "platform:promotions:")
+    )
     if (credit_normal and balance_minor > 0) or (debit_normal and balance_minor < 0):
         return f"{name} ({currency}) is overdrawn after {key}: balance {balance_minor:+d}"
     return ""

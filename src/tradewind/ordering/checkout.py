@@ -10,6 +10,7 @@ caller's transaction. Any refusal changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
@@ -33,6 +34,7 @@ from tradewind.ordering.checkout_write import CheckoutJob, Replayed, apply_check
 from tradewind.ordering.domain import MAX_LINE_QUANTITY, OrderEvent, OrderStatus
 from tradewind.ordering.import_taxes import due_on_delivery_minor
 from tradewind.ordering.orders import apply_event, transition
+from tradewind.promotions import service as promotions
 from tradewind.timers.service import cancel as cancel_timer
 from tradewind.timers.service import schedule
 
@@ -74,7 +76,8 @@ def get_checkout(uow: UnitOfWork, principal: Principal, checkout_id: str) -> dic
             select(orders).where(orders.c.checkout_id == checkout_id).order_by(orders.c.id)
         )
     ]
-    result["orders"] = [order_summary(o) for o in rows]
+    shown = promotions.discount_lines(uow, [o["id"] for o in rows])
+    result["orders"] = [order_summary(o, shown[o["id"]]) for o in rows]
     result["due_on_delivery_minor"] = due_on_delivery_minor(rows)
     return result
 
@@ -86,11 +89,11 @@ def expire_unpaid(uow: UnitOfWork, checkout_id: str) -> int:
     their locks in one order (checkout, then its orders) and exactly one of them wins."""
     if not _claim_unpaid(uow, checkout_id, "expired"):
         return 0  # paid or cancelled meanwhile
-    return len(
-        _cancel_unpaid_orders(
-            uow, checkout_id, OrderEvent.PAYMENT_TIMEOUT, None, "payment did not arrive in time"
-        )
+    cancelled = _cancel_unpaid_orders(
+        uow, checkout_id, OrderEvent.PAYMENT_TIMEOUT, None, "payment did not arrive in time"
     )
+    return_coupons(uow, checkout_id)
+    return len(cancelled)
 
 
 def cancel_checkout(uow: UnitOfWork, principal: Principal, checkout_id: str) -> dict[str, Any]:
@@ -119,8 +122,25 @@ def cancel_checkout(uow: UnitOfWork, principal: Principal, checkout_id: str) -> 
     back = _cancel_unpaid_orders(
         uow, checkout_id, OrderEvent.BUYER_CANCEL, principal.account_id, "cancelled by the buyer"
     )
+    return_coupons(uow, checkout_id)
     _back_to_cart(uow, principal, back)
     return get_checkout(uow, principal, checkout_id)
+
+
+VOID_STATUSES = (OrderStatus.CANCELLED.value, OrderStatus.CANCELLED_REFUNDED.value)
+
+
+def return_coupons(
+    uow: UnitOfWork, checkout_id: str, *, refunded_in_full: Collection[str] = ()
+) -> list[str]:
+    """Give the buyer back the coupons (and limited discounts) this checkout used on orders
+    that are all void now: cancelled, or ``refunded_in_full``; only while they are still live
+    (:func:`tradewind.promotions.service.give_back_void`)."""
+    rows = uow.conn.execute(
+        select(orders.c.id, orders.c.status).where(orders.c.checkout_id == checkout_id)
+    ).all()
+    void = {r.id for r in rows if r.status in VOID_STATUSES} | set(refunded_in_full)
+    return promotions.give_back_void(uow, checkout_id, [r.id for r in rows], void, uow.clock.now())
 
 
 def _claim_unpaid(uow: UnitOfWork, checkout_id: str, status: str) -> bool:

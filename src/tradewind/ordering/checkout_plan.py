@@ -24,6 +24,7 @@ from tradewind.inventory.domain import PricedUnits
 from tradewind.kernel.errors import FieldError, InvalidInput, LimitExceeded, NotFound
 from tradewind.kernel.ids import new_id
 from tradewind.kernel.problems import ProblemCode
+from tradewind.money.allocation import allocate
 from tradewind.money.fx import FxQuote
 from tradewind.money.service import quotes_for
 from tradewind.ordering import cart
@@ -34,8 +35,10 @@ from tradewind.ordering.domain import (
     validate_lines,
 )
 from tradewind.ordering.import_taxes import due_on_delivery_minor, order_import_taxes
-from tradewind.ordering.parcels import price_parcel
+from tradewind.ordering.parcels import ParcelPrice, price_parcel
 from tradewind.ordering.pricing import fx_snapshot, unit_price_for_buyer
+from tradewind.promotions import domain as promos
+from tradewind.promotions import service as promotions
 from tradewind.timers.service import TimerSpec
 
 PAYMENT_TIMEOUT_KIND = "checkout.payment_timeout"
@@ -49,6 +52,7 @@ SUMMARY_KEYS = (
     "shipping_minor",
     "duty_minor",
     "vat_minor",
+    "discount_minor",
     "total_minor",
     "seller_currency",
     "seller_items_minor",
@@ -63,6 +67,7 @@ class CheckoutRequest:
     ship_to: dict[str, str]
     lines: list[LineRequest] | None = None  # None: buy what is in the cart
     shipping: dict[str, str] = field(default_factory=dict)  # seller id -> service code
+    coupon_codes: tuple[str, ...] = ()  # store and platform coupon codes the buyer entered
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,16 +83,22 @@ class CheckoutPlan:
     reservations: list[PricedUnits]
     cart_offer_ids: list[str]  # empty unless the checkout buys the cart
     result: dict[str, Any]
+    discounts: list[dict[str, Any]] = field(default_factory=list)  # order_discounts rows
+    promotion_uses: tuple[promos.Use, ...] = ()  # taken atomically when the checkout is written
 
 
 def payment_timeout_key(checkout_id: str) -> str:
     return f"{PAYMENT_TIMEOUT_KIND}:{checkout_id}"
 
 
-def order_summary(order: dict[str, Any]) -> dict[str, Any]:
-    """The order as a checkout shows it, with when its import taxes are paid."""
+def order_summary(
+    order: dict[str, Any], discounts: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The order as a checkout shows it, with its discount lines (in the order they applied)
+    and when its import taxes are paid."""
     return {k: order[k] for k in SUMMARY_KEYS} | {
-        "import_taxes": order_import_taxes(order).as_dict()
+        "import_taxes": order_import_taxes(order).as_dict(),
+        "discounts": discounts or [],
     }
 
 
@@ -110,29 +121,32 @@ def plan_checkout(
     now = uow.clock.now()
     currency = principal.currency
     quotes = quotes_for(uow, {(r.currency, currency) for r in offer_rows.values()}, now)
+    seller_quotes = {s: quotes[(v[0][0].currency, currency)] for s, v in by_seller.items()}
+    priced = _price_promotions(uow, principal, request, by_seller, seller_quotes, now)
     checkout_id = new_id("chk")
     order_values: list[dict[str, Any]] = []
     line_values: list[dict[str, Any]] = []
+    discount_rows: list[dict[str, Any]] = []
     for seller_id, items in by_seller.items():
         order, order_lines = _plan_order(
             uow,
             principal,
             request,
-            checkout_id=checkout_id,
-            seller_id=seller_id,
-            items=items,
-            quote=quotes[(items[0][0].currency, currency)],
-            now=now,
+            _OrderInput(checkout_id, seller_id, items, seller_quotes[seller_id], now),
+            priced.orders[seller_id],
         )
         order_values.append(order)
         line_values.extend(order_lines)
+        discount_rows += promotions.discount_rows(
+            order["id"], currency, priced.orders[seller_id], now
+        )
+    shown = _discounts_by_order(discount_rows)
 
     total_minor = sum(o["total_minor"] for o in order_values)
     due = now + timedelta(seconds=payment_timeout_s)
-    checkout = _checkout_row(checkout_id, principal, request, total_minor, due, now)
     return CheckoutPlan(
         buyer_id=principal.account_id,
-        checkout=checkout,
+        checkout=_checkout_row(checkout_id, principal, request, total_minor, due, now),
         orders=order_values,
         lines=line_values,
         events=_placed_events(order_values, principal.account_id, now),
@@ -153,9 +167,67 @@ def plan_checkout(
             "due_on_delivery_minor": due_on_delivery_minor(order_values),
             "payment_due_at": due,
             "created_at": now,
-            "orders": [order_summary(o) for o in order_values],
+            "orders": [order_summary(o, shown.get(o["id"])) for o in order_values],
         },
+        discounts=discount_rows,
+        promotion_uses=priced.uses,
     )
+
+
+def _price_promotions(
+    uow: UnitOfWork,
+    principal: Principal,
+    request: CheckoutRequest,
+    by_seller: dict[str, list[tuple[Any, int]]],
+    quotes: dict[str, FxQuote],
+    now: datetime,
+) -> promos.Priced:
+    """The cart's promotions in their one order (:mod:`tradewind.promotions.domain`), on the
+    prices the buyer pays; a seller's amounts are converted with the order's own quote."""
+    lines = [
+        promos.Line(
+            row.id,
+            seller_id,
+            unit_price_for_buyer(row.price_minor, row.currency, quotes[seller_id]),
+            q,
+        )
+        for seller_id, items in by_seller.items()
+        for row, q in items
+    ]
+    codes = frozenset(promos.normalise_code(c) for c in request.coupon_codes if c.strip())
+    found = promotions.for_cart(uow, list(by_seller), codes, now)
+    sellers_currency = {s: items[0][0].currency for s, items in by_seller.items()}
+
+    def to_buyer(seller_id: str, amount_minor: int) -> int:
+        return unit_price_for_buyer(amount_minor, sellers_currency[seller_id], quotes[seller_id])
+
+    ctx = promos.Context(
+        buyer_currency=principal.currency,
+        now=now,
+        promotions=found,
+        codes=codes,
+        used_by_buyer=promotions.used_by_buyer(uow, principal.account_id, (p.id for p in found)),
+        to_buyer=to_buyer,
+    )
+    return promos.price(lines, ctx)
+
+
+def _discounts_by_order(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The discount lines as the API shows them, per order id."""
+    shown: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        shown[r["order_id"]].append(
+            {
+                "promotion_id": r["promotion_id"],
+                "kind": r["kind"],
+                "name": r["name"],
+                "amount_minor": r["amount_minor"],
+                "funder": "platform" if r["platform_minor"] == r["amount_minor"] else "seller",
+                "platform_minor": r["platform_minor"],
+                "seller_minor": r["amount_minor"] - r["platform_minor"],
+            }
+        )
+    return shown
 
 
 def _requested_lines(
@@ -191,53 +263,81 @@ def _group_by_seller(
     return by_seller
 
 
+@dataclass(frozen=True, slots=True)
+class _OrderInput:
+    checkout_id: str
+    seller_id: str
+    items: list[tuple[Any, int]]
+    quote: FxQuote
+    now: datetime
+
+
 def _plan_order(
     uow: UnitOfWork,
     principal: Principal,
     request: CheckoutRequest,
-    *,
-    checkout_id: str,
-    seller_id: str,
-    items: list[tuple[Any, int]],
-    quote: FxQuote,
-    now: datetime,
+    given: _OrderInput,
+    discounts: promos.OrderDiscounts,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One seller's order and its lines, priced in the buyer's currency.
 
     Items are converted line by line (each unit price rounded once, then multiplied) so that
     the order's items total is exactly the sum of the lines the buyer sees. The seller's
-    shop supplies the parcel's origin and currency: one seller ships one parcel.
+    shop supplies the parcel's origin and currency: one seller ships one parcel. Customs
+    value is the transaction value: each line after its share of the discounts.
     """
+    items = given.items
     first = items[0][0]
     order_id = new_id("ord")
     lines = [
         _order_line(
-            order_id, row, quantity, unit_price_for_buyer(row.price_minor, row.currency, quote)
+            order_id,
+            row,
+            quantity,
+            unit_price_for_buyer(row.price_minor, row.currency, given.quote),
         )
         for row, quantity in items
     ]
-    items_minor = sum(line["line_total_minor"] for line in lines)
-    service = _shipping_service(request.shipping.get(seller_id), first.shipping_services)
+    service = _shipping_service(request.shipping.get(given.seller_id), first.shipping_services)
     parcel = price_parcel(
         uow,
         service_code=service,
-        free_shipping=all(r.free_shipping for r, _ in items),
+        free_shipping=discounts.free_shipping or all(r.free_shipping for r, _ in items),
         weight_g=sum(r.weight_g * q for r, q in items),
         origin=first.seller_country,
         destination=request.ship_to["country"],
         buyer_currency=principal.currency,
         seller_currency=first.currency,
-        at=now,
+        at=given.now,
         customs_lines=[
-            CustomsLine(line["hs_code"], line["origin_country"], line["line_total_minor"])
+            CustomsLine(
+                line["hs_code"],
+                line["origin_country"],
+                line["line_total_minor"] - discounts.line_discounts.get(line["offer_id"], 0),
+            )
             for line in lines
         ],
     )
-    order = {
+    return _order_row(order_id, principal, given, lines, parcel, discounts, service), lines
+
+
+def _order_row(
+    order_id: str,
+    principal: Principal,
+    given: _OrderInput,
+    lines: list[dict[str, Any]],
+    parcel: ParcelPrice,
+    discounts: promos.OrderDiscounts,
+    service: str,
+) -> dict[str, Any]:
+    first = given.items[0][0]
+    items_minor = sum(line["line_total_minor"] for line in lines)
+    discount_minor = discounts.discount_minor
+    return {
         "id": order_id,
-        "checkout_id": checkout_id,
+        "checkout_id": given.checkout_id,
         "buyer_id": principal.account_id,
-        "seller_id": seller_id,
+        "seller_id": given.seller_id,
         "seller_account_id": first.seller_account_id,
         "status": OrderStatus.AWAITING_PAYMENT.value,
         "version": 1,
@@ -246,18 +346,35 @@ def _plan_order(
         "shipping_minor": parcel.shipping_minor,
         "duty_minor": parcel.duty_minor,
         "vat_minor": parcel.vat_minor,
-        "total_minor": items_minor + parcel.shipping_minor + parcel.duty_minor + parcel.vat_minor,
+        "discount_minor": discount_minor,
+        "total_minor": items_minor
+        - discount_minor
+        + parcel.shipping_minor
+        + parcel.duty_minor
+        + parcel.vat_minor,
         "seller_currency": first.currency,
-        "seller_items_minor": sum(r.price_minor * q for r, q in items),
+        "seller_items_minor": _seller_items_minor(given.items, items_minor, discounts),
         "seller_shipping_minor": parcel.seller_shipping_minor,
         "landed_cost": parcel.landed_cost,
-        "fx": fx_snapshot(quote),
+        "fx": fx_snapshot(given.quote),
         "shipping_service": service,
         "ship_by_at": None,
-        "created_at": now,
-        "updated_at": now,
+        "created_at": given.now,
+        "updated_at": given.now,
     }
-    return order, lines
+
+
+def _seller_items_minor(
+    items: list[tuple[Any, int]], items_minor: int, discounts: promos.OrderDiscounts
+) -> int:
+    """What the goods earn the seller in its currency: its prices less the discounts it funds,
+    converted back in proportion through the order's own figures (largest remainder, so no
+    second rounding); the platform-funded part is paid to the seller, so it stays in."""
+    own = int(sum(r.price_minor * q for r, q in items))
+    funded = discounts.seller_funded_minor
+    if funded == 0:
+        return own
+    return own - allocate(own, [funded, items_minor - funded])[0]
 
 
 def _order_line(order_id: str, row: Any, quantity: int, unit_minor: int) -> dict[str, Any]:

@@ -25,9 +25,11 @@ from tradewind.db.tables.ordering import checkouts, order_events, order_lines, o
 from tradewind.db.uow import UnitOfWork
 from tradewind.idempotency import service as idem
 from tradewind.inventory.batch import lock_offers, write_takes
+from tradewind.inventory.domain import StockLedger
 from tradewind.kernel.errors import DomainError
 from tradewind.ordering import cart
 from tradewind.ordering.checkout_plan import CheckoutPlan
+from tradewind.promotions import service as promotions
 from tradewind.risk.domain import RiskEvent, RiskEvents
 from tradewind.timers.service import schedule_many
 
@@ -64,10 +66,11 @@ def apply_checkouts(uow: UnitOfWork, jobs: Sequence[CheckoutJob]) -> list[Settle
     twins = _claim_keys(uow, jobs, settled)
     live = [i for i, s in enumerate(settled) if s is None and i not in twins]
     stock = lock_offers(uow, (r.offer_id for i in live for r in jobs[i].plan.reservations))
+    promotions.lock(uow, (u.promotion_id for i in live for u in jobs[i].plan.promotion_uses))
     placed: list[int] = []
     for i in live:
         job = jobs[i]
-        refusal = stock.take(job.plan.reservations)
+        refusal = _take(uow, job.plan, stock)
         if refusal is None:
             placed.append(i)
             settled[i] = Placed(job.plan)
@@ -91,6 +94,19 @@ def apply_checkouts(uow: UnitOfWork, jobs: Sequence[CheckoutJob]) -> list[Settle
     for i, first in twins.items():
         settled[i] = _twin_settlement(jobs[i], jobs[first], settled[first])
     return [s for s in settled if s is not None]
+
+
+def _take(uow: UnitOfWork, plan: CheckoutPlan, stock: StockLedger) -> DomainError | None:
+    """Take the checkout's promotion uses (conditional UPDATEs), then its stock (in memory,
+    written once per batch); a stock refusal gives the uses back, so a refusal keeps nothing."""
+    uses = plan.promotion_uses
+    refusal = promotions.take(uow, plan.buyer_id, plan.checkout["id"], uses) if uses else None
+    if refusal is not None:
+        return refusal
+    refusal = stock.take(plan.reservations)
+    if refusal is not None and uses:
+        promotions.give_back_taken(uow, plan.buyer_id, plan.checkout["id"], uses)
+    return refusal
 
 
 def _claim_keys(
@@ -142,6 +158,7 @@ def _insert_plans(uow: UnitOfWork, plans: Sequence[CheckoutPlan]) -> None:
     conn.execute(insert(orders), [o for p in plans for o in p.orders])
     conn.execute(insert(order_lines), [line for p in plans for line in p.lines])
     conn.execute(insert(order_events), [e for p in plans for e in p.events])
+    promotions.record(uow, [d for p in plans for d in p.discounts])
     schedule_many(uow, [p.payment_timeout for p in plans])
     for plan in plans:
         if plan.cart_offer_ids:

@@ -55,6 +55,8 @@ orders = Table(
     Column("shipping_minor", BigInteger, nullable=False),
     Column("duty_minor", BigInteger, nullable=False),
     Column("vat_minor", BigInteger, nullable=False),
+    # Promotions off items_minor (the lines are in promotions.order_discounts).
+    Column("discount_minor", BigInteger, nullable=False, server_default="0"),
     Column("total_minor", BigInteger, nullable=False),
     # What the goods cost in the seller's currency (before commission).
     Column("seller_currency", String(3), nullable=False),

@@ -1,0 +1,628 @@
+"""Promotions use cases and the reads and writes checkout and escrow call.
+
+Limits hold under concurrency the way stock does: a coupon's total quantity and a buyer's limit
+are counters changed only by conditional UPDATEs (``used_count < total_quantity``,
+``used + units <= per_buyer_limit``), taken in the checkout's write transaction after the batch
+has locked its promotion rows in id order (:func:`lock`), so 200 buyers racing for the last 10
+uses get exactly 10. A refused take gives back what the same checkout took before it, in the
+same transaction, so a refusal changes nothing. A retry under the same Idempotency-Key replays
+the stored answer and takes nothing again; ``(promotion_id, checkout_id)`` is unique besides.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from tradewind.catalog.service import seller_of
+from tradewind.db.sql import inserted_ignoring_conflicts
+from tradewind.db.tables.promotions import (
+    order_discounts,
+    promotion_buyer_uses,
+    promotion_cofunding,
+    promotion_redemptions,
+    promotions,
+)
+from tradewind.db.uow import UnitOfWork, use_case
+from tradewind.identity.domain import Principal, Role, require_role
+from tradewind.kernel.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound
+from tradewind.kernel.ids import new_id
+from tradewind.kernel.problems import ProblemCode
+from tradewind.money.currency import minor_unit_digits
+from tradewind.promotions.domain import (
+    COUPON_KINDS,
+    SELLER_KINDS,
+    Kind,
+    OrderDiscounts,
+    Promotion,
+    Tier,
+    Use,
+    check_promotion,
+    normalise_code,
+)
+
+MAX_LISTED = 200
+
+
+def _promotion(row: Any, cofund: Mapping[str, int] | None = None) -> Promotion:
+    return Promotion(
+        id=row.id,
+        kind=Kind(row.kind),
+        name=row.name,
+        currency=row.currency,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        seller_id=row.seller_id,
+        percent_bps=row.percent_bps,
+        amount_minor=row.amount_minor,
+        tiers=tuple(Tier(int(t), int(o)) for t, o in row.tiers),
+        repeat=bool(row.repeat),
+        min_spend_minor=row.min_spend_minor,
+        offer_ids=frozenset(row.offer_ids),
+        code=row.code,
+        claimable=bool(row.claimable),
+        total_quantity=row.total_quantity,
+        per_buyer_limit=row.per_buyer_limit,
+        used_count=row.used_count,
+        active=bool(row.active),
+        cofund_bps=dict(cofund or {}),
+    )
+
+
+# --- creating and listing --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PromotionSpec:
+    """What a seller or an operator asks for; checked by :func:`check_promotion`."""
+
+    kind: str
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    percent_bps: int | None = None
+    amount_minor: int | None = None
+    tiers: tuple[tuple[int, int], ...] = ()
+    repeat: bool = False
+    min_spend_minor: int = 0
+    offer_ids: tuple[str, ...] = ()
+    code: str | None = None
+    claimable: bool = False
+    total_quantity: int | None = None
+    per_buyer_limit: int | None = None
+    currency: str | None = None  # platform coupons: the cart currency; sellers: their own
+
+
+@use_case
+def create_promotion(uow: UnitOfWork, principal: Principal, spec: PromotionSpec) -> dict[str, Any]:
+    """A seller creates one of its shop's kinds; an operator creates platform coupons.
+
+    Refusals: 403 ``role_required``; 422 ``invalid_promotion`` with one error per field
+    (a kind the role may not create, the value, the window, the code, the limits)."""
+    require_role(principal, Role.SELLER, Role.OPERATOR)
+    kind = _kind_for(principal, spec.kind)
+    seller_id, currency = None, spec.currency or principal.currency
+    if principal.role is Role.SELLER:
+        shop = seller_of(uow, principal)
+        seller_id, currency = shop["id"], shop["currency"]
+    code = normalise_code(spec.code) if spec.code else None
+    p = Promotion(
+        id=new_id("prm"),
+        kind=kind,
+        name=spec.name.strip(),
+        currency=currency,
+        starts_at=spec.starts_at,
+        ends_at=spec.ends_at,
+        seller_id=seller_id,
+        percent_bps=spec.percent_bps,
+        amount_minor=spec.amount_minor,
+        tiers=tuple(Tier(t, o) for t, o in spec.tiers),
+        repeat=spec.repeat,
+        min_spend_minor=spec.min_spend_minor,
+        offer_ids=frozenset(spec.offer_ids),
+        code=code,
+        claimable=spec.claimable,
+        total_quantity=spec.total_quantity,
+        per_buyer_limit=1
+        if kind in COUPON_KINDS and not spec.per_buyer_limit
+        else spec.per_buyer_limit,
+    )
+    errors = check_promotion(p) + _currency_errors(currency)
+    if code and uow.conn.scalar(select(promotions.c.id).where(promotions.c.code == code)):
+        errors.append(FieldError("code", "this code is taken", "code_taken"))
+    if errors:
+        raise InvalidInput(
+            "the promotion is not valid", code=ProblemCode.INVALID_PROMOTION, errors=errors
+        )
+    try:
+        uow.conn.execute(insert(promotions).values(_row_values(p, principal, uow.clock.now())))
+    except IntegrityError as exc:  # the same code created at the same instant
+        raise InvalidInput(
+            "the promotion is not valid",
+            code=ProblemCode.INVALID_PROMOTION,
+            errors=[FieldError("code", "this code is taken", "code_taken")],
+        ) from exc
+    return _view(p, _spend(uow, [p.id]).get(p.id, (0, 0, 0)))
+
+
+def _kind_for(principal: Principal, kind: str) -> Kind:
+    allowed = SELLER_KINDS if principal.role is Role.SELLER else (Kind.PLATFORM_COUPON,)
+    if kind not in {k.value for k in allowed}:
+        raise InvalidInput(
+            "the promotion is not valid",
+            code=ProblemCode.INVALID_PROMOTION,
+            errors=[
+                FieldError("kind", "one of " + ", ".join(k.value for k in allowed), "invalid_kind")
+            ],
+        )
+    return Kind(kind)
+
+
+def _currency_errors(currency: str) -> list[FieldError]:
+    try:
+        minor_unit_digits(currency)
+    except DomainError:
+        return [FieldError("currency", "an ISO 4217 currency code", "unknown_currency")]
+    return []
+
+
+def _row_values(p: Promotion, principal: Principal, now: datetime) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "kind": p.kind.value,
+        "seller_id": p.seller_id,
+        "name": p.name,
+        "currency": p.currency,
+        "percent_bps": p.percent_bps,
+        "amount_minor": p.amount_minor,
+        "tiers": [[t.threshold_minor, t.off_minor] for t in p.tiers],
+        "repeat": p.repeat,
+        "min_spend_minor": p.min_spend_minor,
+        "offer_ids": sorted(p.offer_ids),
+        "code": p.code,
+        "claimable": p.claimable,
+        "total_quantity": p.total_quantity,
+        "per_buyer_limit": p.per_buyer_limit,
+        "used_count": 0,
+        "active": True,
+        "starts_at": p.starts_at,
+        "ends_at": p.ends_at,
+        "created_by": principal.account_id,
+        "created_at": now,
+    }
+
+
+@use_case
+def list_promotions(uow: UnitOfWork, principal: Principal) -> list[dict[str, Any]]:
+    """A seller's own promotions, or (operators) the platform coupons, newest first, each with
+    what it cost so far: ``uses``, ``discount_minor``, ``seller_cost_minor`` and
+    ``platform_cost_minor`` (in the order currencies' minor units, summed per currency)."""
+    require_role(principal, Role.SELLER, Role.OPERATOR)
+    query = select(promotions).order_by(promotions.c.created_at.desc(), promotions.c.id.desc())
+    if principal.role is Role.SELLER:
+        query = query.where(promotions.c.seller_id == seller_of(uow, principal)["id"])
+    else:
+        query = query.where(promotions.c.kind == Kind.PLATFORM_COUPON.value)
+    rows = uow.conn.execute(query.limit(MAX_LISTED)).all()
+    spend = _spend(uow, [r.id for r in rows])
+    return [_view(_promotion(r), spend.get(r.id, (0, 0, 0))) for r in rows]
+
+
+def _spend(uow: UnitOfWork, ids: Sequence[str]) -> dict[str, tuple[int, int, int]]:
+    """Promotion id -> (orders, discount, platform part) over every order line it gave."""
+    if not ids:
+        return {}
+    rows = uow.conn.execute(
+        select(
+            order_discounts.c.promotion_id,
+            func.count(),
+            func.sum(order_discounts.c.amount_minor),
+            func.sum(order_discounts.c.platform_minor),
+        )
+        .where(order_discounts.c.promotion_id.in_(ids))
+        .group_by(order_discounts.c.promotion_id)
+    )
+    return {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows}
+
+
+def _view(p: Promotion, spend: tuple[int, int, int]) -> dict[str, Any]:
+    orders, discount, platform = spend
+    return {
+        "id": p.id,
+        "kind": p.kind.value,
+        "name": p.name,
+        "seller_id": p.seller_id,
+        "currency": p.currency,
+        "percent_bps": p.percent_bps,
+        "amount_minor": p.amount_minor,
+        "tiers": [[t.threshold_minor, t.off_minor] for t in p.tiers],
+        "repeat": p.repeat,
+        "min_spend_minor": p.min_spend_minor,
+        "offer_ids": sorted(p.offer_ids),
+        "code": p.code,
+        "claimable": p.claimable,
+        "total_quantity": p.total_quantity,
+        "per_buyer_limit": p.per_buyer_limit,
+        "used_count": p.used_count,
+        "starts_at": p.starts_at,
+        "ends_at": p.ends_at,
+        "orders": orders,
+        "discount_minor": discount,
+        "seller_cost_minor": discount - platform,
+        "platform_cost_minor": platform,
+    }
+
+
+@use_case
+def opt_in(
+    uow: UnitOfWork, principal: Principal, promotion_id: str, cofund_bps: int
+) -> dict[str, Any]:
+    """A seller co-funds a platform coupon: ``cofund_bps`` of its orders' part is its cost."""
+    require_role(principal, Role.SELLER)
+    shop = seller_of(uow, principal)
+    row = uow.conn.execute(select(promotions).where(promotions.c.id == promotion_id)).first()
+    if row is None or row.kind != Kind.PLATFORM_COUPON.value:
+        raise NotFound("promotion not found")
+    if not 0 <= cofund_bps <= 10_000:
+        raise InvalidInput(
+            "the share is not valid",
+            code=ProblemCode.INVALID_PROMOTION,
+            errors=[FieldError("cofund_bps", "0 to 10000", "out_of_range")],
+        )
+    inserted_ignoring_conflicts(
+        uow.conn,
+        promotion_cofunding,
+        {
+            "promotion_id": promotion_id,
+            "seller_id": shop["id"],
+            "cofund_bps": cofund_bps,
+            "opted_in_at": uow.clock.now(),
+        },
+        promotion_cofunding.c.seller_id,
+    )
+    return {"promotion_id": promotion_id, "seller_id": shop["id"], "cofund_bps": cofund_bps}
+
+
+# --- what checkout reads ---------------------------------------------------------------------
+
+
+def for_cart(
+    uow: UnitOfWork, seller_ids: Collection[str], codes: Collection[str], now: datetime
+) -> list[Promotion]:
+    """Live promotions that could apply to a cart of these shops: the shops' own (coupons only
+    with an entered code) and the platform coupons whose codes were entered."""
+    seller_kinds = [k.value for k in SELLER_KINDS if k not in COUPON_KINDS]
+    coded = sorted(normalise_code(c) for c in codes)
+    rows = list(
+        uow.conn.execute(
+            select(promotions)
+            .where(
+                promotions.c.active.is_(True),
+                promotions.c.starts_at <= now,
+                promotions.c.ends_at > now,
+                or_(
+                    and_(
+                        promotions.c.seller_id.in_(sorted(seller_ids)),
+                        promotions.c.kind.in_(seller_kinds),
+                    ),
+                    promotions.c.code.in_(coded),
+                ),
+            )
+            .order_by(promotions.c.id)
+        )
+    )
+    # An entered code may be expired or not started: pricing needs it to say why.
+    known = {r.id for r in rows}
+    rows += [
+        r
+        for r in uow.conn.execute(select(promotions).where(promotions.c.code.in_(coded)))
+        if r.id not in known
+    ]
+    cofund = _cofunding(uow, [r.id for r in rows if r.kind == Kind.PLATFORM_COUPON.value])
+    return [_promotion(r, cofund.get(r.id)) for r in rows]
+
+
+def _cofunding(uow: UnitOfWork, ids: Sequence[str]) -> dict[str, dict[str, int]]:
+    found: dict[str, dict[str, int]] = defaultdict(dict)
+    if ids:
+        for r in uow.conn.execute(
+            select(promotion_cofunding).where(promotion_cofunding.c.promotion_id.in_(ids))
+        ):
+            found[r.promotion_id][r.seller_id] = r.cofund_bps
+    return found
+
+
+def used_by_buyer(uow: UnitOfWork, buyer_id: str, ids: Iterable[str]) -> dict[str, int]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = uow.conn.execute(
+        select(promotion_buyer_uses.c.promotion_id, promotion_buyer_uses.c.used).where(
+            promotion_buyer_uses.c.buyer_id == buyer_id,
+            promotion_buyer_uses.c.promotion_id.in_(wanted),
+        )
+    )
+    return {r.promotion_id: r.used for r in rows}
+
+
+def claimable(
+    uow: UnitOfWork, principal: Principal, seller_ids: Collection[str], now: datetime
+) -> list[dict[str, Any]]:
+    """Coupons a buyer may take at checkout: claimable store coupons of the cart's shops and
+    claimable platform coupons in the buyer's currency, live, not used up, not used by them."""
+    rows = uow.conn.execute(
+        select(promotions)
+        .where(
+            promotions.c.claimable.is_(True),
+            promotions.c.active.is_(True),
+            promotions.c.starts_at <= now,
+            promotions.c.ends_at > now,
+            or_(
+                and_(
+                    promotions.c.kind == Kind.STORE_COUPON.value,
+                    promotions.c.seller_id.in_(sorted(seller_ids)),
+                ),
+                and_(
+                    promotions.c.kind == Kind.PLATFORM_COUPON.value,
+                    promotions.c.currency == principal.currency,
+                ),
+            ),
+        )
+        .order_by(promotions.c.id)
+        .limit(MAX_LISTED)
+    ).all()
+    used = used_by_buyer(uow, principal.account_id, [r.id for r in rows])
+    return [
+        _view(p, (0, 0, 0))
+        for p in (_promotion(r) for r in rows)
+        if not p.exhausted()
+        and (p.per_buyer_limit is None or used.get(p.id, 0) < p.per_buyer_limit)
+    ]
+
+
+# --- what the checkout writer does -----------------------------------------------------------
+
+
+def lock(uow: UnitOfWork, ids: Iterable[str]) -> None:
+    """Lock the batch's promotion rows in id order before any counter moves (PostgreSQL; on
+    SQLite the write transaction holds the database), so two batches never deadlock."""
+    wanted = sorted(set(ids))
+    if wanted and uow.conn.dialect.name == "postgresql":
+        uow.conn.execute(
+            select(promotions.c.id)
+            .where(promotions.c.id.in_(wanted))
+            .order_by(promotions.c.id)
+            .with_for_update()
+        ).all()
+
+
+def take(
+    uow: UnitOfWork, buyer_id: str, checkout_id: str, uses: Sequence[Use]
+) -> DomainError | None:
+    """Take a checkout's uses, all or none: ``None``, or the refusal (nothing kept)."""
+    merged = _merge(uses)
+    done: list[Use] = []
+    for use in merged:
+        refusal = _take_one(uow, buyer_id, use)
+        if refusal is not None:
+            _give_back(uow, buyer_id, done)
+            return refusal
+        done.append(use)
+    if merged:
+        now = uow.clock.now()
+        uow.conn.execute(
+            insert(promotion_redemptions),
+            [
+                {
+                    "promotion_id": u.promotion_id,
+                    "checkout_id": checkout_id,
+                    "buyer_id": buyer_id,
+                    "units": u.units,
+                    "counts_total": u.counts_total,
+                    "status": "used",
+                    "created_at": now,
+                    "returned_at": None,
+                }
+                for u in merged
+            ],
+        )
+    return None
+
+
+def give_back_taken(uow: UnitOfWork, buyer_id: str, checkout_id: str, uses: Sequence[Use]) -> None:
+    """Undo :func:`take` in the same transaction (the checkout was refused after it)."""
+    _give_back(uow, buyer_id, _merge(uses))
+    uow.conn.execute(
+        promotion_redemptions.delete().where(promotion_redemptions.c.checkout_id == checkout_id)
+    )
+
+
+def _merge(uses: Sequence[Use]) -> list[Use]:
+    units: dict[str, int] = defaultdict(int)
+    total: dict[str, bool] = {}
+    for use in uses:
+        units[use.promotion_id] += use.units
+        total[use.promotion_id] = total.get(use.promotion_id, False) or use.counts_total
+    return [Use(pid, units[pid], total[pid]) for pid in sorted(units)]
+
+
+def _take_one(uow: UnitOfWork, buyer_id: str, use: Use) -> DomainError | None:
+    conn = uow.conn
+    if use.counts_total:
+        taken = conn.execute(
+            update(promotions)
+            .where(
+                promotions.c.id == use.promotion_id,
+                or_(
+                    promotions.c.total_quantity.is_(None),
+                    promotions.c.used_count < promotions.c.total_quantity,
+                ),
+            )
+            .values(used_count=promotions.c.used_count + 1)
+        ).rowcount
+        if taken != 1:
+            return Conflict("this coupon is used up", code=ProblemCode.COUPON_EXHAUSTED)
+    limit = conn.scalar(
+        select(promotions.c.per_buyer_limit).where(promotions.c.id == use.promotion_id)
+    )
+    if limit is None:
+        return None
+    inserted_ignoring_conflicts(
+        conn,
+        promotion_buyer_uses,
+        {"promotion_id": use.promotion_id, "buyer_id": buyer_id, "used": 0},
+        promotion_buyer_uses.c.used,
+    )
+    within = conn.execute(
+        update(promotion_buyer_uses)
+        .where(
+            promotion_buyer_uses.c.promotion_id == use.promotion_id,
+            promotion_buyer_uses.c.buyer_id == buyer_id,
+            promotion_buyer_uses.c.used + use.units <= limit,
+        )
+        .values(used=promotion_buyer_uses.c.used + use.units)
+    ).rowcount
+    if within != 1:
+        _give_back(uow, buyer_id, [Use(use.promotion_id, 0, use.counts_total)])
+        return Conflict(
+            "you have used this promotion as often as it allows",
+            code=ProblemCode.COUPON_LIMIT_REACHED,
+        )
+    return None
+
+
+def _give_back(uow: UnitOfWork, buyer_id: str, uses: Iterable[Use]) -> None:
+    for use in uses:
+        if use.counts_total:
+            uow.conn.execute(
+                update(promotions)
+                .where(promotions.c.id == use.promotion_id, promotions.c.used_count > 0)
+                .values(used_count=promotions.c.used_count - 1)
+            )
+        if use.units:
+            uow.conn.execute(
+                update(promotion_buyer_uses)
+                .where(
+                    promotion_buyer_uses.c.promotion_id == use.promotion_id,
+                    promotion_buyer_uses.c.buyer_id == buyer_id,
+                    promotion_buyer_uses.c.used >= use.units,
+                )
+                .values(used=promotion_buyer_uses.c.used - use.units)
+            )
+
+
+def discount_rows(
+    order_id: str, currency: str, discounts: OrderDiscounts, now: datetime
+) -> list[dict[str, Any]]:
+    """The ``order_discounts`` rows of one planned order."""
+    return [
+        {
+            "order_id": order_id,
+            "promotion_id": d.promotion_id,
+            "seller_id": d.seller_id,
+            "kind": d.kind.value,
+            "name": d.name,
+            "currency": currency,
+            "amount_minor": d.amount_minor,
+            "platform_minor": d.platform_minor,
+            "created_at": now,
+        }
+        for d in discounts.lines
+    ]
+
+
+def record(uow: UnitOfWork, rows: Sequence[Mapping[str, Any]]) -> None:
+    if rows:
+        uow.conn.execute(insert(order_discounts), list(rows))
+
+
+# --- what orders, escrow and refunds read ----------------------------------------------------
+
+
+def discount_lines(uow: UnitOfWork, order_ids: Collection[str]) -> dict[str, list[dict[str, Any]]]:
+    """Order id -> its discount lines in the order of application (API and pages)."""
+    found: dict[str, list[dict[str, Any]]] = {o: [] for o in order_ids}
+    if not order_ids:
+        return found
+    for r in uow.conn.execute(
+        select(order_discounts)
+        .where(order_discounts.c.order_id.in_(sorted(order_ids)))
+        .order_by(order_discounts.c.id)
+    ):
+        found[r.order_id].append(
+            {
+                "promotion_id": r.promotion_id,
+                "kind": r.kind,
+                "name": r.name,
+                "amount_minor": r.amount_minor,
+                "funder": "platform" if r.platform_minor == r.amount_minor else "seller",
+                "platform_minor": r.platform_minor,
+                "seller_minor": r.amount_minor - r.platform_minor,
+            }
+        )
+    return found
+
+
+def platform_funded_minor(uow: UnitOfWork, order_id: str) -> int:
+    """What the platform funds of an order's discounts (paid to the seller at release)."""
+    funded = uow.conn.scalar(
+        select(func.coalesce(func.sum(order_discounts.c.platform_minor), 0)).where(
+            order_discounts.c.order_id == order_id
+        )
+    )
+    return int(funded or 0)
+
+
+def give_back_void(
+    uow: UnitOfWork,
+    checkout_id: str,
+    order_ids: Collection[str],
+    void_order_ids: Collection[str],
+    now: datetime,
+) -> list[str]:
+    """Return to the buyer the uses of a checkout (its orders: ``order_ids``) when every order a
+    promotion gave a discount on is void (cancelled, or refunded in full), if the promotion is
+    still live. Each redemption moves ``used -> returned`` once (a conditional UPDATE), so a
+    repeated call gives nothing twice. Returns the promotion ids given back."""
+    given: list[str] = []
+    rows = uow.conn.execute(
+        select(promotion_redemptions)
+        .where(
+            promotion_redemptions.c.checkout_id == checkout_id,
+            promotion_redemptions.c.status == "used",
+        )
+        .order_by(promotion_redemptions.c.promotion_id)
+    ).all()
+    for r in rows:
+        touched = set(
+            uow.conn.scalars(
+                select(order_discounts.c.order_id).where(
+                    order_discounts.c.promotion_id == r.promotion_id,
+                    order_discounts.c.order_id.in_(sorted(order_ids)),
+                )
+            )
+        )
+        live = uow.conn.scalar(
+            select(promotions.c.id).where(
+                promotions.c.id == r.promotion_id,
+                promotions.c.active.is_(True),
+                promotions.c.ends_at > now,
+            )
+        )
+        if not touched <= set(void_order_ids) or live is None:
+            continue
+        moved = uow.conn.execute(
+            update(promotion_redemptions)
+            .where(promotion_redemptions.c.id == r.id, promotion_redemptions.c.status == "used")
+            .values(status="returned", returned_at=now)
+        ).rowcount
+        if moved == 1:
+            _give_back(uow, r.buyer_id, [Use(r.promotion_id, r.units, bool(r.counts_total))])
+            given.append(r.promotion_id)
+    return given
