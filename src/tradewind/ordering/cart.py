@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
@@ -14,9 +16,12 @@ from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, Role, require_role
 from tradewind.kernel.errors import LimitExceeded, NotFound, OutOfStock
 from tradewind.kernel.problems import ProblemCode
+from tradewind.money.fx import FxQuote
 from tradewind.money.service import quotes_for
+from tradewind.ordering.discounts import SellerLine, price_lines, shown
 from tradewind.ordering.domain import MAX_CART_LINES, MAX_LINE_QUANTITY
 from tradewind.ordering.pricing import unit_price_for_buyer
+from tradewind.promotions.service import discount_rows
 
 CART_COLUMNS = (
     cart_lines.c.offer_id,
@@ -35,7 +40,11 @@ CART_COLUMNS = (
 )
 
 
-def view_cart(uow: UnitOfWork, principal: Principal) -> dict[str, Any]:
+def view_cart(
+    uow: UnitOfWork, principal: Principal, coupon_codes: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The cart in the buyer's currency with its promotions (and the entered coupons) applied
+    as checkout will apply them; a code that applies to nothing raises as checkout does."""
     require_role(principal, Role.BUYER)
     rows = uow.conn.execute(
         select(*CART_COLUMNS)
@@ -73,12 +82,63 @@ def view_cart(uow: UnitOfWork, principal: Principal) -> dict[str, Any]:
                 "available": purchasable and r.stock >= r.quantity,
             }
         )
+    total = sum(line["line_total_minor"] for line in lines)
+    discounts = _discounts(uow, principal, rows, quotes, coupon_codes, now)
+    off = sum(d["amount_minor"] for d in discounts)
     return {
         "currency": principal.currency,
         "lines": lines,
-        "total_minor": sum(line["line_total_minor"] for line in lines),
+        "total_minor": total,
+        "discounts": discounts,
+        "discount_minor": off,
+        "to_pay_minor": total - off,
         "sellers": len({line["seller_id"] for line in lines}),
     }
+
+
+def _discounts(
+    uow: UnitOfWork,
+    principal: Principal,
+    rows: Sequence[Any],
+    quotes: Mapping[tuple[str, str], FxQuote],
+    codes: Sequence[str],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The discount lines checkout would give this cart (postage and taxes come at checkout)."""
+    if not rows:
+        return []
+    priced = price_lines(
+        uow,
+        principal,
+        [SellerLine(r.offer_id, r.seller_id, r.price_minor, r.currency, r.quantity) for r in rows],
+        {r.seller_id: quotes[(r.currency, principal.currency)] for r in rows},
+        codes,
+        now,
+    )
+    rows_out = [
+        {**row, "order_id": seller_id}
+        for seller_id, order in priced.orders.items()
+        for row in discount_rows(seller_id, principal.currency, order, now)
+    ]
+    return [
+        {**line, "seller_id": seller_id}
+        for seller_id, lines in shown(rows_out).items()
+        for line in lines
+    ]
+
+
+def cart_sellers(uow: UnitOfWork, principal: Principal) -> list[str]:
+    """The shops of the buyer's cart lines."""
+    require_role(principal, Role.BUYER)
+    return sorted(
+        set(
+            uow.conn.scalars(
+                select(offers.c.seller_id)
+                .join(cart_lines, cart_lines.c.offer_id == offers.c.id)
+                .where(cart_lines.c.buyer_id == principal.account_id)
+            )
+        )
+    )
 
 
 def set_line(uow: UnitOfWork, principal: Principal, offer_id: str, quantity: int) -> None:

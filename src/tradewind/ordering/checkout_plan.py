@@ -28,6 +28,8 @@ from tradewind.money.allocation import allocate
 from tradewind.money.fx import FxQuote
 from tradewind.money.service import quotes_for
 from tradewind.ordering import cart
+from tradewind.ordering.discounts import SellerLine, price_lines
+from tradewind.ordering.discounts import shown as discounts_shown
 from tradewind.ordering.domain import (
     MAX_SELLERS_PER_CHECKOUT,
     LineRequest,
@@ -140,7 +142,7 @@ def plan_checkout(
         discount_rows += promotions.discount_rows(
             order["id"], currency, priced.orders[seller_id], now
         )
-    shown = _discounts_by_order(discount_rows)
+    shown = discounts_shown(discount_rows)
 
     total_minor = sum(o["total_minor"] for o in order_values)
     due = now + timedelta(seconds=payment_timeout_s)
@@ -182,52 +184,12 @@ def _price_promotions(
     quotes: dict[str, FxQuote],
     now: datetime,
 ) -> promos.Priced:
-    """The cart's promotions in their one order (:mod:`tradewind.promotions.domain`), on the
-    prices the buyer pays; a seller's amounts are converted with the order's own quote."""
     lines = [
-        promos.Line(
-            row.id,
-            seller_id,
-            unit_price_for_buyer(row.price_minor, row.currency, quotes[seller_id]),
-            q,
-        )
+        SellerLine(row.id, seller_id, row.price_minor, row.currency, q)
         for seller_id, items in by_seller.items()
         for row, q in items
     ]
-    codes = frozenset(promos.normalise_code(c) for c in request.coupon_codes if c.strip())
-    found = promotions.for_cart(uow, list(by_seller), codes, now)
-    sellers_currency = {s: items[0][0].currency for s, items in by_seller.items()}
-
-    def to_buyer(seller_id: str, amount_minor: int) -> int:
-        return unit_price_for_buyer(amount_minor, sellers_currency[seller_id], quotes[seller_id])
-
-    ctx = promos.Context(
-        buyer_currency=principal.currency,
-        now=now,
-        promotions=found,
-        codes=codes,
-        used_by_buyer=promotions.used_by_buyer(uow, principal.account_id, (p.id for p in found)),
-        to_buyer=to_buyer,
-    )
-    return promos.price(lines, ctx)
-
-
-def _discounts_by_order(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """The discount lines as the API shows them, per order id."""
-    shown: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
-        shown[r["order_id"]].append(
-            {
-                "promotion_id": r["promotion_id"],
-                "kind": r["kind"],
-                "name": r["name"],
-                "amount_minor": r["amount_minor"],
-                "funder": "platform" if r["platform_minor"] == r["amount_minor"] else "seller",
-                "platform_minor": r["platform_minor"],
-                "seller_minor": r["amount_minor"] - r["platform_minor"],
-            }
-        )
-    return shown
+    return price_lines(uow, principal, lines, quotes, request.coupon_codes, now)
 
 
 def _requested_lines(

@@ -27,6 +27,7 @@ from tradewind.ordering.domain import (
     next_status,
 )
 from tradewind.ordering.import_taxes import order_import_taxes
+from tradewind.promotions import service as promotions
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ def get_order(uow: UnitOfWork, principal: Principal, order_id: str) -> dict[str,
         select(checkouts.c.ship_to).where(checkouts.c.id == order["checkout_id"])
     )
     order["import_taxes"] = order_import_taxes(order).as_dict()
+    order["discounts"] = promotions.discount_lines(uow, [order_id])[order_id]
     return order
 
 

@@ -31,6 +31,7 @@ from tradewind.web.routes import (
     ops,
     ordering,
     payments,
+    promotions,
     risk,
     sandbox_psp,
     search,
@@ -86,6 +87,7 @@ def create_app(container: Container, *, access_log: bool = True) -> FastAPI:
         customs.router,
         ops.router,
         risk.router,
+        promotions.router,
         pages.router,
     )
     for router in routers:

@@ -54,10 +54,24 @@ class CartLineOut(BaseModel):
     available: bool
 
 
+class CartDiscountOut(BaseModel):
+    seller_id: str
+    promotion_id: str
+    kind: str
+    name: str
+    amount_minor: int
+    funder: str
+    platform_minor: int
+    seller_minor: int
+
+
 class CartOut(BaseModel):
     currency: str
     lines: list[CartLineOut]
-    total_minor: int
+    total_minor: int = Field(description="the lines at their prices, before discounts")
+    discounts: list[CartDiscountOut] = Field(description="what checkout will take off")
+    discount_minor: int
+    to_pay_minor: int = Field(description="total less discounts; postage and taxes at checkout")
     sellers: int
 
 
@@ -66,9 +80,14 @@ class CartLineIn(StrictInput):
 
 
 @router.get("/cart", response_model=CartOut)
-def get_cart(principal: PrincipalDep, container: ContainerDep) -> CartOut:
+def get_cart(
+    principal: PrincipalDep,
+    container: ContainerDep,
+    coupon_codes: Annotated[list[str], Query(max_length=5)] = [],  # noqa: B006
+) -> CartOut:
+    """The cart with its promotions; `coupon_codes` shows what those coupons would take off."""
     with container.uow(read_only=True) as uow:
-        return CartOut.model_validate(carts.view_cart(uow, principal))
+        return CartOut.model_validate(carts.view_cart(uow, principal, coupon_codes))
 
 
 @router.put("/cart/lines/{offer_id}", response_model=CartOut)
@@ -111,6 +130,13 @@ class CheckoutIn(StrictInput):
     shipping: dict[str, str] = Field(
         default_factory=dict, max_length=20, description="seller id -> shipping service code"
     )
+    coupon_codes: list[Annotated[str, Field(max_length=32)]] = Field(
+        default_factory=list,
+        max_length=5,
+        description="store and platform coupon codes; one that applies to nothing is refused "
+        "(404 coupon_not_found, 422 coupon_not_applicable, 409 coupon_exhausted, "
+        "409 coupon_limit_reached)",
+    )
 
 
 class ImportTaxesOut(BaseModel):
@@ -127,6 +153,18 @@ class ImportTaxesOut(BaseModel):
     reasons: list[str] = Field(description="the basis of each tax figure, in words")
 
 
+class DiscountLineOut(BaseModel):
+    """One promotion's discount on an order, in the order's currency, and who funds it."""
+
+    promotion_id: str
+    kind: str = Field(description="item_discount, store_promotion, store_coupon, platform_coupon")
+    name: str
+    amount_minor: int
+    funder: str = Field(description="seller or platform (co-funded: seller)")
+    platform_minor: int = Field(description="what the platform pays the seller for it")
+    seller_minor: int = Field(description="what the seller gives up")
+
+
 class OrderSummary(BaseModel):
     id: str
     seller_id: str
@@ -136,11 +174,15 @@ class OrderSummary(BaseModel):
     shipping_minor: int
     duty_minor: int
     vat_minor: int
-    total_minor: int
+    discount_minor: int = Field(default=0, description="promotions off items_minor")
+    total_minor: int = Field(description="items - discounts + shipping + taxes collected")
     seller_currency: str
     seller_items_minor: int
     seller_shipping_minor: int
     shipping_service: str
+    discounts: list[DiscountLineOut] = Field(
+        default_factory=list, description="in the order they applied (decision 42)"
+    )
     import_taxes: ImportTaxesOut
     landed_cost: dict[str, Any] | None = Field(
         default=None,
@@ -204,7 +246,10 @@ def _plan_checkout(
                 uow,
                 principal,
                 CheckoutRequest(
-                    ship_to=_ship_to(uow, principal, body), lines=lines, shipping=body.shipping
+                    ship_to=_ship_to(uow, principal, body),
+                    lines=lines,
+                    shipping=body.shipping,
+                    coupon_codes=tuple(body.coupon_codes),
                 ),
                 payment_timeout_s=container.settings.payment_timeout_s,
             )
@@ -284,7 +329,7 @@ class OrderEventOut(BaseModel):
 
 
 def _order_out(row: dict[str, Any]) -> OrderOut:
-    return OrderOut.model_validate({k: row[k] for k in OrderOut.model_fields})
+    return OrderOut.model_validate({k: row[k] for k in OrderOut.model_fields if k in row})
 
 
 @router.get("/orders", response_model=Page[OrderOut])
