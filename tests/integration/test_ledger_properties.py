@@ -4,7 +4,9 @@ A Hypothesis state machine drives the real HTTP API (in process): checkouts acro
 buyers in JPY, KWD, ILS, USD and EUR, payments through the sandbox processor's hosted page and
 its signed webhooks, shipping, receipt, the timers (payment timeout, ship-by, auto-confirm,
 finalize) as the clock moves, buyer and seller cancellations, disputes an operator resolves,
-after-sales refunds and payout runs. A model of the brief's rules ("Ledger") predicts every
+after-sales refunds and payout runs, and checkouts with a platform coupon (5% off the cart,
+platform-funded: paid into escrow at release, clawed back in proportion by refunds after
+release; decision 42). A model of the brief's rules ("Ledger") predicts every
 order's status and every ledger account's balance. After every step:
 
 - ``check_ledger`` finds nothing, and every currency's balances sum to zero;
@@ -76,6 +78,7 @@ from tradewind.escrow.checks import check_ledger
 from tradewind.kernel.clock import ManualClock
 from tradewind.ledger import domain as ledger
 from tradewind.money.allocation import allocate, split_commission
+from tradewind.money.rounding import apply_bps
 from tradewind.payments.sandbox import CARD_DECLINED, CARD_SUCCESS
 from tradewind.timers.service import run_due
 from tradewind.web.app import create_app
@@ -97,6 +100,7 @@ SHOPS = (
     ("DE", "EUR", 1_050),
 )
 BUYERS = (("JP", "JPY"), ("KW", "KWD"), ("IL", "ILS"), ("US", "USD"), ("FR", "EUR"))
+COUPON_BPS = 500  # the platform coupon in every buyer currency: 5% off the cart
 
 AWAITING_PAYMENT = "AWAITING_PAYMENT"
 AWAITING_SHIPMENT = "AWAITING_SHIPMENT"
@@ -180,6 +184,22 @@ def open_market(world: World) -> Market:
         for c, cur in BUYERS
     ]
     add_fx_quotes(container)
+    for _, currency in BUYERS:
+        made = client.post(
+            "/api/v1/promotions",
+            headers=ops,
+            json={
+                "kind": "platform_coupon",
+                "name": f"Five off {currency}",
+                "code": f"PROP{currency}",
+                "percent_bps": COUPON_BPS,
+                "currency": currency,
+                "per_buyer_limit": 10_000,
+                "starts_at": "2026-01-01T00:00:00Z",
+                "ends_at": "2027-01-01T00:00:00Z",
+            },
+        )
+        assert made.status_code == 201, made.text
     return Market(ops, tuple(sellers), tuple(buyers))
 
 
@@ -266,6 +286,9 @@ class Order:
     seller_total_minor: int  # the seller's own price, in the seller's currency
     status: str = AWAITING_PAYMENT
     refunded_after_release_minor: int = 0
+    platform_minor: int = 0  # the platform-funded discount on the order
+    funded_minor: int = 0  # what the platform paid into escrow at release
+    released_goods_minor: int = 0  # what escrow held for the goods at release
 
     @property
     def fx(self) -> bool:
@@ -316,10 +339,18 @@ class Books:
         held = self.held(order)
         if held == 0:
             return
+        order.released_goods_minor = held
+        if order.platform_minor:  # the platform pays in its share of the goods released
+            weights = [held, order.total_minor - held]
+            order.funded_minor = allocate(order.platform_minor, weights)[0]
+            self.balances[ledger.platform_promotions(order.currency)] += order.funded_minor
+            self.balances[ledger.order_escrow(order.id)] -= order.funded_minor
+            held += order.funded_minor
         self.balances[ledger.order_escrow(order.id)] += held
         share = held
         if order.fx:
-            share = allocate(order.seller_total_minor, [held, order.total_minor - held])[0]
+            paid = order.total_minor + order.platform_minor
+            share = allocate(order.seller_total_minor, [held, paid - held])[0]
             self.balances[ledger.platform_fx(order.currency)] -= held
             self.balances[ledger.platform_fx(order.seller.currency)] += share
         to_seller, commission = split_commission(share, COMMISSION_BPS)
@@ -344,6 +375,29 @@ class Books:
             self.balances[ledger.platform_fx(order.seller.currency)] -= clawback
         self.balances[ledger.seller_receivable(order.seller.seller_id)] += clawback
         order.refunded_after_release_minor = after
+        self._claw_back_funding(order, before, after)
+
+    def _claw_back_funding(self, order: Order, before: int, after: int) -> None:
+        """The refunds take back their share of what the platform funded, from the seller."""
+        goods, funded = order.released_goods_minor, order.funded_minor
+        if funded == 0:
+            return
+
+        def share(refunded: int) -> int:
+            part = min(refunded, goods)
+            return allocate(funded, [part, goods - part])[0]
+
+        back = share(after) - share(before)
+        if back == 0:
+            return
+        self.balances[ledger.platform_promotions(order.currency)] -= back
+        if not order.fx:
+            self.balances[ledger.seller_receivable(order.seller.seller_id)] += back
+            return
+        seller_back = allocate(order.seller_total_minor, [back, goods + funded - back])[0]
+        self.balances[ledger.platform_fx(order.currency)] += back
+        self.balances[ledger.seller_receivable(order.seller.seller_id)] += seller_back
+        self.balances[ledger.platform_fx(order.seller.currency)] -= seller_back
 
     @staticmethod
     def _seller_part(order: Order, refunded_minor: int) -> int:
@@ -554,15 +608,16 @@ class LedgerMachine(RuleBasedStateMachine):
         assert_problem(response, status, code)
         assert self._ledger() == before, f"a refused request moved money: {response.text}"
 
-    def _place(self, buyer: Buyer, picks: list[tuple[int, int]]) -> Checkout:
+    def _place(self, buyer: Buyer, picks: list[tuple[int, int]], coupon: bool = False) -> Checkout:
         lines = [
             {"offer_id": self.market.sellers[shop].offer_id, "quantity": quantity}
             for shop, quantity in picks
         ]
+        codes = [f"PROP{buyer.currency}"] if coupon else []
         response = self.client.post(
             "/api/v1/checkouts",
             headers={**buyer.headers, "Idempotency-Key": self._key()},
-            json={"ship_to": SHIP_TO, "lines": lines},
+            json={"ship_to": SHIP_TO, "lines": lines, "coupon_codes": codes},
         )
         assert response.status_code == 201, response.text
         body = response.json()
@@ -589,13 +644,19 @@ class LedgerMachine(RuleBasedStateMachine):
                 placed["currency"],
                 placed["total_minor"],
                 int(seller_totals[placed["id"]]),
+                platform_minor=sum(d["platform_minor"] for d in placed["discounts"]),
             )
             assert order.seller_total_minor == seller.price_minor * quantities[seller.seller_id]
+            assert order.total_minor + order.platform_minor == placed["items_minor"]
             if not order.fx:
-                assert order.total_minor == order.seller_total_minor
+                assert placed["items_minor"] == order.seller_total_minor
             orders.append(order)
             self.orders[order.id] = order
         assert len(orders) == len(picks)
+        items = sum(o["items_minor"] for o in body["orders"])
+        assert sum(o.platform_minor for o in orders) == (
+            apply_bps(items, COUPON_BPS) if coupon else 0
+        )
         checkout = self.checkouts[body["id"]] = Checkout(body["id"], buyer, orders)
         return checkout
 
@@ -632,16 +693,23 @@ class LedgerMachine(RuleBasedStateMachine):
 
     # --- rules: what buyers, sellers, operators and the clock do ---
 
-    @initialize(purchases=st.lists(st.tuples(BUYER, CART), min_size=1, max_size=2))
-    def paid_checkouts(self, purchases: list[tuple[int, list[tuple[int, int]]]]) -> None:
-        """Every example starts with a paid checkout or two, so that orders get far."""
-        for buyer, picks in purchases:
-            self._settle(self._place(self.market.buyers[buyer], picks), CARD_SUCCESS)
+    @initialize(purchases=st.lists(st.tuples(BUYER, CART, st.booleans()), min_size=1, max_size=2))
+    def paid_checkouts(self, purchases: list[tuple[int, list[tuple[int, int]], bool]]) -> None:
+        """Every example starts with a paid checkout or two (with the platform coupon or
+        without), so that orders get far."""
+        for buyer, picks, coupon in purchases:
+            placed = self._place(self.market.buyers[buyer], picks, coupon=coupon)
+            self._settle(placed, CARD_SUCCESS)
 
     @precondition(lambda self: len(self.checkouts) < MAX_CHECKOUTS)
     @rule(buyer=BUYER, picks=CART)
     def checkout(self, buyer: int, picks: list[tuple[int, int]]) -> None:
         self._place(self.market.buyers[buyer], picks)
+
+    @precondition(lambda self: len(self.checkouts) < MAX_CHECKOUTS)
+    @rule(buyer=BUYER, picks=CART)
+    def checkout_with_platform_coupon(self, buyer: int, picks: list[tuple[int, int]]) -> None:
+        self._place(self.market.buyers[buyer], picks, coupon=True)
 
     @precondition(lambda self: self._payable())
     @rule(pick=ANY, card=st.sampled_from([CARD_SUCCESS, CARD_DECLINED]))

@@ -3,7 +3,8 @@ through their state machine. ``domain`` holds the pure rules (order states, cart
 a cart by seller); ``cart`` is the buyer's cart; ``checkout`` places a checkout, priced outside the
 write by ``checkout_plan`` (with ``pricing`` and ``parcels``) and written many to a transaction by
 ``checkout_write`` on this process's ``checkout_writer``; ``orders`` reads orders and moves them;
-``ratings`` lets buyers rate sellers; ``import_taxes`` says what an order's duty and VAT cost
+``discounts`` prices the cart's promotions for the cart and the checkout alike; ``ratings`` lets
+buyers rate sellers; ``import_taxes`` says what an order's duty and VAT cost
 and when they are paid (at checkout or on delivery), the one reading every page and the API use.
 """
 
@@ -13,6 +14,7 @@ __all__ = [
     "checkout_plan",
     "checkout_write",
     "checkout_writer",
+    "discounts",
     "domain",
     "import_taxes",
     "orders",
