@@ -11,7 +11,6 @@ after payout and its clawback (the refund plus its share of the platform's fundi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -273,3 +272,130 @@ def _percent(amount: int, bps: int) -> int:
     from tradewind.money.rounding import apply_bps
 
     return apply_bps(amount, bps)
+
+
+def _counts(container: Container) -> tuple[int, int, int]:
+    from sqlalchemy import func, select
+
+    from tradewind.db.tables.ordering import orders
+    from tradewind.db.tables.promotions import promotion_redemptions, promotions
+
+    with container.uow(read_only=True) as uow:
+        return (
+            int(uow.conn.scalar(select(func.count()).select_from(orders))),
+            int(uow.conn.scalar(select(func.count()).select_from(promotion_redemptions))),
+            int(uow.conn.scalar(select(func.sum(promotions.c.used_count)))),
+        )
+
+
+def test_refused_coupons_and_promotions_change_nothing(
+    client: TestClient, container: Container, clock: ManualClock
+) -> None:
+    ex = EXAMPLES[0]
+    ops, shop_a, _, offer_a, _, buyer = _set_up(client, container, ex)
+    _promotion(
+        client,
+        ops,
+        kind="platform_coupon",
+        name="Big spenders",
+        code="BIG",
+        amount_minor=100,
+        min_spend_minor=10**9,
+        currency="ILS",
+    )
+    _promotion(
+        client,
+        ops,
+        kind="platform_coupon",
+        name="Dollars",
+        code="USDONLY",
+        amount_minor=100,
+        currency="USD",
+    )
+    put = client.put(f"/api/v1/cart/lines/{offer_a}", headers=buyer, json={"quantity": 1})
+    assert put.status_code == 200, put.text
+    before = _counts(container)
+    for codes, status, code in (
+        (["NOSUCH"], 404, "coupon_not_found"),
+        (["BIG"], 422, "coupon_not_applicable"),
+        (["USDONLY"], 422, "coupon_not_applicable"),
+    ):
+        refused = client.post(
+            "/api/v1/checkouts",
+            headers={**buyer, "Idempotency-Key": f"bad-{codes[0]}"},
+            json={
+                "ship_to": address_in(ex.country),
+                "lines": [{"offer_id": offer_a, "quantity": 1}],
+                "coupon_codes": codes,
+            },
+        )
+        assert_problem(refused, status, code)
+        cart = client.get("/api/v1/cart", params={"coupon_codes": codes}, headers=buyer)
+        assert_problem(cart, status, code)
+    assert _counts(container) == before
+
+    bad = client.post(
+        "/api/v1/promotions",
+        headers=shop_a.headers,
+        json={
+            "kind": "platform_coupon",
+            "name": "",
+            "starts_at": "2026-01-02T00:00:00Z",
+            "ends_at": "2026-01-01T00:00:00Z",
+        },
+    )
+    body = assert_problem(bad, 422, "invalid_promotion")
+    assert [e["field"] for e in body["errors"]] == ["kind"]
+    taken = client.post(
+        "/api/v1/promotions",
+        headers=shop_a.headers,
+        json={
+            "kind": "store_coupon",
+            "name": "Again",
+            "code": "tw" + ex.currency,
+            "amount_minor": 100,
+            "starts_at": "2026-01-01T00:00:00Z",
+            "ends_at": "2026-01-02T00:00:00Z",
+        },
+    )
+    body = assert_problem(taken, 422, "invalid_promotion")
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("code", "code_taken")]
+    assert _counts(container) == before
+
+
+def test_a_coupon_on_a_cancelled_checkout_goes_back_to_the_buyer(
+    client: TestClient, container: Container, clock: ManualClock
+) -> None:
+    ex = EXAMPLES[0]
+    _, _, _, offer_a, offer_b, buyer = _set_up(client, container, ex)
+    checkout = _checkout(client, buyer, ex, offer_a, offer_b)
+    # two orders; the store and the platform coupon are used (the item discount has no limit)
+    assert _counts(container) == (2, 2, 2)
+    again = client.post(
+        "/api/v1/checkouts",
+        headers={**buyer, "Idempotency-Key": "second"},
+        json={
+            "ship_to": address_in(ex.country),
+            "lines": [{"offer_id": offer_a, "quantity": 1}],
+            "coupon_codes": [f"TW{ex.currency}"],
+        },
+    )
+    assert_problem(again, 409, "coupon_limit_reached")
+    cancelled = client.post(f"/api/v1/checkouts/{checkout['id']}/cancel", headers=buyer)
+    assert cancelled.status_code == 200, cancelled.text
+    assert _counts(container)[2] == 0
+    third = client.post(
+        "/api/v1/checkouts",
+        headers={**buyer, "Idempotency-Key": "third"},
+        json={
+            "ship_to": address_in(ex.country),
+            "lines": [{"offer_id": offer_a, "quantity": 2}],
+            "coupon_codes": [f"TW{ex.currency}"],
+        },
+    )
+    assert third.status_code == 201, third.text
+    assert [d["kind"] for d in third.json()["orders"][0]["discounts"]] == [
+        "item_discount",
+        "store_promotion",
+        "platform_coupon",
+    ]
