@@ -6,7 +6,7 @@ its signed webhooks, shipping, receipt, the timers (payment timeout, ship-by, au
 finalize) as the clock moves, buyer and seller cancellations, disputes an operator resolves,
 after-sales refunds and payout runs, and checkouts with a platform coupon (5% off the cart,
 platform-funded: paid into escrow at release, clawed back in proportion by refunds after
-release; decision 44). A model of the brief's rules ("Ledger") predicts every
+release; decision 45). A model of the brief's rules ("Ledger") predicts every
 order's status and every ledger account's balance. After every step:
 
 - ``check_ledger`` finds nothing, and every currency's balances sum to zero;

@@ -336,7 +336,7 @@ class _Funding:
 def _platform_share(order: Mapping[str, Any], funded_minor: int, part_minor: int) -> int:
     """The platform-funded share that goes with ``part_minor`` of what the buyer paid for the
     goods: ``funded * part / goods`` by largest remainder, so the shares of the pieces of a
-    whole add up to ``funded`` exactly (the commission-base and refund rule of decision 44)."""
+    whole add up to ``funded`` exactly (the commission-base and refund rule of decision 45)."""
     goods = order["total_minor"] - order["duty_minor"] - order["vat_minor"]
     part = min(part_minor, goods)
     if funded_minor == 0 or goods <= 0:

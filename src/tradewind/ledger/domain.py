@@ -451,7 +451,7 @@ def processor_fee(provider_payment_id: str, fee: Money, idempotency_key: str) ->
 def promotion_funding(order_id: str, amount: Money, idempotency_key: str) -> LedgerTransaction:
     """The platform pays the part of an order's discounts it funds into the order's escrow at
     release, so the release that follows (same database transaction) pays the seller what it
-    would have had without the platform's coupon, commission on that (decision 44)."""
+    would have had without the platform's coupon, commission on that (decision 45)."""
     _positive(amount)
     return _transaction(
         idempotency_key,

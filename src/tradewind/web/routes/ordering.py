@@ -181,7 +181,7 @@ class OrderSummary(BaseModel):
     seller_shipping_minor: int
     shipping_service: str
     discounts: list[DiscountLineOut] = Field(
-        default_factory=list, description="in the order they applied (decision 44)"
+        default_factory=list, description="in the order they applied (decision 45)"
     )
     import_taxes: ImportTaxesOut
     landed_cost: dict[str, Any] | None = Field(

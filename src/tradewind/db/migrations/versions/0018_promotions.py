@@ -1,7 +1,7 @@
 """promotions: seller discounts, store promotions and coupons, platform coupons
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-02 04:26:23
 
 The promotions context's tables (promotions, co-funding opt-ins, per-buyer uses, redemptions,
@@ -16,8 +16,8 @@ from alembic import op
 
 import tradewind.db.types
 
-revision: str = "0017"
-down_revision: str | None = "0016"
+revision: str = "0018"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
