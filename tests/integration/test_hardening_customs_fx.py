@@ -321,7 +321,7 @@ def test_console_forms_keep_the_input_and_explain_refusals(
     assert 'value="ecb"' in page.text
     spread = http.post("/ops/fx", headers=ops, data={**bad_rate, "rate": "0.2", "spread_bps": "x"})
     assert spread.status_code == 422
-    assert "spread_bps must be a whole number" in spread.text
+    assert "Enter a whole number of basis points from 0 to 2000." in spread.text
     assert _rows(container, fx_quotes) == fx_before
 
     bad = {
@@ -333,7 +333,7 @@ def test_console_forms_keep_the_input_and_explain_refusals(
     }
     page = http.post("/ops/customs", headers=ops, data=bad)
     assert (page.status_code, page.headers["content-type"]) == (422, "text/html; charset=utf-8")
-    for words in ("must be a date like", "must be a number from 0 to 100", "whole number"):
+    for words in ("Enter a date such as 2027-01-31.", "Enter a number from 0 to 100", "whole"):
         assert words in page.text
     assert 'value="abc"' in page.text
     assert 'value="typo"' in page.text

@@ -110,7 +110,7 @@ def test_the_shop_page_lists_its_offers_a_page_at_a_time(
     ids = _market(client, container)
     shop = client.get(f"/shops/{ids['cheap_shop']}", headers=HTML)
     assert shop.status_code == 200
-    assert '<h1 id="shop-name">Shop cheap@example.com</h1>' in shop.text
+    assert '<h1 id="shop-name" dir="auto">Shop cheap@example.com</h1>' in shop.text
     assert "3.0 / 5 from 1 rating" in shop.text
     assert re.findall(r'data-offer-id="([^"]+)"', shop.text) == [ids["cheap"]]
     assert '<p class="price">$9.00</p>' in shop.text

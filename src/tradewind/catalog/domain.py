@@ -8,6 +8,7 @@ from enum import StrEnum
 from functools import cache
 
 from tradewind.kernel.errors import FieldError, IllegalTransition, InvalidInput
+from tradewind.kernel.i18n import N_
 from tradewind.kernel.problems import ProblemCode
 from tradewind.kernel.text import is_ascii_digits
 
@@ -144,7 +145,7 @@ class CategoryRule:
 # HS codes are the usual WCO subheadings for each kind of good; sellers can override per product.
 CATEGORY_RULES: tuple[CategoryRule, ...] = (
     CategoryRule(
-        "Printer supplies",
+        N_("Printer supplies"),
         "844399",
         (
             "toner",
@@ -159,7 +160,7 @@ CATEGORY_RULES: tuple[CategoryRule, ...] = (
         ),
     ),
     CategoryRule(
-        "Laptops",
+        N_("Laptops"),
         "847130",
         (
             "notebook",
@@ -171,14 +172,14 @@ CATEGORY_RULES: tuple[CategoryRule, ...] = (
             "mobile workstation",
         ),
     ),
-    CategoryRule("Tablets", "847130", ("tablet", "ipad")),
-    CategoryRule("Processors", "854231", ("processor", "cpu")),
+    CategoryRule(N_("Tablets"), "847130", ("tablet", "ipad")),
+    CategoryRule(N_("Processors"), "854231", ("processor", "cpu")),
     CategoryRule(
-        "Motherboards", "847330", ("motherboard", "desktop board", "server board", "mainboard")
+        N_("Motherboards"), "847330", ("motherboard", "desktop board", "server board", "mainboard")
     ),
-    CategoryRule("Memory", "847330", ("memory module", "dimm", "so-dimm", "ram")),
+    CategoryRule(N_("Memory"), "847330", ("memory module", "dimm", "so-dimm", "ram")),
     CategoryRule(
-        "Storage",
+        N_("Storage"),
         "847170",
         (
             "ssd",
@@ -194,38 +195,42 @@ CATEGORY_RULES: tuple[CategoryRule, ...] = (
             "optical disc drive",
         ),
     ),
-    CategoryRule("Graphics cards", "847330", ("graphics card", "video card")),
+    CategoryRule(N_("Graphics cards"), "847330", ("graphics card", "video card")),
     CategoryRule(
-        "Desktops",
+        N_("Desktops"),
         "847150",
         ("desktop", "workstation", "all-in-one", "pc", "mini pc", "barebone", "server"),
     ),
-    CategoryRule("Monitors", "852852", ("monitor", "display")),
-    CategoryRule("TVs", "852872", ("tv", "television")),
-    CategoryRule("Printers", "844332", ("printer", "multifunction", "scanner", "copier")),
-    CategoryRule("Phones", "851713", ("smartphone", "mobile phone", "phone", "dect")),
+    CategoryRule(N_("Monitors"), "852852", ("monitor", "display")),
+    CategoryRule(N_("TVs"), "852872", ("tv", "television")),
+    CategoryRule(N_("Printers"), "844332", ("printer", "multifunction", "scanner", "copier")),
+    CategoryRule(N_("Phones"), "851713", ("smartphone", "mobile phone", "phone", "dect")),
     CategoryRule(
-        "Headphones", "851830", ("headphone", "headset", "earphone", "earbud", "in-ear headphone")
+        N_("Headphones"),
+        "851830",
+        ("headphone", "headset", "earphone", "earbud", "in-ear headphone"),
     ),
-    CategoryRule("Speakers", "851822", ("speaker", "soundbar", "subwoofer")),
-    CategoryRule("Cameras", "852589", ("camera", "camcorder", "webcam", "lens")),
+    CategoryRule(N_("Speakers"), "851822", ("speaker", "soundbar", "subwoofer")),
+    CategoryRule(N_("Cameras"), "852589", ("camera", "camcorder", "webcam", "lens")),
     CategoryRule(
-        "Networking",
+        N_("Networking"),
         "851762",
         ("router", "switch", "access point", "network", "modem", "wireless lan", "ethernet"),
     ),
-    CategoryRule("Cables and adapters", "854442", ("cable", "adapter", "connector", "hub")),
+    CategoryRule(N_("Cables and adapters"), "854442", ("cable", "adapter", "connector", "hub")),
     CategoryRule(
-        "Batteries and power",
+        N_("Batteries and power"),
         "850760",
         ("battery", "batteries", "power bank", "ups", "power supply", "charger"),
     ),
-    CategoryRule("Keyboards and mice", "847160", ("keyboard", "mouse", "mice", "trackball")),
-    CategoryRule("Bags and cases", "420212", ("bag", "case", "sleeve", "backpack")),
-    CategoryRule("Security locks", "830140", ("lock", "cable lock")),
-    CategoryRule("Coffee machines", "851671", ("coffee", "espresso")),
+    CategoryRule(N_("Keyboards and mice"), "847160", ("keyboard", "mouse", "mice", "trackball")),
+    CategoryRule(N_("Bags and cases"), "420212", ("bag", "case", "sleeve", "backpack")),
+    CategoryRule(N_("Security locks"), "830140", ("lock", "cable lock")),
+    CategoryRule(N_("Coffee machines"), "851671", ("coffee", "espresso")),
 )
-DEFAULT_CATEGORY = CategoryRule("Other electronics", "854370", ())
+DEFAULT_CATEGORY = CategoryRule(N_("Other electronics"), "854370", ())
+# The category names the catalog itself gives (translated on pages; a seller's own is data).
+CATEGORY_NAMES = frozenset(rule.category for rule in (*CATEGORY_RULES, DEFAULT_CATEGORY))
 # Words after which a title talks about something else ("case for laptop").
 _BREAKS = frozenset(
     {"for", "with", "compatible", "fits", "incl", "including", "-", "\u2013", "\u2014"}

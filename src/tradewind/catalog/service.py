@@ -506,6 +506,7 @@ def shop_offers(
         select(
             *OFFER_COLUMNS,
             products.c.title,
+            products.c.language,
             products.c.brand,
             products.c.category,
             products.c.image_url,

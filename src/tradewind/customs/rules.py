@@ -21,6 +21,7 @@ from itertools import pairwise
 from typing import Final
 
 from tradewind.kernel.errors import FieldError, InvalidInput
+from tradewind.kernel.i18n import N_
 from tradewind.kernel.problems import ProblemCode
 from tradewind.money.currency import validate_country, validate_currency
 
@@ -144,9 +145,9 @@ class CustomsRule:
     duty: DutyTable
     de_minimis: tuple[DeMinimis, ...] = ()
     low_value_regime: LowValueRegime | None = None
-    vat_name: str = "VAT"
+    vat_name: str = N_("VAT")
     excise_percent: Decimal = Decimal(0)
-    excise_name: str = "excise"
+    excise_name: str = N_("excise")
     goods_value_percent: Decimal = _HUNDRED  # JP taxes personal imports on 60 % of retail
     commercial_over: Amount | None = None  # above this goods value: a commercial import
     dap_clearance_fee: Amount | None = None  # carrier's fee for collecting taxes on delivery

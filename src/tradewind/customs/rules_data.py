@@ -31,6 +31,7 @@ from tradewind.customs.rules import (
     ValuationBasis,
     ValueBase,
 )
+from tradewind.kernel.i18n import N_
 from tradewind.money.currency import minor_unit_digits
 
 D = Decimal
@@ -75,7 +76,7 @@ def _il(start: date, end: date | None, vat: str, threshold_usd: int) -> CustomsR
             DeMinimis(amount(500, "USD"), ValueBase.GOODS, frozenset({Tax.DUTY, Tax.EXCISE})),
         ),
         excise_percent=IL_PURCHASE_TAX_PERCENT,
-        excise_name="purchase tax",
+        excise_name=N_("purchase tax"),
         commercial_over=amount(1000, "USD"),
         source="Israel Tax Authority personal-import rules as configured; check current law",
     )
@@ -138,7 +139,7 @@ EU_VAT_HISTORY: Final[Mapping[str, tuple[tuple[date, str], ...]]] = MappingProxy
 
 def _ioss(on_date: date) -> LowValueRegime:
     flat = amount(3, "EUR") if on_date >= EU_FLAT_DUTY_START else None
-    return LowValueRegime("EU IOSS", amount(150, "EUR"), flat_duty_per_subheading=flat)
+    return LowValueRegime(N_("EU IOSS"), amount(150, "EUR"), flat_duty_per_subheading=flat)
 
 
 def _eu_rules(country: str, vat_history: tuple[tuple[date, str], ...]) -> Iterable[CustomsRule]:
@@ -178,7 +179,7 @@ def _us(start: date, end: date | None, de_minimis: tuple[DeMinimis, ...]) -> Cus
         effective_from=start,
         effective_to=end,
         vat_percent=D(0),
-        vat_name="federal VAT (none)",
+        vat_name=N_("federal VAT (none)"),
         valuation=ValuationBasis.FOB,
         duty=US_DUTY,
         de_minimis=de_minimis,
@@ -208,7 +209,7 @@ GB_RULES: Final = (
         valuation=ValuationBasis.CIF,
         duty=_duty("4", {"61": "12", "62": "12", "64": "8", "85": "2"}, {"8471": "0", "8517": "0"}),
         de_minimis=(DeMinimis(amount(135, "GBP"), ValueBase.GOODS, DUTY_ONLY),),
-        low_value_regime=LowValueRegime("UK point-of-sale VAT (GBP 135)", amount(135, "GBP")),
+        low_value_regime=LowValueRegime(N_("UK point-of-sale VAT (GBP 135)"), amount(135, "GBP")),
         source="HMRC low-value imports (GBP 135) as configured; check current law",
     ),
 )
@@ -224,7 +225,7 @@ JP_RULES: Final = (
         effective_from=date(2019, 10, 1),
         effective_to=None,
         vat_percent=D(10),
-        vat_name="consumption tax",
+        vat_name=N_("consumption tax"),
         valuation=ValuationBasis.CIF,
         duty=_duty("5", {"61": "10", "62": "10", "85": "0"}, {}),
         de_minimis=(DeMinimis(amount(10_000, "JPY"), ValueBase.GOODS_AND_SHIPPING, ALL_TAXES),),
@@ -242,7 +243,7 @@ KW_RULES: Final = (
         effective_from=date(2021, 1, 1),
         effective_to=None,
         vat_percent=D(0),
-        vat_name="VAT (none)",
+        vat_name=N_("VAT (none)"),
         valuation=ValuationBasis.CIF,
         duty=DutyTable(D(5)),
         de_minimis=(DeMinimis(amount(100, "KWD"), ValueBase.GOODS, DUTY_ONLY),),

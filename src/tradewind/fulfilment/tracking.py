@@ -26,6 +26,7 @@ from tradewind.escrow.domain import DisputeReason, EscrowPolicy
 from tradewind.fulfilment import numbers, postal_sim
 from tradewind.identity.domain import Principal, ensure_visible
 from tradewind.kernel.errors import FieldError, InvalidInput, NotFound
+from tradewind.kernel.i18n import N_
 from tradewind.kernel.problems import ProblemCode
 from tradewind.logistics.carrier_update import MAX_EVENTS_PER_UPDATE, parse_update
 from tradewind.logistics.tracking import Timeline, TrackingEvent, TrackingStatus, check_event_time
@@ -213,6 +214,17 @@ def _timeline(uow: UnitOfWork, shipment: Mapping[str, Any]) -> Timeline:
     )
 
 
+# What the parties read when a parcel runs into trouble on the way.
+_PARCEL_TROUBLE = {
+    TrackingStatus.EXCEPTION: N_(
+        "Parcel %(number)s ran into a problem on the way (for example held by customs)."
+    ),
+    TrackingStatus.ATTEMPT_FAIL: N_(
+        "The post could not deliver parcel %(number)s; it will try again or leave a notice."
+    ),
+}
+
+
 def _parties(uow: UnitOfWork, order_id: str) -> list[str]:
     parties = order_header(uow, order_id)
     assert parties is not None  # a shipment's order is never deleted
@@ -235,7 +247,8 @@ def _on_change(
             uow,
             _parties(uow, order_id),
             "delivered",
-            f"Parcel {number} was delivered",
+            N_("Parcel %(number)s was delivered."),
+            {"number": number},
             order_id=order_id,
         )
     elif any(e.code in RETURN_CODES for e in timeline.events):
@@ -246,7 +259,8 @@ def _on_change(
             uow,
             _parties(uow, order_id),
             "returned",
-            f"Parcel {number} went back to the sender; the buyer was refunded",
+            N_("Parcel %(number)s went back to the sender; the buyer was refunded."),
+            {"number": number},
             order_id=order_id,
         )
     elif status in (TrackingStatus.EXCEPTION, TrackingStatus.ATTEMPT_FAIL):
@@ -254,7 +268,8 @@ def _on_change(
             uow,
             _parties(uow, order_id),
             status.value.lower(),
-            f"Parcel {number}: {status.value}",
+            _PARCEL_TROUBLE[status],
+            {"number": number},
             order_id=order_id,
         )
 
@@ -278,7 +293,8 @@ def expire(uow: UnitOfWork, policy: EscrowPolicy, payload: Mapping[str, Any]) ->
         uow,
         _parties(uow, shipment.order_id),
         "expired",
-        f"No news of parcel {shipment.tracking_number} for {EXPIRY_DAYS} days",
+        N_("No news of parcel %(number)s for %(days)s days; a dispute was opened."),
+        {"number": shipment.tracking_number, "days": EXPIRY_DAYS},
         order_id=shipment.order_id,
     )
     disputes.open_for_buyer(

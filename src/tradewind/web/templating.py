@@ -36,5 +36,7 @@ templates.env.install_gettext_callables(  # type: ignore[attr-defined]
 def render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
-    locale.apply(request, context.get("principal", getattr(request.state, "principal", None)))
+    # The page's principal, else whoever the request resolved (a page that shows no account,
+    # such as the sandbox processor's, still speaks its reader's language).
+    locale.apply(request, context.get("principal") or getattr(request.state, "principal", None))
     return templates.TemplateResponse(request, name, context, status_code=status_code)

@@ -24,7 +24,7 @@ from tradewind.payments import service as payments
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
 from tradewind.web.pages import queries
 from tradewind.web.pages.account import COUNTRIES
-from tradewind.web.pages.common import need, page, render, see_other
+from tradewind.web.pages.common import field_text, need, page, render, see_other
 from tradewind.web.pages.offers_view import cart_groups
 
 router = APIRouter(include_in_schema=False)
@@ -99,7 +99,7 @@ def _checkout_page(
     if address is None:
         address = {"country": buyer.country, "full_name": buyer.display_name}
     field_errors = {
-        e.field.removeprefix("ship_to."): e.message for e in (error.errors if error else ())
+        e.field.removeprefix("ship_to."): field_text(e) for e in (error.errors if error else ())
     }
     return render(
         request,

@@ -306,6 +306,15 @@ def _page_facts(
 SHOP_PAGE_SIZE = 24
 
 
+def _title_in(
+    row: dict[str, Any], translations: dict[str, tuple[str, str]], language: str
+) -> dict[str, str]:
+    """A listed offer's title in the reader's language where the product has one."""
+    if language in translations and translations[language][0]:
+        return {"title": translations[language][0], "title_language": language}
+    return {"title": row["title"], "title_language": row.get("language") or "en"}
+
+
 @router.get("/shops/{seller_id}")
 @page
 def shop_page(
@@ -324,9 +333,12 @@ def shop_page(
             raise NotFound("seller not found")
         listed = catalog.shop_offers(uow, seller_id, limit=SHOP_PAGE_SIZE + 1, after=after or None)
         quotes = quotes_into(uow, {o["currency"] for o in listed}, currency, uow.clock.now())
+        translated = texts.texts_of(uow, {o["product_id"] for o in listed[:SHOP_PAGE_SIZE]})
+    language = reader_language(request)
     rows = [
         {
             **o,
+            **_title_in(o, translated.get(o["product_id"], {}), language),
             "buyer_price_minor": None
             if (quote := quotes[o["currency"]]) is None
             else unit_price_for_buyer(o["price_minor"], o["currency"], quote),

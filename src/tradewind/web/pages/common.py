@@ -12,23 +12,27 @@ import functools
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, ParamSpec
 from urllib.parse import quote
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_interval, get_timezone_name
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
+from tradewind.catalog.domain import CATEGORY_NAMES
 from tradewind.identity.domain import Principal, Role, require_role
 from tradewind.kernel import i18n
-from tradewind.kernel.errors import DomainError, Unauthenticated
+from tradewind.kernel.errors import DomainError, FieldError, Unauthenticated
 from tradewind.kernel.i18n import N_, _
 from tradewind.kernel.problems import ProblemCode
 from tradewind.media.service import thumbnail_url
 from tradewind.money.amount import Money
 from tradewind.money.display import format_money
+from tradewind.notifications import service as notifications
 from tradewind.web import locale
 from tradewind.web.problems import status_for
 from tradewind.web.templating import render as render_template
@@ -98,11 +102,76 @@ PROBLEM_DETAILS = {
     "too_many_requests": N_("Too many attempts. Wait a little and try again."),
     "email_taken": N_("An account with this email already exists."),
     "password_guessable": N_("This password is too easy to guess. Choose a longer one."),
+    "password_weak": N_("This password is too easy to guess. Choose a longer one."),
     "password_length": N_("The password must be 10 to 256 characters long."),
     "currency_not_supported": N_("This currency is not offered here."),
     "csrf_failed": N_("Your form expired. Reload the page and try again."),
     "mismatch_resolved": N_("This mismatch was already resolved."),
     "invalid_text": N_("Write one line of 1 to 500 characters."),
+    "bad_credentials": N_("The email or the password is wrong."),
+    "wrong_password": N_("The current password is wrong."),
+    "login_throttled": N_("Too many failed attempts. Wait a few minutes and try again."),
+    "control_characters": N_("The text contains characters that cannot be used."),
+    "message_too_long": N_("The message is too long."),
+    "reason_required": N_("Give a reason."),
+    "unknown_locale": N_("This language is not offered here."),
+    "unknown_country": N_("Choose a country from the list."),
+    "unknown_currency": N_("This is not a currency code we know."),
+    "same_currency": N_("Choose two different currencies."),
+    "invalid_rate": N_("Enter the rate as a plain positive number, such as 3.6712."),
+    "fx_rate_invalid": N_("Enter the rate as a plain positive number, such as 3.6712."),
+    "fx_rate_missing": N_("There is no exchange rate for this currency yet."),
+    "invalid_spread": N_("Enter the spread as a whole number of basis points."),
+    "valid_from_out_of_range": N_("The start time is too far from now."),
+    "invalid_percent": N_("Enter a percentage from 0 to 100."),
+    "invalid_amount": N_("Enter a whole number of minor units."),
+    "invalid_date": N_("Enter a valid date."),
+    "empty_amendment": N_("Change at least one figure."),
+    "effective_from_out_of_range": N_(
+        "Choose a later day: rules for today and the past cannot change."
+    ),
+    "amendment_in_effect": N_("This amendment is already in effect and cannot be withdrawn."),
+    "amendment_not_found": N_("This amendment does not exist."),
+    "too_many_amendments": N_("There are too many amendments for this country."),
+    "invalid_customs_rule": N_("The rule that would result is not valid."),
+    "invalid_tracking_number": N_(
+        "Enter an S10 tracking number: two letters, nine digits, two letters."
+    ),
+    "bad_check_digit": N_("The tracking number's check digit is wrong. Check for a typo."),
+    "tracking_number_in_use": N_("This tracking number is already used for another parcel."),
+    "invalid_address": N_("Check the address: some fields are missing or not valid."),
+    "seller_not_active": N_("This shop is not active."),
+    "no_shop": N_("Open a shop first."),
+    "offer_unavailable": N_("This offer is no longer available."),
+    "insufficient_stock": N_("There is not enough stock left for this."),
+    "empty_cart": N_("Your cart is empty."),
+    "quantity_limit": N_("This quantity is over the limit."),
+    "too_many_lines": N_("Your cart has too many items."),
+    "no_shipping_to_destination": N_("This shop does not deliver to your country."),
+    "parcel_too_heavy": N_("The parcel is too heavy for this shipping service."),
+    "checkout_not_payable": N_("This checkout can no longer be paid."),
+    "checkout_not_cancellable": N_("This checkout can no longer be cancelled."),
+    "invalid_refund_amount": N_("Enter a refund amount above zero and up to the order total."),
+    "dispute_exists": N_("This order already has a dispute."),
+    "already_rated": N_("You have already rated this order."),
+    "already_extended": N_("The protection period was already extended once."),
+    "too_early_to_extend": N_("You can extend the protection period when 3 days or fewer remain."),
+    "case_already_decided": N_("This case was already decided."),
+    "invalid_decision": N_("Choose a decision."),
+    "sold_out": N_("Sold out."),
+    "buyer_limit_reached": N_("You have bought as many as this sale allows."),
+    "not_started": N_("This sale has not started yet."),
+    "ended": N_("This sale has ended."),
+    "product_exists": N_("A product with this barcode already exists."),
+    "offer_exists": N_("You already have an offer for this product."),
+    "seller_exists": N_("This account already has a shop."),
+    "invalid_hs_code": N_("Enter a 6-digit HS code."),
+    "invalid_weight": N_("Enter the weight in grams, as a whole number."),
+    "not_an_image": N_("This file is not a picture."),
+    "image_type_not_allowed": N_("Upload a JPEG, PNG or WebP picture."),
+    "image_too_small": N_("The picture is too small."),
+    "image_too_large": N_("The picture file is too large."),
+    "image_too_many_pixels": N_("The picture has too many pixels."),
 }
 
 
@@ -128,7 +197,35 @@ def problem_text(error: DomainError | Mapping[str, Any]) -> str:
     return _(sentence) if sentence else problem_title(error)
 
 
+def field_text(error: FieldError) -> str:
+    """One field's problem in the page's language: its message's translation, else the
+    sentence for its code, else the page's generic one; the message itself in English."""
+    own = _(error.message)
+    if own != error.message or i18n.current_language() == i18n.DEFAULT_LANGUAGE:
+        return own
+    sentence = PROBLEM_DETAILS.get(str(error.code)) or PROBLEM_DETAILS[ProblemCode.INVALID_INPUT]
+    return _(sentence)
+
+
+def notification_text(row: Mapping[str, Any]) -> Markup:
+    """A notification in the page's language, its values (parcel numbers) isolated in
+    ``<bdi>`` and numbers formatted; its English subject when it predates messages."""
+    message, values = row.get("message"), row.get("params") or {}
+    if not message:
+        return Markup.escape(str(row["subject"]))
+    shown = {
+        key: Markup("<bdi>{}</bdi>").format(_number(v) if isinstance(v, int) else v)
+        for key, v in values.items()
+    }
+    try:
+        return Markup.escape(_(message)) % shown if shown else Markup.escape(_(message))
+    except (KeyError, TypeError, ValueError):  # a translation that no longer fits its values
+        return Markup.escape(notifications.text_of(row))
+
+
 templates.env.globals["problem_title"] = problem_title
+templates.env.globals["notification_text"] = notification_text
+templates.env.globals["field_text"] = field_text
 templates.env.globals["problem_text"] = problem_text
 
 
@@ -143,6 +240,10 @@ LABELS = {
     "seller": N_("seller"),
     "operator": N_("operator"),
     "system": N_("Tradewind"),
+    # taxes (customs.rules.Tax)
+    "duty": N_("duty"),
+    "vat": N_("VAT"),
+    "excise": N_("excise"),
     # order statuses (shown lower case, words apart: AWAITING_SHIPMENT is "awaiting shipment")
     "awaiting payment": N_("awaiting payment"),
     "awaiting shipment": N_("awaiting shipment"),
@@ -232,6 +333,28 @@ EVENT_LABELS = {
 }
 
 
+# Ledger transaction kinds (``ledger.domain.TxKind``) as the console names them.
+LEDGER_KINDS = {
+    "capture": N_("capture"),
+    "release": N_("release to the seller"),
+    "release_fx": N_("release to the seller, converted"),
+    "refund_from_escrow": N_("refund from escrow"),
+    "refund_after_payout": N_("refund after payout"),
+    "refund_after_payout_fx": N_("refund after payout, converted"),
+    "payout": N_("payout"),
+    "receivable_netting": N_("netting of what the seller owes"),
+    "reversal": N_("reversal"),
+    "unapplied_capture": N_("capture held in suspense"),
+    "unapplied_refund": N_("refund held in suspense"),
+    "processor_fee": N_("processor fee"),
+}
+
+
+def _ledger_kind(value: object) -> str:
+    raw = str(getattr(value, "value", value))
+    return _(LEDGER_KINDS[raw]) if raw in LEDGER_KINDS else raw.replace("_", " ")
+
+
 def _tracking(value: object) -> str:
     raw = str(getattr(value, "value", value))
     return _(TRACKING_LABELS[raw]) if raw in TRACKING_LABELS else raw
@@ -240,6 +363,14 @@ def _tracking(value: object) -> str:
 def _event(value: object) -> str:
     raw = str(getattr(value, "value", value))
     return _(EVENT_LABELS[raw]) if raw in EVENT_LABELS else raw.replace("_", " ")
+
+
+def _category(value: str | None) -> str:
+    """A category name in the page's language when the catalog gave it (``Laptops``); a
+    seller's own category is data and shown as written."""
+    if not value:
+        return ""
+    return _(value) if value in CATEGORY_NAMES else value
 
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
@@ -282,9 +413,12 @@ def _money(amount_minor: int | None, currency: str) -> str:
     return format_money(Money(int(amount_minor), currency), viewer_locale())
 
 
-def _day(value: date | datetime | None) -> str:
-    if value is None:
+def _day(value: date | datetime | str | None) -> str:
+    """A day in the page's locale; a stored ISO day (``2027-01-31``) too."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     day = value.astimezone(locale.current().zone).date() if isinstance(value, datetime) else value
     return format_date(day, format="medium", locale=viewer_locale())
 
@@ -320,8 +454,19 @@ def _country(code: str | None) -> str:
     return str(name) if name else code
 
 
-def _number(value: int | float | None) -> str:
-    return "" if value is None else format_decimal(value, locale=viewer_locale())
+def _number(value: int | float | None, places: int | None = None) -> str:
+    """``{{ n | number }}``; ``{{ rating | number(1) }}`` shows exactly one decimal (3.0)."""
+    if value is None:
+        return ""
+    pattern = None if places is None else "#,##0." + "0" * places if places else "#,##0"
+    return format_decimal(value, format=pattern, locale=viewer_locale())
+
+
+def _percent(value: Decimal | int | str | None) -> str:
+    """A percentage given in percent (``17.5`` is ``17.5%``, ``17.5%``, ``17.5%``)."""
+    if value is None:
+        return ""
+    return format_percent(Decimal(value) / 100, "#,##0.####%", locale=viewer_locale())
 
 
 def _major(amount_minor: int, currency: str) -> str:
@@ -356,9 +501,12 @@ templates.env.filters["days"] = _days
 templates.env.filters["when"] = _when
 templates.env.filters["country"] = _country
 templates.env.filters["number"] = _number
+templates.env.filters["percent"] = _percent
 templates.env.filters["label"] = _label
 templates.env.filters["tracking"] = _tracking
 templates.env.filters["event"] = _event
+templates.env.filters["category"] = _category
+templates.env.filters["ledger_kind"] = _ledger_kind
 
 
 def render(

@@ -15,8 +15,10 @@ from typing import Any, Final
 
 from tradewind.customs.amendments import MAX_DE_MINIMIS_MINOR, Amendment
 from tradewind.kernel.errors import DomainError, FieldError, InvalidInput
+from tradewind.kernel.i18n import _
 from tradewind.kernel.problems import ProblemCode
 from tradewind.money.fx import MAX_SPREAD_BPS
+from tradewind.web.pages.common import field_text
 
 MAX_FIELD_LEN: Final = 40  # numbers, codes and dates: anything longer is not one
 _DIGITS: Final = re.compile(r"[0-9]{1,13}", re.ASCII)
@@ -42,7 +44,7 @@ FX_DEFAULTS: Final = {
 
 def context(form: dict[str, str], error: DomainError | None) -> dict[str, Any]:
     """What a console template needs to show a form again: values, the error, per-field text."""
-    fields = {f.field: f.message for f in error.errors} if error else {}
+    fields = {f.field: field_text(f) for f in error.errors} if error else {}
     return {"form": form, "error": error, "field_errors": fields}
 
 
@@ -97,7 +99,11 @@ def _date(raw: str, field: str, problems: list[FieldError]) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         problems.append(
-            FieldError(field, f"{field} must be a date like 2027-01-31", ProblemCode.INVALID_DATE)
+            FieldError(
+                field,
+                _("Enter a date such as %(example)s.") % {"example": "2027-01-31"},
+                ProblemCode.INVALID_DATE,
+            )
         )
         return None
 
@@ -117,7 +123,7 @@ def _percent(raw: str, field: str, problems: list[FieldError]) -> Decimal | None
     problems.append(
         FieldError(
             field,
-            f"{field} must be a number from 0 to 100, such as 17.5",
+            _("Enter a number from 0 to 100, such as %(example)s.") % {"example": "17.5"},
             ProblemCode.INVALID_PERCENT,
         )
     )
@@ -133,7 +139,8 @@ def _minor(raw: str, field: str, problems: list[FieldError]) -> int | None:
     problems.append(
         FieldError(
             field,
-            f"{field} must be a whole number of minor units from 0 to {MAX_DE_MINIMIS_MINOR}",
+            _("Enter a whole number of minor units from 0 to %(max)s.")
+            % {"max": MAX_DE_MINIMIS_MINOR},
             ProblemCode.INVALID_AMOUNT,
         )
     )
@@ -147,7 +154,7 @@ def _spread(raw: str, problems: list[FieldError]) -> int:
     problems.append(
         FieldError(
             "spread_bps",
-            f"spread_bps must be a whole number of basis points from 0 to {MAX_SPREAD_BPS}",
+            _("Enter a whole number of basis points from 0 to %(max)s.") % {"max": MAX_SPREAD_BPS},
             ProblemCode.INVALID_SPREAD,
         )
     )
@@ -167,7 +174,7 @@ def _moment(raw: str, problems: list[FieldError]) -> datetime | None:
         problems.append(
             FieldError(
                 "valid_from",
-                "valid_from must be a time like 2027-01-31T09:00",
+                _("Enter a time such as %(example)s.") % {"example": "2027-01-31T09:00"},
                 ProblemCode.INVALID_DATE,
             )
         )

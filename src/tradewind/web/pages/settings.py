@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from tradewind.identity import service as identity
 from tradewind.identity.domain import Principal
 from tradewind.kernel.errors import DomainError
+from tradewind.kernel.i18n import N_, _
 from tradewind.kernel.problems import ProblemCode
 from tradewind.notifications import service as notifications
 from tradewind.web.deps import (
@@ -27,23 +28,35 @@ from tradewind.web.deps import (
     client_address,
 )
 from tradewind.web.pages.account import COUNTRIES
-from tradewind.web.pages.common import need, page, render, see_other, viewer_locale
+from tradewind.web.pages.common import (
+    field_text,
+    need,
+    page,
+    problem_text,
+    render,
+    see_other,
+    viewer_locale,
+)
 
 router = APIRouter(include_in_schema=False)
 INBOX_PAGE_SIZE = 20
 # The service names some fields as the API does; the password form calls them otherwise.
 _PASSWORD_FIELDS = {"password": "new_password"}
 _NOTICES = {
-    "profile": "Your account was updated.",
-    "password": "Your password was changed. Your other sessions and API tokens have ended.",
-    "revoked": "The API token was revoked.",
+    "profile": N_("Your account was updated."),
+    "password": N_("Your password was changed. Your other sessions and API tokens have ended."),
+    "revoked": N_("The API token was revoked."),
 }
+
+
+def _notice(key: str) -> str | None:
+    return _(_NOTICES[key]) if key in _NOTICES else None
 
 
 def field_errors(exc: DomainError, rename: dict[str, str] | None = None) -> dict[str, str]:
     """A refusal's field errors as ``{field: message}`` for the form macros."""
     names = rename or {}
-    return {names.get(f.field, f.field): f.message for f in exc.errors}
+    return {names.get(f.field, f.field): field_text(f) for f in exc.errors}
 
 
 def _country_options(principal: Principal) -> list[tuple[str, str]]:
@@ -74,7 +87,7 @@ def _account_page(
             "country_options": _country_options(principal),
             "currency_options": [(c, c) for c in container.settings.account_currencies],
             "tokens": tokens,
-            "done": _NOTICES.get(request.query_params.get("done", "")),
+            "done": _notice(request.query_params.get("done", "")),
             "profile_errors": {},
             "password_errors": {},
             **context,
@@ -108,7 +121,7 @@ def update_profile(
             identity.update_profile(uow, who, changes, account_rules(container))
             uow.commit()
     except DomainError as exc:
-        errors = field_errors(exc) or {"display_name": exc.detail}
+        errors = field_errors(exc) or {"display_name": problem_text(exc)}
         values = {"display_name": display_name, "country": country, "currency": currency}
         return _account_page(request, who, container, 422, values=values, profile_errors=errors)
     container.revocations.publish()  # cached principals carry the old profile
@@ -139,9 +152,9 @@ def change_password(
     except DomainError as exc:
         errors = field_errors(exc, _PASSWORD_FIELDS)
         if exc.code == ProblemCode.WRONG_PASSWORD:
-            errors = {"current_password": "This is not your current password."}
+            errors = {"current_password": _("This is not your current password.")}
         elif not errors:
-            errors = {"new_password": exc.detail}
+            errors = {"new_password": problem_text(exc)}
         return _account_page(request, who, container, 422, password_errors=errors)
     container.revocations.publish()
     return see_other("/account?done=password")

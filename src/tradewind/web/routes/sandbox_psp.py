@@ -9,13 +9,23 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tradewind.kernel.errors import InvalidInput
+from tradewind.kernel.i18n import _
 from tradewind.money.amount import Money
 from tradewind.money.display import format_money
 from tradewind.payments.sandbox import CARD_CHALLENGE, CARD_DECLINED, CARD_SUCCESS
-from tradewind.web.deps import ContainerDep
+from tradewind.web import locale
+from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
+from tradewind.web.pages.common import problem_text
 from tradewind.web.templating import render
 
 router = APIRouter(prefix="/sandbox/psp", include_in_schema=False)
+
+
+def _speak(request: Request) -> locale.PageLocale:
+    """A processor's page speaks the payer's language too (the shop's negotiation). Its form
+    posts carry no shop session check (it is another site), so after a post the language
+    comes from the visitor's choice or the browser."""
+    return locale.apply(request, getattr(request.state, "principal", None))
 
 
 def _page(
@@ -26,9 +36,10 @@ def _page(
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    spoken = _speak(request)
     with container.uow(read_only=True) as uow:
         payment = container.payments.payment_view(uow, payment_id)
-    amount = format_money(Money(payment["amount_minor"], payment["currency"]), "en")
+    amount = format_money(Money(payment["amount_minor"], payment["currency"]), spoken.format_locale)
     template = (
         "sandbox_challenge.html" if payment["status"] == "requires_action" else "sandbox_pay.html"
     )
@@ -51,7 +62,9 @@ def _page(
 
 
 @router.get("/pay/{payment_id}", response_class=HTMLResponse)
-def pay_page(payment_id: str, request: Request, container: ContainerDep) -> HTMLResponse:
+def pay_page(
+    payment_id: str, request: Request, container: ContainerDep, principal: OptionalPrincipalDep
+) -> HTMLResponse:
     return _page(request, container, payment_id)
 
 
@@ -64,18 +77,19 @@ def submit_card(
     expiry: Annotated[str, Form(max_length=7)] = "",
     cvc: Annotated[str, Form(max_length=4)] = "",
 ) -> Response:
+    _speak(request)
     try:
         with container.uow() as uow:
             outcome = container.payments.submit_card(uow, payment_id, card_number)
             return_url = container.payments.payment_view(uow, payment_id)["return_url"]
             uow.commit()
     except InvalidInput as exc:
-        return _page(request, container, payment_id, error=exc.detail, status_code=422)
+        return _page(request, container, payment_id, error=problem_text(exc), status_code=422)
     if outcome == "challenge":
         return RedirectResponse(f"/sandbox/psp/pay/{payment_id}", status_code=303)
     if outcome == "declined":
         return _page(
-            request, container, payment_id, error="Your card was declined.", status_code=402
+            request, container, payment_id, error=_("Your card was declined."), status_code=402
         )
     return RedirectResponse(return_url, status_code=303)
 
@@ -87,12 +101,13 @@ def complete_challenge(
     container: ContainerDep,
     outcome: Annotated[str, Form(max_length=10)],
 ) -> Response:
+    _speak(request)
     with container.uow() as uow:
         result = container.payments.complete_challenge(uow, payment_id, outcome == "pass")
         return_url = container.payments.payment_view(uow, payment_id)["return_url"]
         uow.commit()
     if result == "declined":
         return _page(
-            request, container, payment_id, error="Authentication failed.", status_code=402
+            request, container, payment_id, error=_("Authentication failed."), status_code=402
         )
     return RedirectResponse(return_url, status_code=303)

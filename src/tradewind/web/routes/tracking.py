@@ -13,7 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from tradewind.bootstrap import POSTAL_WEBHOOK_PATH
 from tradewind.fulfilment import postal_sim
 from tradewind.fulfilment import tracking as tracking_service
+from tradewind.kernel import i18n
 from tradewind.notifications import service as notifications
+from tradewind.web import locale
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.schemas import MAX_PAGE_SIZE, MAX_SERIAL_ID, PROBLEM_RESPONSES, IdPath
 
@@ -80,7 +82,11 @@ def inbox(
     """Newest first; page with `before` = the last id you saw."""
     with container.uow(read_only=True) as uow:
         rows = notifications.inbox(uow, principal.account_id, limit=limit, after=before)
-    return [NotificationOut.model_validate(r) for r in rows]
+    # The subject in the account's own language (``accounts.locale``), as its pages show it.
+    with i18n.use_language(locale.language_of(principal.locale) or i18n.DEFAULT_LANGUAGE):
+        return [
+            NotificationOut.model_validate({**r, "subject": notifications.text_of(r)}) for r in rows
+        ]
 
 
 @router.post("/api/v1/notifications/{notification_id}/read", status_code=204)
