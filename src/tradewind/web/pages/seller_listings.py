@@ -50,39 +50,11 @@ def active_shop(uow: UnitOfWork, seller: Principal) -> dict[str, Any]:
     return shop
 
 
-# The catalog's category names (data, stored in English) as the listing form shows them.
-CATEGORY_LABELS = {
-    "Bags and cases": N_("Bags and cases"),
-    "Batteries and power": N_("Batteries and power"),
-    "Cables and adapters": N_("Cables and adapters"),
-    "Cameras": N_("Cameras"),
-    "Coffee machines": N_("Coffee machines"),
-    "Desktops": N_("Desktops"),
-    "Graphics cards": N_("Graphics cards"),
-    "Headphones": N_("Headphones"),
-    "Keyboards and mice": N_("Keyboards and mice"),
-    "Laptops": N_("Laptops"),
-    "Memory": N_("Memory"),
-    "Monitors": N_("Monitors"),
-    "Motherboards": N_("Motherboards"),
-    "Networking": N_("Networking"),
-    "Other electronics": N_("Other electronics"),
-    "Phones": N_("Phones"),
-    "Printer supplies": N_("Printer supplies"),
-    "Printers": N_("Printers"),
-    "Processors": N_("Processors"),
-    "Security locks": N_("Security locks"),
-    "Speakers": N_("Speakers"),
-    "Storage": N_("Storage"),
-    "TVs": N_("TVs"),
-    "Tablets": N_("Tablets"),
-}
-
-
 def catalog_categories() -> list[tuple[str, str]]:
     """The catalog's categories with their usual HS code, for the listing form's list."""
     rules = sorted({(r.category, r.hs_code) for r in (*CATEGORY_RULES, DEFAULT_CATEGORY)})
-    return [(name, f"{_(CATEGORY_LABELS.get(name, name))} ({code})") for name, code in rules]
+    # The names are marked for translation where the catalog defines them (catalog.domain).
+    return [(name, f"{_(name)} ({code})") for name, code in rules]
 
 
 @dataclass(frozen=True, slots=True)
