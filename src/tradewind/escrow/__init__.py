@@ -3,9 +3,11 @@ pure rules (protection periods, the one extension, commission); ``service`` star
 shipment and releases on receipt or timeout, or refunds; ``disputes`` takes a claim from the buyer
 through the seller's answer to an operator's decision; ``payouts`` pays sellers per currency in
 batches, net of what they owe; ``chargebacks`` takes card-network disputes from the processor
-(liability by reason code, the one evidence submission, won or lost in the ledger); ``checks``
+(liability by reason code, the one evidence submission, won or lost in the ledger);
+``destinations`` keeps where a seller's payouts go (IBAN, history, a risk event per change);
+``checks``
 runs the ledger's whole-books check with the figures
 (order totals, refunds, held captures) only ordering and payments know.
 """
 
-__all__ = ["chargebacks", "checks", "disputes", "domain", "payouts", "service"]
+__all__ = ["chargebacks", "checks", "destinations", "disputes", "domain", "payouts", "service"]

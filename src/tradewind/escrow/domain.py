@@ -11,10 +11,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from tradewind.kernel.errors import Conflict
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
+
+from tradewind.kernel.errors import Conflict, FieldError, InvalidInput
+from tradewind.kernel.i18n import N_
 from tradewind.kernel.problems import ProblemCode
 
 MAX_COMMISSION_BPS = 5000
+MAX_HOLDER_LEN = 140
 
 
 class ShippingKind(StrEnum):
@@ -179,3 +184,42 @@ def chargeback_liability(category: ChargebackCategory, facts: OrderFacts) -> Lia
     if category is ChargebackCategory.PROCESSING_ERROR:
         return Liability("platform", "processing_error")
     return Liability("platform", "other_reason")
+
+
+# --- payout destinations -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BankAccount:
+    holder_name: str
+    iban: str  # compact, upper case
+    bic: str | None
+    country: str
+
+
+def bank_account(holder_name: str, iban: str, bic: str | None) -> BankAccount:
+    """A checked IBAN account (ISO 13616 via schwifty: country format, length, check digits;
+    a BIC, if given, must be valid and of the IBAN's country). Every problem is reported at
+    once, one ``FieldError`` per field."""
+    errors: list[FieldError] = []
+    name = " ".join(holder_name.split()) if isinstance(holder_name, str) else ""
+    if not 1 <= len(name) <= MAX_HOLDER_LEN:
+        errors.append(FieldError("holder_name", f"must be 1-{MAX_HOLDER_LEN} characters", "length"))
+    parsed = None
+    try:
+        parsed = IBAN(iban)
+    except (SchwiftyException, TypeError) as exc:
+        errors.append(FieldError("iban", f"not a valid IBAN: {exc}", "invalid_iban"))
+    checked_bic = None
+    if bic:
+        try:
+            checked_bic = BIC(bic)
+            if parsed is not None and checked_bic.country_code != parsed.country_code:
+                errors.append(FieldError("bic", "must be of the IBAN's country", "invalid_bic"))
+        except (SchwiftyException, TypeError) as exc:
+            errors.append(FieldError("bic", f"not a valid BIC: {exc}", "invalid_bic"))
+    if errors or parsed is None:
+        raise InvalidInput(N_("Check the bank account details."), errors=errors)
+    return BankAccount(
+        name, parsed.compact, str(checked_bic.compact) if checked_bic else None, parsed.country_code
+    )

@@ -104,3 +104,20 @@ chargeback_parts = Table(
     Column("liable", String(16), nullable=False),
     Column("rule", String(48), nullable=False),
 )
+
+payout_destinations = Table(
+    "payout_destinations",
+    metadata,
+    # Where a seller's payouts go, append-only: the newest row per seller is the one in use,
+    # the older ones are its history (a change is a risk event: account takeover).
+    Column("id", String(ID_LEN), primary_key=True),
+    Column("seller_id", String(ID_LEN), nullable=False),
+    Column("account_id", String(ID_LEN), nullable=False),
+    Column("scheme", String(16), nullable=False),  # iban
+    Column("holder_name", String(140), nullable=False),
+    Column("iban", String(34), nullable=False),  # compact form, validated (schwifty)
+    Column("bic", String(11), nullable=True),
+    Column("country", String(2), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_payout_destinations_seller_id_id", "seller_id", "id"),
+)
