@@ -143,6 +143,7 @@ def test_every_page_fits_a_phone_and_a_laptop_and_passes_axe(
     operator = person("operator@tradewind.test")
     for path in (
         "/ops",
+        "/ops/overview",
         "/ops/sellers",
         "/orders",
         f"/orders/{order_id}",

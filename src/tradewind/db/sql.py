@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, Table
+from sqlalchemy import ColumnElement, Connection, Row, Table, func
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -32,3 +32,13 @@ def inserted_ignoring_conflicts(
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(table).on_conflict_do_nothing().returning(*returning)
     return list(conn.execute(statement, rows).all())
+
+
+def utc_hour(conn: Connection, column: ColumnElement[Any]) -> ColumnElement[str]:
+    """``column`` (a UtcDateTime) as its UTC hour, ``"YYYY-MM-DD HH"``, on either database.
+
+    Figures grouped by day are grouped by hour in SQL and folded into the reader's local days
+    in Python: one query for every time zone, exact for every zone on a whole-hour offset."""
+    if conn.dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24")
+    return func.substr(column, 1, 13)  # SQLite keeps "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC

@@ -367,3 +367,18 @@ def processor_refs_between(uow: UnitOfWork, start: datetime, end: datetime) -> s
             .distinct()
         )
     }
+
+
+def balance_totals(uow: UnitOfWork, pattern: str, *, credit_only: bool = False) -> dict[str, int]:
+    """The running balances of every account named like ``pattern`` (SQL LIKE), summed per
+    currency; ``credit_only`` counts only accounts in credit (what is owed, not what is owing).
+    One read of the kept balances, whatever the accounts' histories."""
+    query = (
+        select(ledger_accounts.c.currency, func.sum(ledger_balances.c.balance_minor))
+        .join(ledger_balances, ledger_balances.c.account == ledger_accounts.c.name)
+        .where(ledger_accounts.c.name.like(pattern))
+        .group_by(ledger_accounts.c.currency)
+    )
+    if credit_only:
+        query = query.where(ledger_balances.c.balance_minor < 0)
+    return {str(currency): int(total) for currency, total in uow.conn.execute(query).all()}

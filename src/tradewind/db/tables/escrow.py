@@ -121,3 +121,6 @@ payout_destinations = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_payout_destinations_seller_id_id", "seller_id", "id"),
 )
+
+# The operator overview counts disputes opened in its window.
+Index("ix_disputes_created_at", disputes.c.created_at)

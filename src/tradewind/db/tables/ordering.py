@@ -117,3 +117,7 @@ seller_ratings = Table(
     Column("comment", Text, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
 )
+
+# The operator overview reads checkouts by the hour they were placed and paid.
+Index("ix_checkouts_created_at", checkouts.c.created_at)
+Index("ix_checkouts_paid_at", checkouts.c.paid_at)

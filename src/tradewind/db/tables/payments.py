@@ -215,3 +215,6 @@ sandbox_psp_chargebacks = Table(
     Column("evidence", Text, nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
 )
+
+# The operator overview counts refunds made in its window.
+Index("ix_refunds_created_at", refunds.c.created_at)

@@ -568,3 +568,16 @@ def page(handler: Callable[P, Response]) -> Callable[P, Response]:
             )
 
     return wrapper
+
+
+# The filters above, for page code that builds text before the template (chart labels).
+money_text = _money
+number_text = _number
+
+
+def percent_text(part: int, whole: int) -> str:
+    """``part`` of ``whole`` as a percentage in the page's locale (``2.5%``, ``2,5 %``); empty
+    when there is no whole to be a share of."""
+    if not whole:
+        return ""
+    return format_percent(part / whole, "#,##0.0%", locale=viewer_locale())
