@@ -1,7 +1,7 @@
 """operator overview indexes: checkouts by placed and paid time, disputes and refunds by time
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-02 05:30:00
 
 The operator overview reads the last weeks of checkouts, disputes and refunds; these indexes
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0019"
-down_revision: str | None = "0018"
+revision: str = "0021"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
