@@ -1,12 +1,16 @@
 """``tradewind bench checkout``: full checkouts over real HTTP against a real server process.
 
 Prints orders/s, p50/p99 latency, the same server's /healthz requests/s in the same run, their
-ratio, and ``oversold`` (units sold beyond the stock that existed; must be 0).
+ratio, and ``oversold`` (units sold beyond the stock that existed; must be 0). With
+``promotions=("off", "on", ...)`` the "on" phases buy from a shop with an item discount, a
+tiered store promotion and a free-shipping threshold, and apply a store coupon and a platform
+coupon to every cart; ``promotions_vs_none`` is the on phases' mean ratio over the off ones'.
 """
 
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,7 +21,9 @@ from tradewind.catalog import service as catalog
 from tradewind.catalog.domain import gtin_check_digit
 from tradewind.db.tables.catalog import offers
 from tradewind.db.tables.ordering import order_lines
-from tradewind.db.uow import UnitOfWorkFactory
+from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
+from tradewind.identity.domain import Principal, Role
+from tradewind.promotions import service as promotions
 
 # A deliverable US address (the address check asks for the state and a ZIP code that fits it).
 SHIP_TO = {
@@ -30,11 +36,19 @@ SHIP_TO = {
 }
 
 
-def seed_offers(uow_factory: UnitOfWorkFactory, count: int, stock: int) -> list[str]:
+def seed_offers(
+    uow_factory: UnitOfWorkFactory,
+    count: int,
+    stock: int,
+    with_promotions: bool = False,
+    run_id: str | None = None,
+) -> list[str]:
     # A run id keeps repeated runs against one PostgreSQL database from colliding.
-    run_id = f"{secrets.randbelow(10**6):06d}"
+    run_id = run_id or f"{secrets.randbelow(10**6):06d}"
     with uow_factory() as uow:
         principal = bench_shop(uow, "Bench Shop", f"bench.seller.{run_id}@bench.test")
+        if with_promotions:
+            _seed_promotions(uow, principal, run_id)
         offer_ids = []
         for i in range(count):
             body = f"5{run_id}{i:05d}"
@@ -57,6 +71,39 @@ def seed_offers(uow_factory: UnitOfWorkFactory, count: int, stock: int) -> list[
             offer_ids.append(offer["id"])
         uow.commit()
     return offer_ids
+
+
+def coupon_codes(run_id: str) -> list[str]:
+    return [f"BENCHSHOP{run_id}", f"BENCHTW{run_id}"]
+
+
+def _seed_promotions(uow: UnitOfWork, seller: Principal, run_id: str) -> None:
+    """Every kind at once, none of them limited per buyer (buyers check out many times)."""
+    now = uow.clock.now()
+    window = {"starts_at": now - timedelta(days=1), "ends_at": now + timedelta(days=30)}
+    store, platform = coupon_codes(run_id)
+    specs: list[tuple[Principal, dict[str, Any]]] = [
+        (seller, {"kind": "item_discount", "name": "Bench 10%", "percent_bps": 1000}),
+        (seller, {"kind": "store_promotion", "name": "1 off 10", "tiers": ((1000, 100),)}),
+        (seller, {"kind": "free_shipping", "name": "Free over 10", "min_spend_minor": 1000}),
+        (seller, {"kind": "store_coupon", "name": "Bench shop", "code": store, "amount_minor": 50}),
+    ]
+    operator = Principal(
+        "bench-operator", Role.OPERATOR, "ops@bench.test", "ops", "US", "USD", "en"
+    )
+    specs.append(
+        (
+            operator,
+            {"kind": "platform_coupon", "name": "Bench TW", "code": platform, "percent_bps": 500},
+        )
+    )
+    for who, spec in specs:
+        unlimited = {"per_buyer_limit": 10**6} if "code" in spec else {}
+        promotions.create_promotion.within(
+            uow,
+            who,
+            promotions.PromotionSpec(**window, **unlimited, **spec),  # type: ignore[arg-type]
+        )
 
 
 def _stock_audit(
@@ -113,7 +160,7 @@ def _phase(
 
 
 def _checkout_requests(
-    headers: list[dict[str, str]], offer_ids: list[str], phase: str
+    headers: list[dict[str, str]], offer_ids: list[str], phase: str, codes: list[str]
 ) -> list[dict[str, Any]]:
     return [
         {
@@ -127,6 +174,7 @@ def _checkout_requests(
             "json": {
                 "ship_to": SHIP_TO,
                 "lines": [{"offer_id": offer_ids[n % len(offer_ids)], "quantity": 1}],
+                "coupon_codes": codes,
             },
         }
         for n, h in enumerate(headers)
@@ -141,6 +189,7 @@ def bench_checkout(
     buyers: int,
     workers: int,
     risk_modes: tuple[str, ...] = ("enforce",),
+    promotions_phases: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Checkouts/s over /healthz/s per phase, one server per phase (its risk mode), phases in
     one run on one database. The first phase is the headline figure; with two modes,
@@ -148,29 +197,31 @@ def bench_checkout(
     ``off,enforce,enforce,off`` cancels a steady drift of the machine's load)."""
     offer_count, stock = 20, 100_000
     phases: list[tuple[str, tuple[dict[str, Any], dict[str, Any]]]] = []
+    promo_run = f"{secrets.randbelow(10**6):06d}"
+    plan = _plan(risk_modes, promotions_phases)
     with bench_database(db_url) as (url, container):
         offer_ids = seed_offers(container.uow, offer_count, stock)
+        wanted = offer_count if "on" in promotions_phases else 0
+        promo_offers = seed_offers(container.uow, wanted, stock, True, promo_run)
         headers = bulk_buyers(container.uow, buyers, prefix=f"bench{secrets.token_hex(3)}")
-        for n, mode in enumerate(risk_modes):
+        for n, (mode, promo) in enumerate(plan):
+            on = promo == "on"
             measured = _phase(
                 url,
                 workers=workers,
                 duration_s=duration_s,
                 concurrency=concurrency,
-                requests=_checkout_requests(headers, offer_ids, f"{mode}{n}"),
+                requests=_checkout_requests(
+                    headers,
+                    promo_offers if on else offer_ids,
+                    f"{mode}{promo}{n}",
+                    coupon_codes(promo_run) if on else [],
+                ),
                 risk_mode=mode,
             )
-            phases.append((mode, measured))
-        with container.uow(read_only=True) as uow:
-            # This run's orders only: a reused --db may hold earlier runs' orders.
-            created = int(
-                uow.conn.scalar(
-                    select(func.count(func.distinct(order_lines.c.order_id))).where(
-                        order_lines.c.offer_id.in_(offer_ids)
-                    )
-                )
-                or 0
-            )
+            phases.append((promo if promotions_phases else mode, measured))
+        offer_ids += promo_offers
+        created = _orders_created(container.uow, offer_ids)
         oversold, conserved = _stock_audit(container.uow, offer_ids, stock)
     result = _figures(phases[0][1])
     result = {
@@ -184,6 +235,9 @@ def bench_checkout(
         "oversold": oversold,
         "stock_conserved": conserved,
     }
+    if promotions_phases:
+        result.update(_promotion_figures(phases, promotions_phases))
+        return result
     distinct = list(dict.fromkeys(risk_modes))
     if len(distinct) > 1:
         figures = [(m, _figures(p)) for m, p in phases]
@@ -195,6 +249,44 @@ def bench_checkout(
         first, second = mean[distinct[0]], mean[distinct[1]]
         result["risk_on_vs_off"] = round(second / first, 3) if first else 0.0
     return result
+
+
+def _plan(risk_modes: tuple[str, ...], promotions: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(risk mode, promotions) per phase: the risk modes, or the first one per promotions phase."""
+    if promotions:
+        return [(risk_modes[0], p) for p in promotions]
+    return [(m, "off") for m in risk_modes]
+
+
+def _orders_created(uow_factory: UnitOfWorkFactory, offer_ids: list[str]) -> int:
+    """This run's orders only: a reused --db may hold earlier runs' orders."""
+    with uow_factory(read_only=True) as uow:
+        return int(
+            uow.conn.scalar(
+                select(func.count(func.distinct(order_lines.c.order_id))).where(
+                    order_lines.c.offer_id.in_(offer_ids)
+                )
+            )
+            or 0
+        )
+
+
+def _promotion_figures(
+    phases: list[tuple[str, tuple[dict[str, Any], dict[str, Any]]]], order: tuple[str, ...]
+) -> dict[str, Any]:
+    """Both ratios of one run: checkouts with promotions over /healthz, and without."""
+    figures = [(p, _figures(m)) for p, m in phases]
+    mean = {
+        p: sum(f["ratio"] for k, f in figures if k == p) / order.count(p)
+        for p in dict.fromkeys(order)
+    }
+    off, on = mean.get("off", 0.0), mean.get("on", 0.0)
+    return {
+        "phases": [{"promotions": p, **f} for p, f in figures],
+        "ratio_without_promotions": round(off, 4),
+        "ratio_with_promotions": round(on, 4),
+        "promotions_vs_none": round(on / off, 3) if off else 0.0,
+    }
 
 
 def _figures(phase: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, Any]:

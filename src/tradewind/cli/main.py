@@ -315,6 +315,13 @@ def bench_checkout_command(
         str,
         typer.Option(help="Risk mode per phase, e.g. enforce, or off,enforce,enforce,off"),
     ] = "enforce",
+    promotions: Annotated[
+        str,
+        typer.Option(
+            help="Promotions per phase, e.g. off,on,on,off: 'on' carts carry every kind of "
+            "promotion and two coupons (the first risk mode throughout)"
+        ),
+    ] = "",
 ) -> None:
     """Full checkouts over HTTP: orders/s vs the same server's /healthz rate, and oversell.
     With ``--risk off,enforce,enforce,off`` the phases run in one session and
@@ -324,6 +331,9 @@ def bench_checkout_command(
     modes = tuple(m.strip() for m in risk.split(",") if m.strip())
     if not 1 <= len(modes) <= 8 or any(m not in ("off", "shadow", "enforce") for m in modes):
         raise typer.BadParameter("1 to 8 risk modes of off, shadow, enforce (comma-separated)")
+    promo = tuple(p.strip() for p in promotions.split(",") if p.strip())
+    if len(promo) > 8 or any(p not in ("off", "on") for p in promo):
+        raise typer.BadParameter("at most 8 phases of off, on (comma-separated)")
     configure_logging("WARNING")
     _print_result(
         bench_checkout(
@@ -333,6 +343,7 @@ def bench_checkout_command(
             buyers=buyers,
             workers=workers,
             risk_modes=modes,
+            promotions_phases=promo,
         ),
         as_json,
     )
