@@ -8,6 +8,16 @@ batches, net of what they owe; ``chargebacks`` takes card-network disputes from 
 ``checks``
 runs the ledger's whole-books check with the figures
 (order totals, refunds, held captures) only ordering and payments know.
+ ``figures`` counts what the operator overview shows.
 """
 
-__all__ = ["chargebacks", "checks", "destinations", "disputes", "domain", "payouts", "service"]
+__all__ = [
+    "chargebacks",
+    "checks",
+    "destinations",
+    "disputes",
+    "domain",
+    "figures",
+    "payouts",
+    "service",
+]

@@ -6,6 +6,7 @@ write by ``checkout_plan`` (with ``pricing`` and ``parcels``) and written many t
 ``discounts`` prices the cart's promotions for the cart and the checkout alike; ``ratings`` lets
 buyers rate sellers; ``import_taxes`` says what an order's duty and VAT cost
 and when they are paid (at checkout or on delivery), the one reading every page and the API use.
+ ``figures`` counts what the operator overview shows.
 """
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "checkout_writer",
     "discounts",
     "domain",
+    "figures",
     "import_taxes",
     "orders",
     "parcels",

@@ -6,10 +6,12 @@ signatures and bodies (pure); ``service`` starts payments, reacts to webhooks an
 ``mismatches`` is the operators' queue of captures that do not match what was asked for, and
 ``reconciliation`` matches the processor's daily settlement report against the ledger (its
 mismatches join that queue).
+ ``figures`` counts what the operator overview shows.
 """
 
 __all__ = [
     "events",
+    "figures",
     "mismatches",
     "outbox",
     "ports",
