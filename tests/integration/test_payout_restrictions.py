@@ -139,3 +139,35 @@ def test_a_reserve_and_a_lost_chargeback_receivable_net_before_paying(
     assert _balance(container, ledger.seller_receivable(shop.seller_id)) == 0
     assert _balance(container, ledger.seller_payable(shop.seller_id)) == -1840
     assert_ledger_ok(container)
+
+
+def test_a_payout_the_bank_refuses_returns_to_the_balance_and_is_paid_next_time(
+    client: TestClient, container: Container, clock: ManualClock
+) -> None:
+    from tradewind.bootstrap import send_intents
+    from tradewind.payments import reconciliation
+
+    ops = operator_headers(client, container)
+    shop = open_shop(client, ops, "refused.shop@example.com", "US")
+    _sell(client, container, clock, shop, "f1")
+    container.payments.refuse_payouts_to = {shop.seller_id}
+    assert _run(client, ops, "day-1") == [(9200, 0)]
+    send_intents(container, retry_now=True)
+    listed = client.get("/api/v1/payouts", headers=shop.headers).json()["items"]
+    assert [(p["amount_minor"], p["status"]) for p in listed] == [(9200, "refused")]
+    assert _balance(container, ledger.seller_payable(shop.seller_id)) == -9200  # back
+    balances = client.get("/api/v1/sellers/me/balances", headers=shop.headers).json()
+    assert (balances["available_minor"], balances["paid_out_minor"]) == (9200, 0)
+    result = reconciliation.reconcile_day(container.uow, container.payments, clock.now().date())
+    assert result.mismatches == []  # booked and given back: nothing the report should list
+    assert_ledger_ok(container)
+
+    container.payments.refuse_payouts_to = set()
+    assert _run(client, ops, "day-2") == [(9200, 0)]
+    send_intents(container, retry_now=True)
+    assert _balance(container, ledger.seller_payable(shop.seller_id)) == 0
+    statuses = [
+        p["status"] for p in client.get("/api/v1/payouts", headers=shop.headers).json()["items"]
+    ]
+    assert sorted(statuses) == ["paid", "refused"]
+    assert_ledger_ok(container)

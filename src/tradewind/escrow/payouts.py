@@ -130,14 +130,31 @@ def _risk_reserve_bps(uow: UnitOfWork, account_id: str, owed: Money) -> int | No
 
 
 def on_payout_answer(uow: UnitOfWork, intent: Mapping[str, Any], answer: ProviderAnswer) -> None:
-    """The processor answered a payout: ``requested -> paid`` or ``refused`` (a refused one is
-    still booked as paid out: reconciliation reports it missing at the processor)."""
+    """The processor answered a payout: ``requested -> paid`` or ``refused``. A refused one
+    gives the money back to the seller's balance (Dr ``psp:clearing:S`` / Cr payable, under the
+    payout's ``processor_ref``, so the movement nets to nothing and reconciliation expects no
+    row); the next batch pays it again."""
     status = "paid" if answer.outcome == "succeeded" else "refused"
-    uow.conn.execute(
+    key = str(intent["idempotency_key"])
+    moved = uow.conn.execute(
         update(payouts)
-        .where(payouts.c.batch_key == intent["idempotency_key"], payouts.c.status == "requested")
+        .where(payouts.c.batch_key == key, payouts.c.status == "requested")
         .values(status=status)
+    ).rowcount
+    if not moved or status == "paid":
+        return
+    seller_id = str(intent["subject_id"])
+    amount = Money(intent["amount_minor"], intent["currency"])
+    returned = ledger.LedgerTransaction(
+        f"payout-refused:{key}",
+        "payout_refused",
+        (
+            ledger.debit(ledger.psp_clearing(amount.currency), amount),
+            ledger.credit(ledger.seller_payable(seller_id), amount),
+        ),
+        f"payout {key} refused by the processor: {amount} back to seller {seller_id}",
     )
+    post(uow, returned, seller_id=seller_id, processor_ref=f"payout:{key}")
 
 
 def schedule_daily_batch(uow: UnitOfWork, now: datetime) -> None:
@@ -168,7 +185,7 @@ def seller_balances(uow: UnitOfWork, seller_id: str) -> dict[str, Any]:
     paid = int(
         uow.conn.scalar(
             select(func.coalesce(func.sum(payouts.c.amount_minor), 0)).where(
-                payouts.c.seller_id == seller_id
+                payouts.c.seller_id == seller_id, payouts.c.status != "refused"
             )
         )
         or 0

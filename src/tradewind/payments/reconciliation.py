@@ -116,6 +116,8 @@ def match_rows(
         )
     for ref in sorted(ours_on_day - set(seen) - theirs_next_day):
         ours = booked.get(ref, {})
+        if not any(ours.values()):
+            continue  # booked and given back (a refused payout): nothing to see at theirs
         findings.append(
             Finding(
                 MISSING_THEIRS, ref.split(":", 1)[0], ref, 1, None, _one(ours) if ours else None

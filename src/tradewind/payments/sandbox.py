@@ -86,6 +86,8 @@ class SandboxProvider:
         self._uow = uow
         self.fee_bps = fee_bps
         self.flaky_every = flaky_every
+        # Sellers whose payouts the sandbox's bank refuses (tests and demos of failed payouts).
+        self.refuse_payouts_to: set[str] = set()
 
     # --- the processor's API, as Tradewind calls it -------------------------------------------
 
@@ -202,8 +204,11 @@ class SandboxProvider:
         """Pay a seller's sub-account out to its bank (the sandbox keeps no bank details)."""
         return self._once(self._payout, seller_id, amount, idempotency_key)
 
-    def _payout(self, uow: UnitOfWork, _seller_id: str, amount: Money, key: str) -> ProviderAnswer:
+    def _payout(self, uow: UnitOfWork, seller_id: str, amount: Money, key: str) -> ProviderAnswer:
         self._flaky(uow, key)
+        if seller_id in self.refuse_payouts_to:  # the bank account was closed, say
+            answer = ProviderAnswer("refused", reason="sandbox: beneficiary account closed")
+            return self._remember(uow, key, answer)
         self._move(uow, "payout", None, key, -amount.amount_minor, amount)
         return self._remember(uow, key, ProviderAnswer("succeeded", processor_ref=new_id("po")))
 
