@@ -117,6 +117,7 @@ def test_every_page_fits_a_phone_and_a_laptop_and_passes_axe(
         "/seller/chargebacks",
     ):
         survey.check(seller, "seller", path)
+    survey.check(seller, "seller", f"/seller/orders/{order_id}/customs")
     ship(seller, order_id)
     survey.check(seller, "seller", f"/orders/{order_id}")
 

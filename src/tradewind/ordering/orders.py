@@ -13,12 +13,14 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
+from tradewind.catalog.domain import validate_hs_code
 from tradewind.db.tables.ordering import checkouts, order_events, order_lines, orders
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, ensure_visible
 from tradewind.identity.service import visible_page
 from tradewind.inventory.service import give_back
 from tradewind.kernel.errors import Conflict, IllegalTransition, NotFound
+from tradewind.kernel.i18n import N_
 from tradewind.kernel.problems import ProblemCode
 from tradewind.ordering.domain import (
     STOCK_RETURNING,
@@ -136,6 +138,86 @@ def list_orders(
 ) -> list[dict[str, Any]]:
     found = visible_page(uow, orders, principal, status=status, limit=limit, after=after)
     return [o | {"import_taxes": order_import_taxes(o).as_dict()} for o in found]
+
+
+def with_lines_and_destination(
+    uow: UnitOfWork, found: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``found`` (orders the caller may see) with their ``lines`` and the buyer's country
+    (``ship_to_country``), in two reads for the whole page."""
+    if not found:
+        return found
+    lines: dict[str, list[dict[str, Any]]] = {}
+    for row in uow.conn.execute(
+        select(order_lines)
+        .where(order_lines.c.order_id.in_([o["id"] for o in found]))
+        .order_by(order_lines.c.id)
+    ):
+        lines.setdefault(row.order_id, []).append(dict(row._mapping))
+    countries = {
+        r.id: r.ship_to.get("country", "")
+        for r in uow.conn.execute(
+            select(checkouts.c.id, checkouts.c.ship_to).where(
+                checkouts.c.id.in_(sorted({o["checkout_id"] for o in found}))
+            )
+        )
+    }
+    return [
+        o | {"lines": lines.get(o["id"], []), "ship_to_country": countries.get(o["checkout_id"])}
+        for o in found
+    ]
+
+
+MAX_AMENDED_LINES = 100
+
+
+def amend_hs_codes(
+    uow: UnitOfWork, principal: Principal, order_id: str, codes: dict[int, str]
+) -> int:
+    """The seller corrects the HS codes its customs declaration will carry, before shipping.
+
+    Only the order's own seller, only while it awaits shipment: the order row is locked first,
+    as shipping locks it, so a correction and a ship cannot cross. Every code is checked before
+    any is written (all or nothing); a line id of another order is not found. The duty quoted at
+    checkout stays as charged: this changes the declaration, not the money.
+    """
+    order = uow.conn.execute(
+        select(orders.c.status, orders.c.seller_account_id)
+        .where(orders.c.id == order_id)
+        .with_for_update()
+    ).first()
+    ensure_visible(principal, [order.seller_account_id] if order else [], "order")
+    if order is None or principal.account_id != order.seller_account_id:
+        raise NotFound("order not found")
+    if order.status != OrderStatus.AWAITING_SHIPMENT.value:
+        raise IllegalTransition(N_("HS codes can be changed only before the order ships"))
+    if len(codes) > MAX_AMENDED_LINES:
+        raise NotFound("order line not found")
+    checked = {line_id: validate_hs_code(code.strip()) for line_id, code in codes.items()}
+    own = set(
+        uow.conn.scalars(
+            select(order_lines.c.id).where(
+                order_lines.c.order_id == order_id, order_lines.c.id.in_(sorted(checked))
+            )
+        )
+    )
+    if own != set(checked):
+        raise NotFound("order line not found")
+    for line_id, code in sorted(checked.items()):
+        uow.conn.execute(
+            update(order_lines)
+            .where(order_lines.c.id == line_id, order_lines.c.order_id == order_id)
+            .values(hs_code=code)
+        )
+    return len(checked)
+
+
+def ship_to_of(uow: UnitOfWork, order: dict[str, Any]) -> dict[str, Any]:
+    """Where ``order`` (one the caller was allowed to read) goes: its checkout's address."""
+    found: dict[str, Any] = uow.conn.execute(
+        select(checkouts.c.ship_to).where(checkouts.c.id == order["checkout_id"])
+    ).scalar_one()
+    return found
 
 
 def order_history(uow: UnitOfWork, principal: Principal, order_id: str) -> list[dict[str, Any]]:

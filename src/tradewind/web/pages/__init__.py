@@ -19,6 +19,7 @@ from tradewind.web.pages import (
     preferences,
     seller,
     seller_listings,
+    seller_orders,
     settings,
 )
 from tradewind.web.templating import render, templates
@@ -32,6 +33,7 @@ for _module in (
     orders,
     disputes,
     seller_listings,
+    seller_orders,
     seller,
     operator,
     operator_overview,

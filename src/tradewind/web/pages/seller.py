@@ -222,33 +222,6 @@ def update_offer(
     return see_other("/seller/listings", "offer")
 
 
-@router.get("/orders")
-@page
-def seller_orders(
-    request: Request,
-    principal: OptionalPrincipalDep,
-    container: ContainerDep,
-    status: str = OrderStatus.AWAITING_SHIPMENT.value,
-    after: str | None = None,
-) -> Response:
-    seller = need(principal, Role.SELLER)
-    chosen = status if status in {s.value for s in OrderStatus} else None
-    with container.uow(read_only=True) as uow:
-        active_shop(uow, seller)
-        rows = orders.list_orders(uow, seller, status=chosen, limit=PAGE_SIZE, after=after)
-    return render(
-        request,
-        "seller/orders.html",
-        {
-            "principal": seller,
-            "orders": rows,
-            "status": chosen or "",
-            "statuses": list(OrderStatus),
-            "next_after": rows[-1]["id"] if len(rows) == PAGE_SIZE else None,
-        },
-    )
-
-
 @router.get("/balances")
 @page
 def balances(
