@@ -118,6 +118,7 @@ def test_every_page_fits_a_phone_and_a_laptop_and_passes_axe(
     ):
         survey.check(seller, "seller", path)
     survey.check(seller, "seller", f"/seller/orders/{order_id}/customs")
+    survey.check(seller, "seller", f"/seller/orders/{order_id}/statement")
     ship(seller, order_id)
     survey.check(seller, "seller", f"/orders/{order_id}")
 

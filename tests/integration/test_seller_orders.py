@@ -15,6 +15,7 @@ from tests.support.money_flow import buy, pay
 from tests.support.web import HTML, csrf_in, web_login
 from tradewind.bootstrap import Container
 from tradewind.db.tables.logistics import shipments
+from tradewind.escrow import service as escrow
 from tradewind.kernel.clock import ManualClock
 
 PRICE = 3000
@@ -142,3 +143,42 @@ def test_rows_bulk_ship_and_the_parcel_pdf(
     )
     assert late.status_code == 409
     assert "HS codes can be changed only before the order ships" in late.text
+
+
+def _statement(client: TestClient, order_id: str, headers: dict[str, str]) -> dict[str, str]:
+    page = client.get(f"/seller/orders/{order_id}/statement", headers=headers)
+    assert page.status_code == 200, page.text
+    rows = re.findall(r'<th scope="row">(.*?)</th><td[^>]*>(.*?)</td>', page.text, re.S)
+    figures = {head: re.sub(r"<[^>]+>", "", cell).strip() for head, cell in rows}
+    state = re.search(r'id="statement-state">(.*?)</p>', page.text, re.S)
+    assert state is not None
+    figures["state"] = state.group(1)
+    return figures
+
+
+def test_the_statement_projects_then_reads_back_the_release(
+    client: TestClient, container: Container, clock: ManualClock
+) -> None:
+    (first, _second), _buyer, ops = _two_paid_orders(client, container, clock)
+    web_login(client, "ship.shop@example.com", PASSWORD)
+    expected = {
+        "Price of the goods": "$60.00",
+        "Postage paid by the buyer": "$0.00",
+        "Total": "$60.00",
+        "Commission (8%)": "−$4.80",  # 800 bps of 6000, rounded once
+        "You receive": "$55.20",
+    }
+    before = _statement(client, first, HTML)
+    assert before.pop("state").startswith("Not released yet")
+    assert before == expected
+    rival = open_shop(client, ops, "rival.statement@example.com", "US")
+    assert (
+        client.get(f"/seller/orders/{first}/statement", headers=rival.headers | HTML).status_code
+        == 404
+    )
+    with container.uow() as uow:
+        escrow.release_to_seller(uow, container.policy, first)
+        uow.commit()
+    after = _statement(client, first, HTML)
+    assert after.pop("state").startswith("Released to you")
+    assert after == expected

@@ -8,7 +8,8 @@ batches, net of what they owe; ``chargebacks`` takes card-network disputes from 
 ``checks``
 runs the ledger's whole-books check with the figures
 (order totals, refunds, held captures) only ordering and payments know.
- ``figures`` counts what the operator overview shows.
+ ``figures`` counts what the operator overview shows; ``statement`` is a seller's money
+statement per order (price, postage, commission, FX, net).
 """
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "figures",
     "payouts",
     "service",
+    "statement",
 ]

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from tradewind.catalog import service as catalog
+from tradewind.escrow import statement as escrow_statement
 from tradewind.fulfilment import documents
 from tradewind.fulfilment import service as fulfilment
 from tradewind.identity.domain import Principal, Role
@@ -268,3 +269,16 @@ def amend_customs(
             error_status=status_for(exc),
         )
     return _customs_page(request, container, seller, order_id, saved=True)
+
+
+@router.get("/orders/{order_id}/statement")
+@page
+def statement(
+    order_id: IdPath, request: Request, principal: OptionalPrincipalDep, container: ContainerDep
+) -> Response:
+    """What the seller gets for one order: price, postage, commission, FX rate and net."""
+    seller = need(principal, Role.SELLER)
+    with container.uow(read_only=True) as uow:
+        active_shop(uow, seller)
+        found = escrow_statement.order_statement(uow, container.policy, seller, order_id)
+    return render(request, "seller/statement.html", {"principal": seller, "statement": found})
