@@ -10,7 +10,8 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from tests.browser.market import Market, unique
-from tests.browser.pages import fill_address, order_id_for, pay_on_sandbox
+from tests.browser.pages import fill_address, order_id_for, pay_on_sandbox, usd
+from tradewind.money.allocation import split_commission
 
 
 def _paid_order(
@@ -73,6 +74,17 @@ def test_seller_corrects_hs_codes_ships_in_bulk_and_prints_the_parcel(
     assert [numbers[0], numbers[2]] == [first, second]
     shipped = PdfReader(io.BytesIO(seller.request.get(f"/seller/orders/{first}/parcel.pdf").body()))
     assert numbers[1] in shipped.pages[0].extract_text()
+    seller.goto(f"/seller/orders/{first}/statement")
+    figures = seller.locator("#statement td")
+    expect(figures.nth(0)).to_have_text("$50.00")
+    postage = int(figures.nth(1).inner_text().replace("$", "").replace(".", ""))
+    net, fee = split_commission(5000 + postage, 800)  # the demo's 8 %, rounded once
+    expect(figures.nth(2)).to_have_text(usd(5000 + postage))
+    expect(figures.nth(3)).to_have_text(f"−{usd(fee)}")
+    expect(seller.locator("#statement-net")).to_have_text(usd(net))
+    expect(seller.locator("#statement-fx")).to_have_text(
+        "The buyer paid in your currency: no exchange rate applies."
+    )
     seller.goto(f"/seller/orders/{first}/customs")
     expect(
         seller.get_by_text("The order has shipped: its declaration can no longer change.")
