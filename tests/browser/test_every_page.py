@@ -81,6 +81,8 @@ def test_every_page_fits_a_phone_and_a_laptop_and_passes_axe(
     shop = market.shop("US")
     product_id, offer_id = market.listing(shop, f"Travel adapter {token} universal", 5000)
     _, other_offer = market.listing(market.shop("US"), f"Travel pouch {token}", 1500)
+    sale_product, sale_offer = market.listing(shop, f"Travel kettle {token}", 4000)
+    market.flash_sale(shop, sale_offer, price_minor=2500, pool=3)
     buyer_email, buyer_headers = market.account("buyer", "US")
     market.add_to_cart(buyer_headers, offer_id)
     market.add_to_cart(buyer_headers, other_offer, 2)
@@ -91,6 +93,7 @@ def test_every_page_fits_a_phone_and_a_laptop_and_passes_axe(
         "/",
         f"/search?q=adapter+{token}",
         f"/products/{product_id}",
+        f"/products/{sale_product}",  # a flash sale running: its claim block
         f"/shops/{shop.seller_id}",
         "/cart",
         "/checkout",
@@ -136,6 +139,7 @@ def test_every_page_fits_a_phone_and_a_laptop_and_passes_axe(
         dispute_path,
         "/account",
         "/account/notifications",
+        "/account/addresses",
         "/no/such/page",
     ):
         survey.check(buyer, "buyer", path)
@@ -174,4 +178,4 @@ def test_every_page_fits_a_phone_and_a_laptop_and_passes_axe(
         survey.check(visitor, "visitor", path)
 
     assert survey.problems == [], survey.problems
-    assert len(survey.visited) == 48
+    assert len(survey.visited) == 50

@@ -29,6 +29,8 @@ from tradewind.kernel.problems import ProblemCode
 from tradewind.ordering.orders import order_statuses
 
 MAX_CLAIMS_SHOWN = 50
+MAX_SALES_PER_PRODUCT = 5
+MAX_OFFERS_LOOKED_UP = 500
 
 
 def create_sale(
@@ -118,6 +120,25 @@ def shop_offers_on_sale(uow: UnitOfWork, seller_id: str) -> set[str]:
         .limit(MAX_SHOP_SALES)
     )
     return {r.offer_id for r in rows}
+
+
+def live_sales_for_offers(uow: UnitOfWork, offer_ids: list[str]) -> list[dict[str, Any]]:
+    """The sales running now (started, not ended; sold out or not) on any of these offers, in
+    id order, at most :data:`MAX_SALES_PER_PRODUCT`: what a product page offers to claim."""
+    if not offer_ids:
+        return []
+    now = uow.clock.now()
+    query = (
+        select(flash_sales)
+        .where(
+            flash_sales.c.offer_id.in_(offer_ids[:MAX_OFFERS_LOOKED_UP]),
+            flash_sales.c.starts_at <= now,
+            flash_sales.c.ends_at > now,
+        )
+        .order_by(flash_sales.c.id)
+        .limit(MAX_SALES_PER_PRODUCT)
+    )
+    return [sale_view(dict(r._mapping), now) for r in uow.conn.execute(query)]
 
 
 def my_sale(uow: UnitOfWork, principal: Principal, sale_id: str) -> dict[str, Any]:

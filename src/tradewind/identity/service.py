@@ -549,6 +549,7 @@ def add_address(uow: UnitOfWork, principal: Principal, data: AddressInput) -> di
         "id": new_id("addr"),
         "account_id": principal.account_id,
         **checked,
+        "is_default": count == 0,  # the first address is the default until another is chosen
         "created_at": uow.clock.now(),
     }
     uow.conn.execute(insert(addresses).values(**values))

@@ -1,6 +1,6 @@
 """Accounts, credentials and sessions."""
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table
 
 from tradewind.db.tables.base import ID_LEN, metadata
 from tradewind.db.types import UtcDateTime
@@ -78,5 +78,7 @@ addresses = Table(
     Column("postal_code", String(20), nullable=False),
     Column("country", String(2), nullable=False),
     Column("phone", String(32), nullable=False),
+    # The address the checkout offers first; at most one per account (set by one UPDATE).
+    Column("is_default", Boolean, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
 )

@@ -8,9 +8,11 @@ from fastapi import APIRouter
 
 from tradewind.web.pages import (
     account,
+    address_book,
     cart,
     catalog,
     disputes,
+    flash_sale,
     money_ops,
     operator,
     operator_overview,
@@ -27,6 +29,7 @@ from tradewind.web.templating import render, templates
 router = APIRouter(include_in_schema=False)
 for _module in (
     account,
+    address_book,
     settings,
     catalog,
     cart,
@@ -34,6 +37,7 @@ for _module in (
     disputes,
     seller_listings,
     seller_orders,
+    flash_sale,
     seller,
     operator,
     operator_overview,

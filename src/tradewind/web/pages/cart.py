@@ -24,6 +24,7 @@ from tradewind.payments import service as payments
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
 from tradewind.web.pages import queries
 from tradewind.web.pages.account import COUNTRIES
+from tradewind.web.pages.address_book import default_address_id
 from tradewind.web.pages.common import field_text, need, page, render, see_other
 from tradewind.web.pages.offers_view import cart_groups
 
@@ -110,7 +111,7 @@ def _checkout_page(
             "groups": groups,
             "address": address,
             "saved": saved,
-            "chosen_address_id": chosen_address_id or (saved[-1]["id"] if saved else ""),
+            "chosen_address_id": chosen_address_id or default_address_id(saved),
             "countries": COUNTRIES,
             "error": error,
             "field_errors": field_errors,
@@ -186,6 +187,8 @@ def _checkout_view(container: ContainerDep, buyer: Principal, checkout_id: str) 
         except NotFound:
             payment = None
         names = queries.seller_names(uow, [o["seller_id"] for o in found["orders"]])
+        left_s = int((found["payment_due_at"] - uow.clock.now()).total_seconds())
+    found["pay_within_s"] = max(0, left_s)  # the hold's countdown, by the server's clock
     for order in found["orders"]:
         order["seller_name"] = names.get(order["seller_id"], "")
         service = SERVICES.get(order["shipping_service"])

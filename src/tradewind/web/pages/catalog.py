@@ -17,13 +17,15 @@ from tradewind.catalog import service as catalog
 from tradewind.catalog import texts
 from tradewind.db.uow import UnitOfWork
 from tradewind.flash import service as flash
+from tradewind.identity import service as identity
+from tradewind.identity.domain import Role
 from tradewind.kernel.errors import DomainError, NotFound
 from tradewind.kernel.i18n import N_, _
 from tradewind.money.amount import Money
 from tradewind.ordering.pricing import unit_price_for_buyer
 from tradewind.search import service as search
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
-from tradewind.web.pages import queries
+from tradewind.web.pages import flash_sale, queries
 from tradewind.web.pages.common import (
     image_src,
     page,
@@ -260,13 +262,15 @@ def product_page(
     with reads() as uow:
         product = catalog.get_product(uow, product_id)
         translated = texts.texts_of(uow, [product_id]).get(product_id, {})
+        listed = catalog.list_offers(uow, product_id=product_id)
         rows = compare_offers(
-            uow,
-            product,
-            catalog.list_offers(uow, product_id=product_id),
-            currency=currency,
-            country=country,
-            at=uow.clock.now(),
+            uow, product, listed, currency=currency, country=country, at=uow.clock.now()
+        )
+        sales = flash_sale.product_sales(uow, principal, [o["id"] for o in listed], currency)
+        saved = (
+            identity.list_addresses(uow, principal)
+            if sales and principal is not None and principal.role is Role.BUYER
+            else []
         )
     facts = _page_facts(request, container, product, currency, country)
     return render(
@@ -285,6 +289,8 @@ def product_page(
             "open_graph": open_graph(product, rows, facts),
             "return_days": facts.return_days,
             "surface_days": container.settings.auto_confirm_surface_days,
+            "sales": sales,
+            "saved_addresses": saved,
         },
     )
 

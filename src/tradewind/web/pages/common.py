@@ -72,6 +72,10 @@ NOTICES = {
     "evidence": N_("The evidence was sent to the processor. The card network decides next."),
     "mismatch_resolved": N_("The mismatch was marked resolved."),
     "mismatch_refunded": N_("The held capture is being refunded to the buyer."),
+    "claimed": N_(
+        "Claimed: the units are held for you until the time below. Pay before it runs out."
+    ),
+    "waitlist": N_("You joined the waitlist."),
 }
 
 

@@ -6,14 +6,18 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
+from tradewind.bootstrap import Container
+from tradewind.db.uow import UnitOfWork
+from tradewind.identity import address_book
 from tradewind.identity import service as identity
+from tradewind.identity.domain import Principal
 from tradewind.risk.domain import EventKind
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.risk_signals import account_event, address_key
-from tradewind.web.schemas import PROBLEM_RESPONSES, StrictInput
+from tradewind.web.schemas import PROBLEM_RESPONSES, IdPath, StrictInput
 
 router = APIRouter(prefix="/api/v1/addresses", tags=["identity"], responses=PROBLEM_RESPONSES)
 
@@ -42,6 +46,7 @@ class AddressOut(BaseModel):
     postal_code: str
     country: str
     phone: str
+    is_default: bool = Field(description="The address the checkout offers first")
     created_at: datetime
 
 
@@ -58,13 +63,25 @@ def add_address(
     body: AddressIn, request: Request, principal: PrincipalDep, container: ContainerDep
 ) -> AddressOut:
     with container.uow() as uow:
-        row = identity.add_address(uow, principal, identity.AddressInput(**body.model_dump()))
-        signal = account_event(
-            EventKind.ADDRESS_ADDED, request, container, principal.account_id, uow.clock.now()
-        )
-        uow.publish(replace(signal, address=address_key(row)))
+        row = save_new_address(uow, request, container, principal, body.model_dump())
         uow.commit()
     return _out(row)
+
+
+def save_new_address(
+    uow: UnitOfWork,
+    request: Request,
+    container: Container,
+    principal: Principal,
+    fields: dict[str, str],
+) -> dict[str, Any]:
+    """Add a checked address and tell risk about it (the API and the address book page)."""
+    row = identity.add_address(uow, principal, identity.AddressInput(**fields))
+    signal = account_event(
+        EventKind.ADDRESS_ADDED, request, container, principal.account_id, uow.clock.now()
+    )
+    uow.publish(replace(signal, address=address_key(row)))
+    return row
 
 
 @router.get("", response_model=AddressList)
@@ -77,3 +94,39 @@ def list_addresses(principal: PrincipalDep, container: ContainerDep) -> AddressL
 def get_address(address_id: str, principal: PrincipalDep, container: ContainerDep) -> AddressOut:
     with container.uow(read_only=True) as uow:
         return _out(identity.get_address(uow, principal, address_id))
+
+
+@router.put("/{address_id}", response_model=AddressOut)
+def update_address(
+    address_id: IdPath, body: AddressIn, principal: PrincipalDep, container: ContainerDep
+) -> AddressOut:
+    """Replace the address's fields, checked as a new address is; orders keep their copy."""
+    with container.uow() as uow:
+        row = address_book.update_address(
+            uow, principal, address_id, identity.AddressInput(**body.model_dump())
+        )
+        uow.commit()
+    return _out(row)
+
+
+@router.post("/{address_id}/default", response_model=AddressOut)
+def make_default(
+    address_id: IdPath, principal: PrincipalDep, container: ContainerDep
+) -> AddressOut:
+    """The checkout offers this address first; the others stop being the default."""
+    with container.uow() as uow:
+        address_book.set_default_address(uow, principal, address_id)
+        row = identity.get_address(uow, principal, address_id)
+        uow.commit()
+    return _out(row)
+
+
+@router.delete("/{address_id}", status_code=204)
+def delete_address(
+    address_id: IdPath, principal: PrincipalDep, container: ContainerDep
+) -> Response:
+    """Remove the address (a deleted default passes to the newest remaining address)."""
+    with container.uow() as uow:
+        address_book.delete_address(uow, principal, address_id)
+        uow.commit()
+    return Response(status_code=204)
