@@ -74,18 +74,34 @@ def test_buyer_buys_from_two_shops_and_each_is_paid_exactly(
     seller_b.goto(f"/orders/{order_a}")  # another shop's order does not exist for B
     expect(seller_b.locator("#page-error")).to_have_text("order not found")
 
-    market.advance(7 * DAY_S)  # the simulated post delivers after 6.5 days
+    # Domestic parcels: EMS arrives within 2 days, the small packet (surface) within 7.
+    market.advance(2 * DAY_S)
+    buyer.goto(f"/orders/{order_a}")
+    expect(buyer.locator("#tracking-status")).to_have_text("Delivered")
+    expect(buyer.locator("#tracking-timeline")).to_contain_text("New York delivery office, US")
+    expect(buyer.locator("#tracking-timeline")).not_to_contain_text("customs")
+    buyer.goto(f"/orders/{order_b}")
+    expect(buyer.locator("#tracking-status")).to_have_text("In transit")
+    market.advance(5 * DAY_S)
     for order_id in (order_a, order_b):
         buyer.goto(f"/orders/{order_id}")
         expect(buyer.locator("#tracking-status")).to_have_text("Delivered")
         expect(buyer.locator("#tracking-timeline li").last).to_contain_text("Delivered")
     buyer.goto(f"/orders/{order_a}")
-    buyer.get_by_role("button", name="Confirm receipt").click()
+    buyer.get_by_text("Confirm receipt", exact=True).click()  # asks once, saying what happens
+    expect(buyer.locator("#confirm-warning")).to_contain_text(
+        f"the seller will be paid the {usd(total_a)} you paid"
+    )
+    buyer.get_by_role("button", name="Yes, it arrived: pay the seller").click()
+    expect(buyer.locator("#notice")).to_have_text(
+        "Thank you: receipt confirmed and the seller is paid."
+    )
     expect(buyer.locator("#order-status")).to_have_text("completed")
+    expect(buyer.locator("#confirm-receipt")).to_have_count(0)
 
     buyer.goto(f"/orders/{order_b}")
     expect(buyer.locator("#order-status")).to_have_text("awaiting receipt")
-    market.advance(11 * DAY_S)  # protection ends 10 days after delivery
+    market.advance(11 * DAY_S)  # protection ends 10 days after delivery (day 3.6)
     buyer.reload()
     expect(buyer.locator("#order-status")).to_have_text("completed")
     expect(buyer.locator("#order-history")).to_contain_text("auto confirm")

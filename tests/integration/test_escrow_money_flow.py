@@ -22,6 +22,8 @@ from tradewind.bootstrap import Container
 from tradewind.kernel.clock import ManualClock
 from tradewind.ledger import domain as ledger
 from tradewind.ledger.service import balance
+from tradewind.logistics.routes import route_script
+from tradewind.logistics.shipping import REGISTERED_SMALL_PACKET
 from tradewind.payments.sandbox import CARD_CHALLENGE, CARD_DECLINED
 from tradewind.timers.service import run_due
 
@@ -201,8 +203,12 @@ def test_auto_confirm_extension_and_finalize(
     set_parcel_fate(container, shipped.json()["tracking_number"], "happy_path")
     early = client.post(f"/api/v1/orders/{order_id}/extend-protection", headers=buyer)
     assert_problem(early, 409, "too_early_to_extend")
-    # Delivered 156 h after shipment; protection then ends 10 days after delivery (day 16.5).
-    advance(client, container, clock, 14 * 24 + 12)  # day 14.5: two days left
+    # Surface mail from the US to Israel is delivered after about three weeks (the simulator
+    # times the script by the service); protection then ends 10 days after delivery.
+    delivered_h = route_script("happy_path", "US", "IL", REGISTERED_SMALL_PACKET)[-1].offset_hours
+    first_deadline_h = delivered_h + 10 * 24
+    two_days_left_h = (first_deadline_h - 48) // 6 * 6  # advance() moves in six-hour steps
+    advance(client, container, clock, two_days_left_h)
     extended = client.post(f"/api/v1/orders/{order_id}/extend-protection", headers=buyer)
     assert extended.status_code == 200, extended.text
     assert_problem(
@@ -210,11 +216,11 @@ def test_auto_confirm_extension_and_finalize(
         409,
         "already_extended",
     )
-    advance(client, container, clock, 3 * 24)  # day 17.5: past the first deadline
+    advance(client, container, clock, 3 * 24)  # past the first deadline
     assert client.get(f"/api/v1/orders/{order_id}", headers=buyer).json()["status"] == (
         "AWAITING_RECEIPT"
     )
-    advance(client, container, clock, 2 * 24)  # day 19.5: past the extended one
+    advance(client, container, clock, 3 * 24)  # past the extended one
     assert client.get(f"/api/v1/orders/{order_id}", headers=buyer).json()["status"] == ("COMPLETED")
     assert _balance(container, ledger.seller_payable(shop.seller_id)) == -4600
     advance(client, container, clock, 16 * 24)

@@ -180,14 +180,17 @@ def test_builtin_services_and_cards_are_consistent() -> None:
 
 
 def test_delivery_window_in_calendar_days() -> None:
-    assert estimate_delivery_window(date(2026, 3, 2), EMS) == (date(2026, 3, 5), date(2026, 3, 10))
-    assert estimate_delivery_window(date(2026, 12, 20), REGISTERED_SMALL_PACKET) == (
+    assert estimate_delivery_window(date(2026, 3, 2), EMS, "CN", "IL") == (
+        date(2026, 3, 5),
+        date(2026, 3, 10),
+    )
+    assert estimate_delivery_window(date(2026, 12, 20), REGISTERED_SMALL_PACKET, "CN", "IL") == (
         date(2026, 12, 30),
         date(2027, 1, 19),
     )
 
 
-def test_domestic_parcels_are_priced_at_the_zone_one_rate() -> None:
+def test_domestic_parcels_are_priced_at_the_domestic_rate() -> None:
     from tradewind.logistics.shipping import (
         DEMO_RATE_CARDS,
         REGISTERED_SMALL_PACKET,
@@ -195,7 +198,7 @@ def test_domestic_parcels_are_priced_at_the_zone_one_rate() -> None:
     )
 
     card = DEMO_RATE_CARDS["registered_small_packet"]
-    assert quote_parcel(REGISTERED_SMALL_PACKET, card, 120, "US", "US") == 450
+    assert quote_parcel(REGISTERED_SMALL_PACKET, card, 120, "US", "US") == 250  # zone 1: 450
     assert quote_parcel(REGISTERED_SMALL_PACKET, card, 120, "CN", "US") == quote_shipping(
         REGISTERED_SMALL_PACKET, card, 120, "CN", "US"
     )

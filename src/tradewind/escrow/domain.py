@@ -48,8 +48,13 @@ class EscrowPolicy:
     default_commission_bps: int = 800
     commission_bps_by_category: dict[str, int] = field(default_factory=dict)
 
-    def auto_confirm_at(self, shipped_at: datetime, kind: str) -> datetime:
-        return shipped_at + timedelta(days=self.auto_confirm_days[kind])
+    def auto_confirm_at(
+        self, shipped_at: datetime, kind: str, *, not_before: datetime | None = None
+    ) -> datetime:
+        """The kind's period after shipment, but never before ``not_before`` (the end of the
+        delivery window): the seller is not paid for a parcel that may still be on its way."""
+        deadline = shipped_at + timedelta(days=self.auto_confirm_days[kind])
+        return deadline if not_before is None else max(deadline, not_before)
 
     def extended_deadline(self, now: datetime, deadline: datetime, already: bool) -> datetime:
         """The new deadline after the buyer's one extension, or Conflict when not allowed."""

@@ -53,10 +53,17 @@ def _order(uow: UnitOfWork, order_id: str) -> dict[str, Any]:
 
 
 def start_protection(
-    uow: UnitOfWork, policy: EscrowPolicy, order_id: str, *, kind: str, shipped_at: datetime
+    uow: UnitOfWork,
+    policy: EscrowPolicy,
+    order_id: str,
+    *,
+    kind: str,
+    shipped_at: datetime,
+    not_before: datetime | None = None,
 ) -> datetime:
-    """Called when the order ships: the buyer-protection countdown starts."""
-    deadline = policy.auto_confirm_at(shipped_at, kind)
+    """Called when the order ships: the buyer-protection countdown starts. It never ends
+    before ``not_before`` (the close of the delivery window the buyer was promised)."""
+    deadline = policy.auto_confirm_at(shipped_at, kind, not_before=not_before)
     uow.conn.execute(
         insert(escrow_terms).values(
             order_id=order_id,

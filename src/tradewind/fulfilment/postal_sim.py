@@ -13,17 +13,20 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, literal, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tradewind.db.tables.logistics import postal_sim_parcels
 from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
 from tradewind.kernel.errors import InvalidInput
 from tradewind.kernel.problems import ProblemCode
-from tradewind.logistics.tracking import SCENARIOS, ScriptStep, event_id_for, status_for_code
+from tradewind.logistics.routes import REFERENCE_ROUTE, SCENARIOS, ScriptStep, route_script
+from tradewind.logistics.shipping import SERVICES
+from tradewind.logistics.tracking import event_id_for, status_for_code
 from tradewind.payments.ports import WebhookSender
 from tradewind.payments.signing import sign
 
@@ -57,6 +60,30 @@ def scenario_for(tracking_number: str) -> str:
     return "happy_path"
 
 
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where a parcel goes and by which service: what places and times its scans."""
+
+    origin: str
+    destination: str
+    service_code: str
+
+
+REFERENCE = Route(*REFERENCE_ROUTE)
+
+
+def script_for(scenario: str, route: Route) -> tuple[ScriptStep, ...]:
+    """A parcel's scans: its scenario on its route, timed by its service (logistics.routes)."""
+    service = SERVICES.get(route.service_code, SERVICES[REFERENCE.service_code])
+    return route_script(scenario, route.origin, route.destination, service)
+
+
+def script(parcel: Any) -> tuple[ScriptStep, ...]:
+    """The scans of a stored parcel."""
+    route = Route(parcel.origin_country, parcel.destination_country, parcel.service_code)
+    return script_for(parcel.scenario, route)
+
+
 def register(
     uow: UnitOfWork,
     *,
@@ -64,6 +91,7 @@ def register(
     tracking_number: str,
     shipped_at: datetime,
     webhook_url: str,
+    route: Route = REFERENCE,
     scenario: str | None = None,
 ) -> str:
     chosen = scenario or scenario_for(tracking_number)
@@ -79,6 +107,10 @@ def register(
         "started_at": shipped_at,
         "steps_emitted": 0,
         "webhook_url": webhook_url,
+        "origin_country": route.origin,
+        "destination_country": route.destination,
+        "service_code": route.service_code,
+        "steps_total": len(script_for(chosen, route)),
     }
     statement = dialect.insert(postal_sim_parcels).values(**values)
     uow.conn.execute(
@@ -94,10 +126,17 @@ def set_scenario(uow: UnitOfWork, tracking_number: str, scenario: str) -> None:
     """Sandbox control (as real carriers' test modes offer): script a parcel's fate."""
     if scenario not in SCENARIOS:
         raise InvalidInput(f"unknown scenario {scenario!r}", code=ProblemCode.UNKNOWN_SCENARIO)
+    parcel = uow.conn.execute(
+        select(postal_sim_parcels).where(postal_sim_parcels.c.tracking_number == tracking_number)
+    ).first()
+    if parcel is None:
+        return
+    route = Route(parcel.origin_country, parcel.destination_country, parcel.service_code)
+    steps = script_for(scenario, route)
     uow.conn.execute(
         update(postal_sim_parcels)
         .where(postal_sim_parcels.c.tracking_number == tracking_number)
-        .values(scenario=scenario, steps_emitted=0)
+        .values(scenario=scenario, steps_emitted=0, steps_total=len(steps))
     )
 
 
@@ -113,11 +152,7 @@ def _event(step: ScriptStep, started_at: datetime) -> dict[str, Any]:
 
 
 def _due_steps(parcel: Any, now: datetime) -> list[ScriptStep]:
-    return [
-        s
-        for s in SCENARIOS[parcel.scenario]
-        if parcel.started_at + timedelta(hours=s.offset_hours) <= now
-    ]
+    return [s for s in script(parcel) if parcel.started_at + timedelta(hours=s.offset_hours) <= now]
 
 
 def poll(uow: UnitOfWork, tracking_number: str, now: datetime) -> dict[str, Any] | None:
@@ -143,7 +178,7 @@ def dispatch(uow_factory: UnitOfWorkFactory, sender: WebhookSender, secret: str)
         parcels = uow.conn.execute(
             select(postal_sim_parcels)
             .limit(MAX_PARCELS_PER_DISPATCH)
-            .where(postal_sim_parcels.c.steps_emitted < _script_lengths_case())
+            .where(postal_sim_parcels.c.steps_emitted < postal_sim_parcels.c.steps_total)
         ).all()
     delivered = 0
     for parcel in parcels:
@@ -172,15 +207,6 @@ def dispatch(uow_factory: UnitOfWorkFactory, sender: WebhookSender, secret: str)
                 )
                 uow.commit()
     return delivered
-
-
-def _script_lengths_case() -> Any:
-    """SQL: the scripted length of each parcel's scenario, so finished parcels are skipped."""
-    return case(
-        {name: literal(len(steps)) for name, steps in SCENARIOS.items()},
-        value=postal_sim_parcels.c.scenario,
-        else_=literal(0),
-    )
 
 
 def _send(sender: WebhookSender, secret: str, parcel: Any, step: ScriptStep, now: datetime) -> bool:

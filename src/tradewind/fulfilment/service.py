@@ -4,7 +4,7 @@ the customs declaration copied from the order, and the start of buyer protection
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -22,7 +22,7 @@ from tradewind.kernel.errors import NotFound
 from tradewind.kernel.ids import new_id
 from tradewind.kernel.problems import ProblemCode
 from tradewind.logistics.s10 import S10Number, parse_s10
-from tradewind.logistics.shipping import SERVICES, ServiceKind
+from tradewind.logistics.shipping import SERVICES, ServiceKind, estimate_delivery_window
 from tradewind.ordering.domain import OrderEvent
 from tradewind.ordering.orders import apply_event
 from tradewind.risk.domain import EventKind, RiskEvent
@@ -133,10 +133,27 @@ def ship_order(
         "delivered_at": None,
     }
     uow.conn.execute(insert(shipments).values(**values))
-    values["auto_confirm_at"] = start_protection(uow, policy, order_id, kind=kind, shipped_at=now)
+    window_closes = delivery_window_closes(order, origin, ship_to["country"], now)
+    values["auto_confirm_at"] = start_protection(
+        uow, policy, order_id, kind=kind, shipped_at=now, not_before=window_closes
+    )
     start_tracking(uow, values, carrier.webhook_url, carrier.poll_every_h)
     uow.publish(_shipped_signal(order, values, now))
     return values
+
+
+def delivery_window_closes(
+    order: Any, origin: str, destination: str, now: datetime
+) -> datetime | None:
+    """When the delivery window the buyer was shown has ended everywhere: the latest day of
+    the service's window from the ship-by date (or today, if later), over even at UTC-12.
+    Protection never runs out before it: a parcel still within its window is not late."""
+    service = SERVICES.get(order.shipping_service)
+    if service is None:
+        return None
+    handed_over = max(order.ship_by_at or now, now).date()
+    _, latest = estimate_delivery_window(handed_over, service, origin, destination)
+    return datetime.combine(latest + timedelta(days=1), time(12), tzinfo=UTC)
 
 
 def _shipped_signal(order: Any, shipment: dict[str, Any], now: datetime) -> RiskEvent:

@@ -54,6 +54,9 @@ def start_tracking(
         tracking_number=shipment["tracking_number"],
         shipped_at=shipment["shipped_at"],
         webhook_url=webhook_url,
+        route=postal_sim.Route(
+            shipment["origin_country"], shipment["destination_country"], shipment["service_code"]
+        ),
     )
     schedule(
         uow,

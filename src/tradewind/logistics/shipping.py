@@ -10,7 +10,9 @@ Zones are derived from the origin and destination countries' regions (see :data:
 - zone 2: neighbouring regions (see :data:`NEIGHBOURS`, e.g. Europe <-> Middle East);
 - zone 3: everything else (e.g. CN -> US).
 
-Domestic parcels are refused: these are international services (UPU letter post / parcels / EMS).
+The international services refuse domestic mail (:func:`quote_shipping`); a parcel that stays
+in one country is handed to the post's domestic network, with the card's domestic price and the
+service's domestic transit times (:func:`quote_parcel`, :func:`transit_days`), and no customs.
 Countries not in :data:`REGIONS` are not served.
 """
 
@@ -70,10 +72,15 @@ class ShippingService:
     duty_terms: DutyTerms  # the default; a seller may choose otherwise per listing
     max_weight_g: int
     s10_service: str
+    # Within one country: no office of exchange, no customs, one post's network.
+    domestic_days_min: int = 1
+    domestic_days_max: int = 5
 
     def __post_init__(self) -> None:
         if not 0 < self.transit_days_min <= self.transit_days_max <= MAX_TRANSIT_DAYS:
             raise _invalid_data(f"{self.code}: transit days must satisfy 0 < min <= max <= 120")
+        if not 0 < self.domestic_days_min <= self.domestic_days_max <= self.transit_days_max:
+            raise _invalid_data(f"{self.code}: domestic days must satisfy 0 < min <= max")
         if not 0 < self.max_weight_g <= POSTAL_MAX_WEIGHT_G:
             raise _invalid_data(f"{self.code}: max weight must be 1 to {POSTAL_MAX_WEIGHT_G} g")
 
@@ -84,6 +91,7 @@ class RateBand:
 
     up_to_g: int
     price_minor_by_zone: Mapping[Zone, int]
+    domestic_minor: int | None = None  # None: a domestic parcel pays the same-region price
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +110,8 @@ class RateCard:
         limits = [band.up_to_g for band in self.bands]
         if limits[0] <= 0 or any(a >= b for a, b in pairwise(limits)):
             raise _invalid_data(f"rate card {self.service_code}: bands must strictly increase")
-        prices = (p for band in self.bands for p in band.price_minor_by_zone.values())
+        prices = [p for band in self.bands for p in band.price_minor_by_zone.values()]
+        prices += [b.domestic_minor for b in self.bands if b.domestic_minor is not None]
         if any(isinstance(p, bool) or p < 0 for p in prices):
             raise _invalid_data(f"rate card {self.service_code}: prices must be >= 0")
 
@@ -151,8 +160,8 @@ def quote_parcel(
     """Like :func:`quote_shipping`, but a parcel that stays in one country is priced as well.
 
     International services refuse domestic mail, yet a marketplace seller also ships to buyers
-    in its own country; the post hands those over as domestic parcels, which this demo tariff
-    prices at the zone-1 (same region) rate.
+    in its own country; the post hands those over as domestic parcels, at the band's domestic
+    price (or, where a card has none, its same-region price).
     """
     if origin != destination:
         return quote_shipping(service, rate_card, weight_g, origin, destination)
@@ -160,20 +169,30 @@ def quote_parcel(
     validate_country(origin)
     for band in rate_card.bands:
         if weight_g <= band.up_to_g:
+            if band.domestic_minor is not None:
+                return band.domestic_minor
             return band.price_minor_by_zone[Zone.SAME_REGION]
     raise _too_heavy(f"{weight_g} g is above the heaviest band of this rate card")
 
 
-def estimate_delivery_window(ship_by_date: date, service: ShippingService) -> tuple[date, date]:
+def transit_days(service: ShippingService, origin: str, destination: str) -> tuple[int, int]:
+    """Fewest and most days in the post: the domestic times when the parcel stays in one
+    country, else the international ones."""
+    if origin == destination:
+        return service.domestic_days_min, service.domestic_days_max
+    return service.transit_days_min, service.transit_days_max
+
+
+def estimate_delivery_window(
+    ship_by_date: date, service: ShippingService, origin: str, destination: str
+) -> tuple[date, date]:
     """Earliest and latest delivery dates if handed to the post on ``ship_by_date``.
 
     Calendar days: postal transit times are published that way and weekends barely matter
     against a 10-to-30-day spread.
     """
-    return (
-        ship_by_date + timedelta(days=service.transit_days_min),
-        ship_by_date + timedelta(days=service.transit_days_max),
-    )
+    low, high = transit_days(service, origin, destination)
+    return ship_by_date + timedelta(days=low), ship_by_date + timedelta(days=high)
 
 
 def _check_weight(service: ShippingService, weight_g: int) -> None:
@@ -250,6 +269,8 @@ REGISTERED_SMALL_PACKET: Final = ShippingService(
     duty_terms=DutyTerms.DAP,
     max_weight_g=SMALL_PACKET_MAX_WEIGHT_G,
     s10_service="RB",
+    domestic_days_min=3,
+    domestic_days_max=7,
 )
 ECOMMERCE_PARCEL: Final = ShippingService(
     code="ecommerce_parcel",
@@ -260,6 +281,8 @@ ECOMMERCE_PARCEL: Final = ShippingService(
     duty_terms=DutyTerms.DDP,
     max_weight_g=POSTAL_MAX_WEIGHT_G,
     s10_service="HA",
+    domestic_days_min=2,
+    domestic_days_max=5,
 )
 EMS: Final = ShippingService(
     code="ems",
@@ -270,53 +293,56 @@ EMS: Final = ShippingService(
     duty_terms=DutyTerms.DAP,
     max_weight_g=POSTAL_MAX_WEIGHT_G,
     s10_service="EE",
+    domestic_days_min=1,
+    domestic_days_max=2,
 )
 SERVICES: Final[Mapping[str, ShippingService]] = MappingProxyType(
     {s.code: s for s in (REGISTERED_SMALL_PACKET, ECOMMERCE_PARCEL, EMS)}
 )
 
 
-def _band(up_to_g: int, zone1: int, zone2: int, zone3: int) -> RateBand:
+def _band(up_to_g: int, domestic: int, zone1: int, zone2: int, zone3: int) -> RateBand:
     prices = {Zone.SAME_REGION: zone1, Zone.NEIGHBOUR_REGION: zone2, Zone.REST_OF_WORLD: zone3}
-    return RateBand(up_to_g, MappingProxyType(prices))
+    return RateBand(up_to_g, MappingProxyType(prices), domestic)
 
 
-# Demo tariffs in USD cents, roughly the shape of origin-post e-commerce prices.
+# Demo tariffs in USD cents, roughly the shape of origin-post e-commerce prices: per weight
+# band the domestic price, then zones 1 to 3.
 DEMO_RATE_CARDS: Final[Mapping[str, RateCard]] = MappingProxyType(
     {
         "registered_small_packet": RateCard(
             "registered_small_packet",
             "USD",
             (
-                _band(100, 350, 450, 550),
-                _band(250, 450, 600, 750),
-                _band(500, 650, 900, 1150),
-                _band(1_000, 1000, 1450, 1900),
-                _band(2_000, 1700, 2500, 3300),
+                _band(100, 200, 350, 450, 550),
+                _band(250, 250, 450, 600, 750),
+                _band(500, 400, 650, 900, 1150),
+                _band(1_000, 600, 1000, 1450, 1900),
+                _band(2_000, 1000, 1700, 2500, 3300),
             ),
         ),
         "ecommerce_parcel": RateCard(
             "ecommerce_parcel",
             "USD",
             (
-                _band(500, 800, 1100, 1400),
-                _band(1_000, 1100, 1600, 2100),
-                _band(2_000, 1700, 2500, 3400),
-                _band(5_000, 3200, 4800, 6500),
-                _band(10_000, 5500, 8500, 11500),
-                _band(30_000, 12000, 19000, 26000),
+                _band(500, 500, 800, 1100, 1400),
+                _band(1_000, 650, 1100, 1600, 2100),
+                _band(2_000, 1000, 1700, 2500, 3400),
+                _band(5_000, 1900, 3200, 4800, 6500),
+                _band(10_000, 3300, 5500, 8500, 11500),
+                _band(30_000, 7200, 12000, 19000, 26000),
             ),
         ),
         "ems": RateCard(
             "ems",
             "USD",
             (
-                _band(500, 2000, 2600, 3200),
-                _band(1_000, 2600, 3400, 4300),
-                _band(2_000, 3800, 5000, 6500),
-                _band(5_000, 7000, 9500, 12500),
-                _band(10_000, 12000, 16500, 22000),
-                _band(30_000, 30000, 42000, 56000),
+                _band(500, 1200, 2000, 2600, 3200),
+                _band(1_000, 1550, 2600, 3400, 4300),
+                _band(2_000, 2300, 3800, 5000, 6500),
+                _band(5_000, 4200, 7000, 9500, 12500),
+                _band(10_000, 7200, 12000, 16500, 22000),
+                _band(30_000, 18000, 30000, 42000, 56000),
             ),
         ),
     }

@@ -36,6 +36,11 @@ from typing import Final, NamedTuple
 from tradewind.kernel.errors import FieldError, InvalidInput, LimitExceeded
 from tradewind.kernel.i18n import N_
 from tradewind.kernel.problems import ProblemCode
+
+# The simulator's scripts live in tradewind.logistics.routes (placed on each parcel's route);
+# SCENARIOS is the written script on its reference route, EMS from CN to IL.
+from tradewind.logistics.routes import SCENARIOS as SCENARIOS
+from tradewind.logistics.routes import ScriptStep as ScriptStep
 from tradewind.logistics.text import check_text
 
 EXPIRY_DAYS: Final = 30
@@ -298,85 +303,3 @@ def check_event_time(event: TrackingEvent, shipped_at: datetime, now: datetime) 
 
 def _bad_time(detail: str, code: ProblemCode) -> InvalidInput:
     return InvalidInput(detail, code=code, errors=[FieldError("occurred_at", detail, code)])
-
-
-class ScriptStep(NamedTuple):
-    """One scripted scan for the postal-network simulator: code, hours after posting, place."""
-
-    code: str
-    offset_hours: int
-    location: str
-
-
-_CN = "Shenzhen, CN"
-_OUTWARD = "Guangzhou outward office of exchange, CN"
-_TRANSIT = "Frankfurt transit office of exchange, DE"
-_INWARD = "Ben Gurion Airport inward office of exchange, IL"
-_SORTING = "Modiin sorting centre, IL"
-_DELIVERY = "Tel Aviv-Yafo delivery office, IL"
-_PICKUP = "Tel Aviv-Yafo collection point, IL"
-
-_EXPORT: Final = (
-    ScriptStep("EMA", 0, _CN),
-    ScriptStep("EMB", 10, _OUTWARD),
-    ScriptStep("EXA", 14, _OUTWARD),
-    ScriptStep("EXC", 20, _OUTWARD),
-    ScriptStep("EMC", 30, _OUTWARD),
-    ScriptStep("EMJ", 50, _TRANSIT),
-    ScriptStep("EMK", 56, _TRANSIT),
-    ScriptStep("EMD", 80, _INWARD),
-)
-_TO_DELIVERY_OFFICE: Final = (
-    ScriptStep("EMF", 110, _INWARD),
-    ScriptStep("EDD", 116, _SORTING),
-    ScriptStep("EDE", 120, _SORTING),
-    ScriptStep("EMG", 130, _DELIVERY),
-    ScriptStep("EDG", 150, _DELIVERY),
-)
-
-SCENARIOS: Final[Mapping[str, tuple[ScriptStep, ...]]] = MappingProxyType(
-    {
-        # CN -> IL, every leg, ends Delivered after 156 h.
-        "happy_path": (
-            *_EXPORT,
-            ScriptStep("EDB", 84, _INWARD),
-            ScriptStep("EDC", 100, _INWARD),
-            *_TO_DELIVERY_OFFICE,
-            ScriptStep("EMI", 156, _DELIVERY),
-        ),
-        # Customs holds the item (Exception) for four days, then releases it (InTransit again).
-        "held_by_customs": (
-            *_EXPORT,
-            ScriptStep("EDB", 84, _INWARD),
-            ScriptStep("EME", 90, _INWARD),
-            ScriptStep("EDC", 186, _INWARD),
-            *(step._replace(offset_hours=step.offset_hours + 96) for step in _TO_DELIVERY_OFFICE),
-            ScriptStep("EMI", 252, _DELIVERY),
-        ),
-        # Nobody home (AttemptFail), parked at a collection point, collected two days later.
-        "failed_delivery_then_pickup": (
-            *_EXPORT,
-            ScriptStep("EDB", 84, _INWARD),
-            ScriptStep("EDC", 100, _INWARD),
-            *_TO_DELIVERY_OFFICE,
-            ScriptStep("EMH", 156, _DELIVERY),
-            ScriptStep("EDH", 160, _PICKUP),
-            ScriptStep("EMI", 208, _PICKUP),
-        ),
-        # Never collected: after 14 days at the collection point the item is terminated
-        # (returned to sender); ends Exception.
-        "returned_to_sender": (
-            *_EXPORT,
-            ScriptStep("EDB", 84, _INWARD),
-            ScriptStep("EDC", 100, _INWARD),
-            *_TO_DELIVERY_OFFICE,
-            ScriptStep("EMH", 156, _DELIVERY),
-            ScriptStep("EDH", 160, _PICKUP),
-            ScriptStep("EDX", 160 + 14 * 24, _PICKUP),
-        ),
-        # Scanned out of the origin country, then nothing: Expired 30 days after the last scan.
-        "lost_in_transit": _EXPORT[:5],
-        # Never scanned at all: Expired 30 days after the tracking number was registered.
-        "silent": (),
-    }
-)

@@ -64,6 +64,11 @@ postal_sim_parcels = Table(
     Column("started_at", UtcDateTime(), nullable=False),
     Column("steps_emitted", Integer, nullable=False),
     Column("webhook_url", String(500), nullable=False),
+    # The parcel's route and service, which place and time its script (logistics.routes).
+    Column("origin_country", String(2), nullable=False),
+    Column("destination_country", String(2), nullable=False),
+    Column("service_code", String(40), nullable=False),
+    Column("steps_total", Integer, nullable=False),
 )
 
 postal_sim_serials = Table(

@@ -29,6 +29,7 @@ from tradewind.kernel import i18n
 from tradewind.kernel.errors import DomainError, FieldError, Unauthenticated
 from tradewind.kernel.i18n import N_, _
 from tradewind.kernel.problems import ProblemCode
+from tradewind.logistics.tracking import EVENT_CODES
 from tradewind.media.service import thumbnail_url
 from tradewind.money.amount import Money
 from tradewind.money.display import format_money
@@ -364,6 +365,13 @@ def _tracking(value: object) -> str:
     return _(TRACKING_LABELS[raw]) if raw in TRACKING_LABELS else raw
 
 
+def _scan(event: Mapping[str, Any]) -> str:
+    """A tracking event in words: the UPU meaning of its code in the page's language (what the
+    post did, e.g. "Arrival at delivery office"), else the carrier's own description."""
+    known = EVENT_CODES.get(str(event.get("code", "")))
+    return _(known.description) if known else str(event.get("description") or "")
+
+
 def _event(value: object) -> str:
     raw = str(getattr(value, "value", value))
     return _(EVENT_LABELS[raw]) if raw in EVENT_LABELS else raw.replace("_", " ")
@@ -511,6 +519,7 @@ templates.env.filters["tracking"] = _tracking
 templates.env.filters["event"] = _event
 templates.env.filters["category"] = _category
 templates.env.filters["ledger_kind"] = _ledger_kind
+templates.env.filters["scan"] = _scan
 
 
 def render(

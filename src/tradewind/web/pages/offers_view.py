@@ -15,7 +15,7 @@ from tradewind.customs.landed_cost import CustomsLine
 from tradewind.db.uow import UnitOfWork
 from tradewind.kernel.errors import DomainError
 from tradewind.kernel.i18n import N_
-from tradewind.logistics.shipping import SERVICES, estimate_delivery_window
+from tradewind.logistics.shipping import SERVICES, estimate_delivery_window, transit_days
 from tradewind.money.amount import Money
 from tradewind.money.fx import FxQuote
 from tradewind.money.service import quotes_for
@@ -147,7 +147,9 @@ def _shipping_options(
         service = SERVICES.get(code)
         if service is None:
             continue
-        earliest, latest = estimate_delivery_window(handed_over, service)
+        earliest, latest = estimate_delivery_window(
+            handed_over, service, offer["ship_from_country"], country
+        )
         option: dict[str, Any] = {
             "code": code,
             "name": service.name,
@@ -217,7 +219,9 @@ def _shipping_details(row: dict[str, Any], facts: PageFacts) -> list[dict[str, A
                 "deliveryTime": {
                     "@type": "ShippingDeliveryTime",
                     "handlingTime": _days(0, row["handling_days"]),
-                    "transitTime": _days(service.transit_days_min, service.transit_days_max),
+                    "transitTime": _days(
+                        *transit_days(service, row["ship_from_country"], facts.country)
+                    ),
                 },
             }
         )
@@ -367,7 +371,9 @@ def _group_option(
     service = SERVICES[code]
     option: dict[str, Any] = {"code": code, "name": service.name, "kind": service.kind.value}
     handed_over = (at + timedelta(days=group["handling_days"])).date()
-    option["earliest"], option["latest"] = estimate_delivery_window(handed_over, service)
+    option["earliest"], option["latest"] = estimate_delivery_window(
+        handed_over, service, group["ship_from_country"], country
+    )
     lines = group["lines"]
     try:
         parcel = price_parcel(
