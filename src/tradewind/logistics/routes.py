@@ -105,6 +105,7 @@ CROSS_BORDER_CODES: Final = frozenset(
     | {"EMF"}
 )
 _TRANSIT_CODES: Final = frozenset({"EMJ", "EMK"})
+_ARRIVAL: Final = frozenset({"EMG"})  # arrival at the delivery office
 _SCRIPT_DAYS: Final = 3 + 8  # the written hours are EMS across a border: 3 to 8 days
 _PIVOT_H: Final = 130  # arrival at the delivery office: transport ends, the far end begins
 # A domestic parcel: posted, sorted, at the delivery office after 18 h (EMS, 1 to 2 days);
@@ -185,7 +186,7 @@ def route_script(
     if origin == destination:
         places[_ORIGIN] = f"{_offices(origin).city} mail centre, {origin}"
         # What follows the delivery office's arrival keeps its distance from that arrival.
-        arrival = next((s.offset_hours for s in steps if s.code == "EMG"), _PIVOT_H)
+        arrival = next((s.offset_hours for s in steps if s.code in _ARRIVAL), _PIVOT_H)
         steps = tuple(
             s._replace(
                 offset_hours=_DOMESTIC_HOURS.get(
