@@ -176,7 +176,10 @@ def _delivered_and_disputed(
 ) -> dict[str, str]:
     """A second order, paid, shipped and delivered (notifications for both parties), then
     disputed: the order, tracking, dispute, ledger and payout pages have something to show."""
-    _, offer_id = list_product(client, shop, price_minor=2999, stock=3, title="ZX-9 USB-C")
+    # EMS: delivered within the 240 h below (surface mail takes about three weeks).
+    _, offer_id = list_product(
+        client, shop, price_minor=2999, stock=3, title="ZX-9 USB-C", services=("ems",)
+    )
     bought = buy(client, buyer, offer_id, key="pseudo-2")
     pay(client, container, clock, buyer, bought["id"])
     order_id = bought["orders"][0]["id"]
