@@ -100,7 +100,13 @@ def _product(market: Market, shop: Shop, token: str) -> tuple[str, str]:
         market.http.post(
             "/api/v1/offers",
             headers=shop.headers,
-            json={"product_id": product["id"], "price_minor": 3900, "stock": 10},
+            # EMS: delivered within the week below (surface mail takes about three weeks).
+            json={
+                "product_id": product["id"],
+                "price_minor": 3900,
+                "stock": 10,
+                "shipping_services": ["ems"],
+            },
         )
     )
     return product["id"], offer["id"]
