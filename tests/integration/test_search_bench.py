@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tradewind.bench import tantivy_baseline
 from tradewind.bench.search import bench_search, ndcg_at
 
 pytestmark = pytest.mark.integration
@@ -50,3 +51,42 @@ def test_bench_search_reports_ndcg_and_latency(tmp_path: Path) -> None:
     assert (result["queries"], result["queries_in_file"]) == (2, 3)
     assert result["ndcg_at_10"] == 1.0
     assert 0 < result["latency_p50_ms"] <= result["latency_p95_ms"]
+    # The Tantivy baseline on the same products: its stemmed catch-all field finds "laptop"
+    # only in the bag and the lock (the notebook never says laptop), and the SSD for "1tb ssd".
+    assert result["tantivy_ndcg_at_10"] == 0.5
+    assert 0 < result["tantivy_p50_ms"] <= result["tantivy_p95_ms"]
+    # Ratios of the unrounded p95s: the printed (rounded) figures agree to a few percent.
+    theirs = result["tantivy_p95_ms"]
+    ratio = pytest.approx(result["latency_p95_ms"] / theirs, rel=0.05)
+    assert result["p95_ratio_to_tantivy"] == ratio
+    facets = pytest.approx(result["with_facets_p95_ms"] / theirs, rel=0.05)
+    assert result["with_facets_p95_ratio_to_tantivy"] == facets
+
+
+def test_tantivy_baseline_ranks_by_bm25_over_one_stemmed_field() -> None:
+    rows = [
+        {
+            "id": "1",
+            "title": "Targus laptop bags",
+            "brand": "Targus",
+            "model": "",
+            "description": "",
+        },
+        {
+            "id": "2",
+            "title": "Lenovo notebook",
+            "brand": "Lenovo",
+            "model": "IdeaPad",
+            "description": "a light laptop",
+            "attributes": {"colour": "Grey"},
+        },
+    ]
+    assert (
+        tantivy_baseline.catch_all(rows[1]) == "Lenovo notebook Lenovo IdeaPad a light laptop Grey"
+    )
+    baseline = tantivy_baseline.build(rows)
+    assert baseline.documents == 2
+    assert baseline.search("bag") == ["1"]  # stemmed: "bags" is "bag"
+    assert baseline.search("grey ideapad") == ["2"]
+    assert baseline.search("laptop") == ["1", "2"]  # the shorter field first
+    assert baseline.search('"unbalanced') == []  # lenient: a stray quote is no error

@@ -66,6 +66,22 @@ def _prepare(container: Container, products_dir: Path) -> tuple[int, float]:
     return indexed, time.perf_counter() - started
 
 
+def _catalog_rows(container: Container, to_source: dict[str, str]) -> list[dict[str, Any]]:
+    """The indexed products as the Tantivy baseline reads them, keyed by source id."""
+    with container.uow(read_only=True) as uow:
+        rows = uow.conn.execute(
+            select(
+                products.c.id,
+                products.c.title,
+                products.c.brand,
+                products.c.model,
+                products.c.description,
+                products.c.attributes,
+            ).where(products.c.id.in_(list(to_source)))
+        )
+        return [{**row._mapping, "id": to_source[row.id]} for row in rows]
+
+
 def _source_ids(container: Container) -> dict[str, str]:
     prefix = f"{SOURCE}:"
     with container.uow(read_only=True) as uow:
@@ -97,27 +113,80 @@ def _measure(
     return results, latencies
 
 
+def mean_ndcg(ranked: dict[str, list[str]], judged: dict[str, dict[str, int]]) -> dict[str, float]:
+    """nDCG@10 per query that has a positive judgment (``ranked`` holds source ids)."""
+    return {q: s for q in sorted(judged) if (s := ndcg_at(ranked[q], judged[q])) is not None}
+
+
+def _baseline(
+    container: Container, to_source: dict[str, str], queries: list[str], rounds: int
+) -> tuple[dict[str, list[str]], list[float]]:
+    from tradewind.bench import tantivy_baseline
+
+    baseline = tantivy_baseline.build(_catalog_rows(container, to_source))
+    return tantivy_baseline.measure(baseline, queries, rounds)
+
+
+def _ratio(ours: float, theirs: float) -> float | None:
+    return round(ours / theirs, 1) if theirs > 0 else None
+
+
 def bench_search(
-    products_dir: Path, judgments: Path, db_url: str | None, *, rounds: int = 3
+    products_dir: Path,
+    judgments: Path,
+    db_url: str | None,
+    *,
+    rounds: int = 3,
+    baseline: bool = True,
 ) -> dict[str, Any]:
+    """Our search and (``baseline``) Tantivy's on the same products, queries and thread.
+
+    The phases take turns (ours, Tantivy, ours with facets, Tantivy again) so that drift on a
+    shared machine hits both engines alike; ratios are of p95s measured in this one run."""
     judged = read_judgments(judgments)
+    theirs: list[float] = []
     with bench_database(db_url) as (url, container):
         indexed, index_s = _prepare(container, products_dir)
         to_source = _source_ids(container)
         queries = sorted(judged)
         ranked, latencies = _measure(container, queries, rounds, with_facets=False)
+        if baseline:
+            their_ranked, first = _baseline(container, to_source, queries, rounds)
+            theirs += first
         _, with_facets = _measure(container, queries, rounds, with_facets=True)
-    scores = {
-        q: s
-        for q in queries
-        if (s := ndcg_at([to_source.get(p, p) for p in ranked[q]], judged[q])) is not None
-    }
+        if baseline:
+            theirs += _baseline(container, to_source, queries, rounds)[1]
+    scores = mean_ndcg({q: [to_source.get(p, p) for p in ids] for q, ids in ranked.items()}, judged)
+    result = _ours(url, indexed, index_s, scores, len(queries), latencies, with_facets, rounds)
+    if baseline:
+        their_scores = mean_ndcg(their_ranked, judged)
+        p95 = _percentile(theirs, 0.95)
+        result |= {
+            "tantivy_ndcg_at_10": round(statistics.fmean(their_scores.values()), 4),
+            "tantivy_p50_ms": round(_percentile(theirs, 0.50), 4),
+            "tantivy_p95_ms": round(p95, 4),
+            "p95_ratio_to_tantivy": _ratio(result["latency_p95_ms"], p95),
+            "with_facets_p95_ratio_to_tantivy": _ratio(result["with_facets_p95_ms"], p95),
+        }
+    return result
+
+
+def _ours(
+    url: str,
+    indexed: int,
+    index_s: float,
+    scores: dict[str, float],
+    queries_in_file: int,
+    latencies: list[float],
+    with_facets: list[float],
+    rounds: int,
+) -> dict[str, Any]:
     return {
         "database": url.split(":", 1)[0].split("+", 1)[0],
         "products_indexed": indexed,
         "import_and_index_s": round(index_s, 1),
         "queries": len(scores),
-        "queries_in_file": len(queries),
+        "queries_in_file": queries_in_file,
         "ndcg_at_10": round(statistics.fmean(scores.values()), 4) if scores else None,
         "latency_p50_ms": round(_percentile(latencies, 0.50), 2),
         "latency_p95_ms": round(_percentile(latencies, 0.95), 2),

@@ -411,12 +411,16 @@ def bench_search_command(
         str | None, typer.Option(help="Database URL (default: a temp SQLite file)")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout")] = False,
+    baseline: Annotated[
+        bool, typer.Option(help="Also run the Tantivy baseline (the bench extra) and the ratios")
+    ] = True,
 ) -> None:
-    """Search relevance (mean nDCG@10 on graded judgments) and per-query latency p50/p95."""
+    """Search relevance (mean nDCG@10 on graded judgments) and per-query latency p50/p95,
+    beside a Tantivy baseline on the same products in the same thread."""
     from tradewind.bench.search import bench_search
 
     configure_logging("WARNING")
-    _print_result(bench_search(products, judgments, db), as_json)
+    _print_result(bench_search(products, judgments, db, baseline=baseline), as_json)
 
 
 @bench_app.command("reconcile")

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from tradewind.db.tables.money import fx_quotes
 from tradewind.db.uow import UnitOfWork
@@ -121,6 +121,42 @@ def quotes_for(
                 code=ProblemCode.FX_RATE_MISSING,
             )
         result[(base, quote)] = _readable(row, base, quote)
+    return result
+
+
+def quotes_into(
+    uow: UnitOfWork, bases: Iterable[str], quote: str, at: datetime
+) -> dict[str, FxQuote | None]:
+    """The quote in force at ``at`` from each base into ``quote``, in one statement; None for
+    a base without a usable rate (a reader that prices many offers skips those, never fails).
+    """
+    wanted = sorted(set(bases) - {quote})
+    result: dict[str, FxQuote | None] = dict.fromkeys(wanted)
+    if wanted:
+        latest = (
+            select(
+                fx_quotes,
+                func.row_number()
+                .over(
+                    partition_by=fx_quotes.c.base,
+                    order_by=(fx_quotes.c.valid_from.desc(), fx_quotes.c.id.desc()),
+                )
+                .label("newest"),
+            )
+            .where(
+                fx_quotes.c.base.in_(wanted),
+                fx_quotes.c.quote == quote,
+                fx_quotes.c.valid_from <= at,
+            )
+            .subquery()
+        )
+        for row in uow.conn.execute(select(latest).where(latest.c.newest == 1)):
+            try:
+                result[row.base] = _readable(row, row.base, quote)
+            except Conflict:
+                result[row.base] = None
+    if quote in set(bases):
+        result[quote] = identity_quote(quote, at)
     return result
 
 

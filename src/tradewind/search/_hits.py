@@ -12,10 +12,9 @@ from sqlalchemy import Connection, select
 
 from tradewind.db.tables.catalog import offers, product_texts, products, sellers
 from tradewind.db.uow import UnitOfWork
-from tradewind.kernel.errors import Conflict
 from tradewind.kernel.languages import choose_text, fallback_chain
 from tradewind.money.fx import FxQuote
-from tradewind.money.service import quotes_for
+from tradewind.money.service import quotes_into
 from tradewind.search._filters import Conditions, SearchFilters, live_offer, offer_conditions
 from tradewind.search._pricing import PriceBounds, in_buyer_currency, seller_bounds
 from tradewind.search._sorting import LiveOffer
@@ -45,28 +44,30 @@ class SearchHit:
 
 
 class Quotes:
-    """FX quotes from seller currencies into the buyer's, looked up once each and only if used."""
+    """FX quotes from seller currencies into the buyer's: every seller currency's in one
+    statement, on first use, and once per search."""
 
     def __init__(self, uow: UnitOfWork, currency: str) -> None:
         self._uow = uow
         self.currency = currency
         self._at = uow.clock.now()
-        self._cache: dict[str, FxQuote | None] = {}
+        self._cache: dict[str, FxQuote | None] | None = None
+
+    def _loaded(self) -> dict[str, FxQuote | None]:
+        if self._cache is None:
+            bases = set(self._uow.conn.scalars(select(sellers.c.currency).distinct()))
+            self._cache = quotes_into(self._uow, bases | {self.currency}, self.currency, self._at)
+        return self._cache
 
     def get(self, base: str) -> FxQuote | None:
         """The quote in force, or None when no rate is set (such offers cannot be priced)."""
-        if base not in self._cache:
-            try:
-                pair = (base, self.currency)
-                self._cache[base] = quotes_for(self._uow, [pair], self._at)[pair]
-            except Conflict:
-                self._cache[base] = None
-        return self._cache[base]
+        cache = self._loaded()
+        if base not in cache:
+            cache.update(quotes_into(self._uow, [base], self.currency, self._at))
+        return cache[base]
 
     def every_seller_currency(self) -> dict[str, FxQuote]:
-        bases = set(self._uow.conn.scalars(select(sellers.c.currency).distinct()))
-        found = {base: self.get(base) for base in sorted(bases | {self.currency})}
-        return {base: quote for base, quote in found.items() if quote is not None}
+        return {base: q for base, q in sorted(self._loaded().items()) if q is not None}
 
 
 def seller_bounds_for(quotes: Mapping[str, FxQuote], filters: SearchFilters) -> list[PriceBounds]:

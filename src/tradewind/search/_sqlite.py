@@ -35,7 +35,11 @@ _MATCH_SQL = (
 )
 
 
-def matches(query: ParsedQuery, *, require_all: bool) -> Subquery:
-    """(product_id, rank) of every matching product; lower rank is better."""
-    statement = text(_MATCH_SQL).bindparams(match=match_expression(query, require_all=require_all))
+def matches(query: ParsedQuery, *, require_all: bool, limit: int | None = None) -> Subquery:
+    """(product_id, rank) of every matching product, lower rank better; with ``limit``, only
+    the best ``limit`` of them (the engine sorts and stops before any join)."""
+    sql = _MATCH_SQL if limit is None else _MATCH_SQL + " ORDER BY rank, product_id LIMIT :limit"
+    statement = text(sql).bindparams(match=match_expression(query, require_all=require_all))
+    if limit is not None:
+        statement = statement.bindparams(limit=limit)
     return statement.columns(product_id=String, rank=Float).subquery("m")

@@ -9,7 +9,7 @@ order, so concurrent indexers on PostgreSQL lock rows in one order and never dea
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
@@ -23,7 +23,7 @@ from tradewind.search.analysis.document import (
     ProductText,
     analyze_product,
 )
-from tradewind.search.analysis.ranking import CorpusStats
+from tradewind.search.analysis.ranking import CorpusStats, PackedDocument
 
 DOCUMENTS = "documents"
 MAX_TERM_CHARS = 64
@@ -45,6 +45,12 @@ def from_row(row: Mapping[Any, Any]) -> IndexedDocument:
         fields={name: tuple((row[name] or "").split()) for name in FIELDS},
         heads=tuple((row["heads"] or "").split()),
     )
+
+
+def packed_from_values(values: Sequence[Any]) -> PackedDocument:
+    """The ranking's form of a stored row's ``FIELDS`` then ``heads`` values, in that order,
+    without splitting its text into tuples."""
+    return PackedDocument.from_values(values[: len(FIELDS)], (values[len(FIELDS)] or "").split())
 
 
 def _terms(doc: IndexedDocument) -> set[str]:

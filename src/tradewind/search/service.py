@@ -30,8 +30,9 @@ from tradewind.search._facets import Facets, facets
 from tradewind.search._filters import SearchFilters, compile_filters, where
 from tradewind.search._hits import Quotes, SearchHit, hits_for, live_offers, seller_bounds_for
 from tradewind.search._sorting import Sort, delivered_price, sort_ranked
+from tradewind.search.analysis.document import FIELDS
 from tradewind.search.analysis.query import ParsedQuery, parse_query
-from tradewind.search.analysis.ranking import rank
+from tradewind.search.analysis.ranking import PackedDocument, rank
 from tradewind.search.analysis.text import tokens
 
 MAX_CANDIDATES = 200  # ranked results per query; deeper pages are not served
@@ -127,52 +128,63 @@ def _validate(request: SearchRequest) -> None:
         validate_country(request.destination)
 
 
+_DOCUMENT_COLUMNS = [search_documents.c[name] for name in (*FIELDS, "heads")]
+Candidate = tuple[str, PackedDocument]
+
+
 def _candidates(
     conn: Connection, m: Subquery, conditions: list[Any], limit: int
-) -> list[tuple[str, Mapping[Any, Any]]]:
-    rows = conn.execute(
-        select(search_documents)
+) -> list[Candidate]:
+    statement = (
+        select(m.c.product_id, *_DOCUMENT_COLUMNS)
         .select_from(m)
         .join(search_documents, search_documents.c.product_id == m.c.product_id)
-        .join(products, products.c.id == m.c.product_id)
-        .where(*conditions)
-        .order_by(m.c.rank, m.c.product_id)
-        .limit(limit)
     )
-    return [(row.product_id, row._mapping) for row in rows]
+    if conditions:
+        statement = statement.join(products, products.c.id == m.c.product_id).where(*conditions)
+    rows = conn.execute(statement.order_by(m.c.rank, m.c.product_id).limit(limit))
+    return [(row[0], _store.packed_from_values(row[1:])) for row in rows]
 
 
 def _count(conn: Connection, m: Subquery, conditions: list[Any]) -> int:
-    return int(
-        conn.scalar(
-            select(func.count())
-            .select_from(m)
-            .join(products, products.c.id == m.c.product_id)
-            .where(*conditions)
-        )
-        or 0
-    )
+    statement = select(func.count()).select_from(m)
+    if conditions:
+        statement = statement.join(products, products.c.id == m.c.product_id).where(*conditions)
+    return int(conn.scalar(statement) or 0)
 
 
-def _retrieve(
-    conn: Connection, query: ParsedQuery, conditions: list[Any]
-) -> tuple[str, Subquery, list[tuple[str, Mapping[Any, Any]]], frozenset[str]]:
-    """AND first; when that finds fewer than MAX_CANDIDATES, fill up with OR matches.
+@dataclass(frozen=True, slots=True)
+class _Retrieved:
+    mode: str  # "all" | "any"
+    matched: Subquery  # every product of the mode (for counts and facets)
+    found: list[Candidate]  # the ranked candidates, at most MAX_CANDIDATES
+    every_word: frozenset[str]  # candidates that matched every clause
+    complete: bool  # found holds the mode's whole match set: its size is the total
 
-    The fourth value names the products that matched every word (empty in "any" mode)."""
+
+def _pool(
+    conn: Connection, query: ParsedQuery, conditions: list[Any], *, require_all: bool
+) -> tuple[Subquery, list[Candidate]]:
+    """All matches (for counting) and the engine's best MAX_CANDIDATES of them. Without
+    filters the engine sorts and cuts before any join; with them, the join filters first."""
     matches = _matcher(conn)
-    strict = matches(query, require_all=True)
-    found = _candidates(conn, strict, conditions, MAX_CANDIDATES)
+    every = matches(query, require_all=require_all)
+    top = every if conditions else matches(query, require_all=require_all, limit=MAX_CANDIDATES)
+    return every, _candidates(conn, top, conditions, MAX_CANDIDATES)
+
+
+def _retrieve(conn: Connection, query: ParsedQuery, conditions: list[Any]) -> _Retrieved:
+    """AND first; when that finds fewer than MAX_CANDIDATES, fill up with OR matches."""
+    strict, found = _pool(conn, query, conditions, require_all=True)
     every_word = frozenset(pid for pid, _ in found)
-    mode, m = ("all", strict) if found else ("any", strict)
+    mode, m, complete = ("all" if found else "any"), strict, len(found) < MAX_CANDIDATES
     if len(found) < MAX_CANDIDATES and len(query.clauses) > 1:
-        loose = matches(query, require_all=False)
-        seen = {pid for pid, _ in found}
-        more = _candidates(conn, loose, conditions, MAX_CANDIDATES)
-        found += [(pid, row) for pid, row in more if pid not in seen][: MAX_CANDIDATES - len(found)]
+        loose, more = _pool(conn, query, conditions, require_all=False)
+        seen = set(every_word)
+        found += [(pid, doc) for pid, doc in more if pid not in seen][: MAX_CANDIDATES - len(found)]
         if mode == "any":
-            m = loose
-    return mode, m, found, every_word
+            m, complete = loose, len(more) < MAX_CANDIDATES
+    return _Retrieved(mode, m, found, every_word, complete)
 
 
 def corrected_text(query: ParsedQuery, known: Mapping[str, int]) -> str | None:
@@ -216,7 +228,7 @@ def _facets(
             continue
         wider = _without(request.filters, name)
         wider_conditions = compile_filters(wider, seller_bounds_for(priced, wider))
-        _, wider_m, _, _ = _retrieve(conn, query, where(wider_conditions))
+        wider_m = _retrieve(conn, query, where(wider_conditions)).matched
         values = getattr(facets(conn, wider_m, wider_conditions, priced), facet)
         summary = replace(summary, **{facet: values})
     return summary
@@ -256,6 +268,17 @@ def _ordered(
     return ordered, delivered
 
 
+def _total(conn: Connection, got: _Retrieved, conditions: Any, summary: Facets | None) -> int:
+    """Products matching in the result's mode: counted only when the candidates were cut."""
+    if summary is not None:
+        return summary.total
+    if not got.found:
+        return 0
+    if got.complete:
+        return len(got.every_word) if got.mode == "all" else len(got.found)
+    return _count(conn, got.matched, where(conditions))
+
+
 def search(uow: UnitOfWork, request: SearchRequest) -> SearchResult:
     """Ranked products for a buyer's query, with filters, facets and prices in their currency."""
     _validate(request)
@@ -270,25 +293,22 @@ def search(uow: UnitOfWork, request: SearchRequest) -> SearchResult:
     conditions = compile_filters(request.filters, seller_bounds_for(priced, request.filters))
     if not query.clauses:
         return SearchResult(request.text, "all", 0, [], None, None, interpretation)
-    mode, m, found, every_word = _retrieve(conn, query, where(conditions))
+    got = _retrieve(conn, query, where(conditions))
     vocabulary.frequencies(query.terms() - set(vocabulary.known))
     stats = _store.corpus_stats(conn, vocabulary.known)
-    ranked = rank(((pid, _store.from_row(row)) for pid, row in found), query, stats)
-    ranked, delivered = _ordered(conn, request, ranked, conditions, quotes, every_word)
+    ranked = rank(got.found, query, stats)
+    ranked, delivered = _ordered(conn, request, ranked, conditions, quotes, got.every_word)
     page = ranked[request.offset : request.offset + request.limit]
     end = request.offset + len(page)
     summary = (
-        _facets(conn, query, request, m, conditions, priced)
-        if request.with_facets and found
+        _facets(conn, query, request, got.matched, conditions, priced)
+        if request.with_facets and got.found
         else None
     )
-    if summary is not None:
-        total = summary.total
-    else:
-        total = _count(conn, m, where(conditions)) if found else 0
+    total = _total(conn, got, conditions, summary)
     return SearchResult(
         query=request.text,
-        match=mode,
+        match=got.mode,
         total=total,
         hits=hits_for(conn, page, quotes, request.language, delivered),
         next_offset=end if end < min(len(ranked), MAX_CANDIDATES) else None,
@@ -333,9 +353,9 @@ def suggest(
     ]
     known = [w for w in words if w.isalpha() and vocabulary.known.get(w)]  # no model codes
     completions = [f"{head_text}{w}" for w in known][:limit]
-    _, _, found, _ = _retrieve(conn, query, [])
+    found = _retrieve(conn, query, []).found
     stats = _store.corpus_stats(conn, vocabulary.known)
-    ranked = rank(((pid, _store.from_row(row)) for pid, row in found), query, stats)
+    ranked = rank(found, query, stats)
     hits = hits_for(conn, ranked[:limit], Quotes(uow, currency), language)
     return Suggestions(text, completions, hits)
 

@@ -63,52 +63,115 @@ class Score:
     value: float
 
 
-def _occurrences(field: tuple[str, ...], phrase: tuple[str, ...]) -> int:
-    if len(phrase) == 1:
-        return field.count(phrase[0])
-    n = len(phrase)
-    return sum(1 for i in range(len(field) - n + 1) if field[i : i + n] == phrase)
+@dataclass(frozen=True, slots=True)
+class PackedDocument:
+    """A document as each field's analyzed text with every token between two spaces.
+
+    ``" usb  cable "``: counting a word or a phrase in a field is one substring count in C,
+    with no split into tuples; doubling the separator keeps adjacent equal tokens from sharing
+    one (``" a  a "`` holds ``" a "`` twice)."""
+
+    text: Mapping[str, str]
+    lengths: Mapping[str, int]
+    heads: frozenset[str]
+
+    @classmethod
+    def from_values(cls, values: Iterable[str | None], heads: Iterable[str]) -> PackedDocument:
+        """From each field's tokens joined by single spaces (the index's stored form), in
+        ``FIELDS`` order."""
+        packed, lengths = {}, {}
+        for name, value in zip(FIELDS, values, strict=True):
+            packed[name] = " " + value.replace(" ", "  ") + " " if value else ""
+            lengths[name] = value.count(" ") + 1 if value else 0
+        return cls(packed, lengths, frozenset(heads))
 
 
-def _alternative_score(doc: IndexedDocument, alternative: Alternative, stats: CorpusStats) -> float:
-    weighted_tf = 0.0
-    for name, weight in FIELD_WEIGHTS.items():
-        field = doc.fields.get(name, ())
-        tf = _occurrences(field, alternative.tokens)
-        if tf:
-            average = max(stats.average_lengths.get(name, 1.0), 1.0)
-            weighted_tf += weight * tf / (1 - B + B * len(field) / average)
-    if not weighted_tf:
-        return 0.0
-    idf = sum(stats.idf(t) for t in alternative.tokens)
-    return alternative.weight * idf * weighted_tf * (K1 + 1) / (weighted_tf + K1)
+def pack(doc: IndexedDocument) -> PackedDocument:
+    return PackedDocument.from_values(
+        (" ".join(doc.fields.get(name, ())) for name in FIELDS), doc.heads
+    )
 
 
-def score(doc: IndexedDocument, query: ParsedQuery, stats: CorpusStats) -> Score:
-    present = set().union(*doc.fields.values())
-    coverage, value = 0, 0.0
+@dataclass(frozen=True, slots=True)
+class _Needle:
+    text: str  # " rtx  3080 ": the alternative as it appears in a packed field
+    factor: float  # the alternative's weight times its IDF
+
+
+def _needles(query: ParsedQuery, stats: CorpusStats) -> list[list[_Needle]]:
+    """Per clause, each alternative's search string and weight, computed once per query."""
+    clauses = []
     for clause in query.clauses:
-        best = max(
-            (
-                _alternative_score(doc, a, stats)
-                for a in clause.alternatives
-                if present.issuperset(a.tokens)
-            ),
-            default=0.0,
-        )
+        needles = []
+        for alternative in clause.alternatives:
+            idf = sum(stats.idf(t) for t in alternative.tokens)
+            text = " " + "  ".join(alternative.tokens) + " "
+            needles.append(_Needle(text, _share(alternative) * alternative.weight * idf))
+        clauses.append(needles)
+    return clauses
+
+
+def _share(alternative: Alternative) -> float:
+    # A compound ("laserprinter") stands for two clauses at once: each gets half, so the
+    # compound counts once, not twice, against products that spell the two words apart.
+    return 0.5 if alternative.source == "compound" else 1.0
+
+
+def _norms(doc: PackedDocument, stats: CorpusStats) -> dict[str, float]:
+    """BM25's per-field length normalization, ``1 - b + b * length / average``."""
+    return {
+        name: 1 - B + B * doc.lengths[name] / max(stats.average_lengths.get(name, 1.0), 1.0)
+        for name in FIELDS
+    }
+
+
+def _clause_score(doc: PackedDocument, needles: list[_Needle], norms: dict[str, float]) -> float:
+    best = 0.0
+    for needle in needles:
+        weighted_tf = 0.0
+        for name, weight in FIELD_WEIGHTS.items():
+            field = doc.text[name]
+            if field:
+                tf = field.count(needle.text)
+                if tf:
+                    weighted_tf += weight * tf / norms[name]
+        if weighted_tf:
+            best = max(best, needle.factor * weighted_tf * (K1 + 1) / (weighted_tf + K1))
+    return best
+
+
+def _score(
+    doc: PackedDocument, clauses: list[list[_Needle]], heads: frozenset[str], stats: CorpusStats
+) -> Score:
+    norms = _norms(doc, stats)
+    coverage, value = 0, 0.0
+    for needles in clauses:
+        best = _clause_score(doc, needles, norms)
         if best > 0:
             coverage += 1
             value += best
-    if coverage and query.head_terms.intersection(doc.heads):
+    if coverage and not heads.isdisjoint(doc.heads):
         value += HEAD_BONUS
     return Score(coverage, value)
 
 
+def score(doc: IndexedDocument | PackedDocument, query: ParsedQuery, stats: CorpusStats) -> Score:
+    packed = doc if isinstance(doc, PackedDocument) else pack(doc)
+    return _score(packed, _needles(query, stats), query.head_terms, stats)
+
+
 def rank(
-    candidates: Iterable[tuple[str, IndexedDocument]], query: ParsedQuery, stats: CorpusStats
+    candidates: Iterable[tuple[str, IndexedDocument | PackedDocument]],
+    query: ParsedQuery,
+    stats: CorpusStats,
 ) -> list[tuple[str, Score]]:
     """Candidates best first; those matching no clause are dropped."""
-    scored = [(key, score(doc, query, stats)) for key, doc in candidates]
+    clauses = _needles(query, stats)
+    heads = query.head_terms
+    scored = [
+        (key, _score(doc if isinstance(doc, PackedDocument) else pack(doc), clauses, heads, stats))
+        for key, doc in candidates
+    ]
     kept = [(key, s) for key, s in scored if s.coverage]
     kept.sort(key=lambda item: (-item[1].coverage, -item[1].value, item[0]))
     return kept
