@@ -145,3 +145,20 @@ def test_bad_translations_are_refused_and_nothing_is_written(
     assert before == after == 3
     response = client.get("/api/v1/search", params={"q": "anker", "lang": "xx"})
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("q", "corrected"),
+    [
+        ("הכבל", "כבל"),  # no product has "the cable": its base stood in
+        ("בטלפון", "טלפון"),
+        ("Anker הכבל", "anker כבל"),
+        ("כבל", None),  # found as typed
+        ("טעינה", None),  # indexed as a base of "לטעינה": found as typed
+    ],
+)
+def test_a_stripped_hebrew_prefix_is_reported_as_a_correction(
+    client: TestClient, shelf: dict[str, str], q: str, corrected: str | None
+) -> None:
+    response = client.get("/api/v1/search", params={"q": q, "facets": "false"})
+    assert response.json()["corrected"] == corrected

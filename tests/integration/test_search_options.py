@@ -106,3 +106,16 @@ def test_the_search_page_has_sort_price_range_free_shipping_and_corrections(
     assert "Enter an amount in USD, like 25 or 25.50" in bad.text
     ranged = client.get("/search", params={"q": "laptop", "min_price": "25", "max_price": "30"})
     assert "2 products found" in ranged.text
+
+
+def test_the_count_names_the_partial_matches_that_fill_the_list(
+    client: TestClient, market: dict[str, str]
+) -> None:
+    response = _get(client, q="laptop bag", facets="false")
+    found = response.json()
+    assert (found["match"], found["total"], found["partial"]) == ("all", 1, 2)
+    assert _ids(response, market) == ["bag", "lock", "notebook"]  # total + partial, in that order
+    assert _get(client, q="laptop", facets="true").json()["partial"] == 0
+    page = client.get("/search", params={"q": "laptop bag"})
+    assert "1 product found (and 2 more matching some of your words)" in page.text
+    assert page.text.count('<li class="card">') == 3

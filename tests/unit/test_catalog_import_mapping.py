@@ -23,6 +23,13 @@ from tradewind.catalog.domain import categorize
         ("Sandberg FireWire for Laptop (3 ports)", "Other electronics"),
         ("HP Inkjet printer 123", "Printers"),
         ("Duracell Plus 9V Single-use battery Alkaline", "Batteries and power"),
+        # A generic "PC" after the kind: the kind names it ("ends last" made these desktops).
+        ('HP Compaq 6530b Notebook PC 35.8 cm (14.1") 1440 x 900 pixels', "Laptops"),
+        ("Lenovo ThinkPad X61 Tablet PC", "Tablets"),
+        ("HP Compaq dc7900 Convertible Minitower PC", "Desktops"),
+        # Counts of pieces anywhere, not only at the end ("2000 pcs." is no PC).
+        ("HERMA Computer labels 101.6x48.4 mm yellow paper matt 2000 pcs.", "Other electronics"),
+        ("Castorland 1000 pcs Jigsaw puzzle 1000 pc(s)", "Other electronics"),
     ],
 )
 def test_categories_come_from_whole_words_at_the_head_of_the_title(
@@ -64,4 +71,23 @@ def test_products_sharing_a_title_get_what_tells_them_apart() -> None:
         "2": "Canon C-EXV 8 Original, 40000 pages, Yellow",
         "3": "Canon C-EXV 8 Original, Cyan",
         "4": "Canon C-EXV 8 Original, EAN 4960999181202",
+    }
+
+
+def test_titles_that_differ_only_in_case_are_one_title_to_a_buyer() -> None:
+    records = [
+        _record(1, "APC Netbotz 320 Wall Appliance", short_description="With Camera"),
+        _record(2, "APC NetBotz 320 Wall Appliance"),
+        _record(3, "OKI Type C7 Original Black", short_description="C9600 toner"),
+        _record(4, "OKI Type C7 Original black", short_description="C9650 Toner"),
+        _record(5, "HP Hot swap tray", short_description="Tray"),
+        _record(6, "HP Hot Swap  Tray", short_description="tray"),  # one product: same text
+    ]
+    titles, repeats = plan_titles(records)
+    assert repeats == {"6"}
+    assert titles == {
+        "1": "APC Netbotz 320 Wall Appliance, With Camera",
+        "2": "APC NetBotz 320 Wall Appliance, EAN 2",
+        "3": "OKI Type C7 Original Black, C9600 toner",
+        "4": "OKI Type C7 Original black, C9650 Toner",
     }

@@ -127,15 +127,20 @@ def _int(raw: Any, default: int) -> int:
 MAX_TITLE_SUFFIX_CHARS = 80
 
 
+def _folded(text: Any) -> str:
+    """Case and spacing folded: "NetBotz 320" and "Netbotz  320" read the same to a buyer."""
+    return " ".join(str(text or "").lower().split())
+
+
 def _text_key(raw: dict[str, Any]) -> tuple[str, str]:
-    return (str(raw.get("supplier") or "").strip().lower(), str(raw.get("title") or "").strip())
+    return (_folded(raw.get("supplier")), _folded(raw.get("title")))
 
 
 def _variant_key(raw: dict[str, Any]) -> tuple[str, str, str]:
     return (
-        " ".join(str(raw.get("name") or "").lower().split()),
-        " ".join(str(raw.get("short_description") or "").lower().split()),
-        str(raw.get("attr_t_product_colour") or "").lower(),
+        _folded(raw.get("name")),
+        _folded(raw.get("short_description")),
+        _folded(raw.get("attr_t_product_colour")),
     )
 
 
@@ -183,10 +188,10 @@ def plan_titles(records: list[dict[str, Any]]) -> tuple[dict[str, str], set[str]
             named[str(raw["id"])] = f"{title}, {_suffix(raw, title)}"
         counts: dict[str, int] = {}
         for title in named.values():
-            counts[title] = counts.get(title, 0) + 1
+            counts[_folded(title)] = counts.get(_folded(title), 0) + 1
         for raw in kept.values():
             source_id = str(raw["id"])
-            if counts[named[source_id]] > 1:
+            if counts[_folded(named[source_id])] > 1:
                 named[source_id] += f" (EAN {(raw.get('ean') or [source_id])[0]})"
         titles.update(named)
     return titles, repeats

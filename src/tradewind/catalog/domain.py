@@ -235,7 +235,11 @@ CATEGORY_NAMES = frozenset(rule.category for rule in (*CATEGORY_RULES, DEFAULT_C
 _BREAKS = frozenset(
     {"for", "with", "compatible", "fits", "incl", "including", "-", "\u2013", "\u2014"}
 )
-_PACK_COUNT = re.compile(r"\bpc\(s\)|\bpcs?\b(?=\s*$)", re.IGNORECASE)  # "1 pc(s)": a count
+# "1 pc(s)", "2000 pcs.", "1000 pcs Jigsaw puzzle": a count of pieces, not a PC.
+_PACK_COUNT = re.compile(r"\bpc\(s\)|(?<=\d)\s*pcs?\b\.?", re.IGNORECASE)
+# Keywords so general that a kind right before them names the product: "Notebook PC" is a
+# notebook, "Tablet PC" a tablet; "ASUS ROG PC" alone is a desktop.
+_GENERIC_KEYWORDS = frozenset({"pc"})
 
 
 @cache
@@ -263,14 +267,21 @@ def _lead(title: str) -> str:
 
 
 def _last_match(text: str) -> CategoryRule | None:
-    """The rule of the keyword that ends last in ``text`` (a noun phrase's head is its end)."""
-    best: tuple[int, int, CategoryRule] | None = None
+    """The rule of the keyword that ends last in ``text`` (a noun phrase's head is its end),
+    unless it is a generic one ("PC") right after another kind ("Notebook PC")."""
+    found: list[tuple[int, int, int, CategoryRule, str]] = []
     for order, (pattern, rule) in enumerate(_keyword_patterns()):
-        for found in pattern.finditer(text):
-            key = (found.end(), -order, rule)
-            if best is None or key[:2] > best[:2]:
-                best = key
-    return None if best is None else best[2]
+        for match in pattern.finditer(text):
+            found.append((match.end(), -order, match.start(), rule, match.group().lower()))
+    if not found:
+        return None
+    found.sort(key=lambda item: item[:2], reverse=True)
+    _, _, start, rule, word = found[0]
+    if word.rstrip("s") in _GENERIC_KEYWORDS:
+        before = [f for f in found[1:] if f[0] <= start and text[f[0] : start].strip() == ""]
+        if before:
+            return before[0][3]
+    return rule
 
 
 def categorize(title: str, product_type: str | None = None) -> CategoryRule:

@@ -79,6 +79,9 @@ class SearchResult:
     # The query with unknown words replaced by the indexed word they were read as ("samsnug"
     # -> "samsung"), when any was; None when every word was found as typed.
     corrected: str | None = None
+    # In "all" mode, how many ranked results after the total's match only some of the words
+    # (they fill the list): the page says so instead of a count the list contradicts.
+    partial: int = 0
 
 
 class _Vocabulary:
@@ -187,14 +190,20 @@ def _retrieve(conn: Connection, query: ParsedQuery, conditions: list[Any]) -> _R
     return _Retrieved(mode, m, found, every_word, complete)
 
 
+# Alternatives that stand in for a word the index does not have, most faithful first: the
+# word without its attached Hebrew prefix letters ("לכבל" -> "כבל"), then a typo's correction.
+_STAND_INS = ("hebrew", "fuzzy")
+
+
 def corrected_text(query: ParsedQuery, known: Mapping[str, int]) -> str | None:
-    """The words as the index read them, when a typo alternative stood in for an unknown word."""
+    """The words as the index read them, when a stand-in (a Hebrew base without its prefix, a
+    typo's correction) replaced a word that no product has as typed."""
     words, changed = [], False
     for clause in query.clauses:
-        fuzzy = [a for a in clause.alternatives if a.source == "fuzzy"]
         exact = clause.alternatives[0].tokens
-        if fuzzy and not all(known.get(t) for t in exact):
-            words.append(" ".join(fuzzy[0].tokens))
+        stand_ins = [a for source in _STAND_INS for a in clause.alternatives if a.source == source]
+        if stand_ins and not all(known.get(t) for t in exact):
+            words.append(" ".join(stand_ins[0].tokens))
             changed = True
         else:
             words.append(clause.text)
@@ -315,6 +324,9 @@ def search(uow: UnitOfWork, request: SearchRequest) -> SearchResult:
         facets=summary,
         interpretation=interpretation,
         corrected=corrected_text(query, vocabulary.known),
+        partial=sum(1 for pid, _ in ranked if pid not in got.every_word)
+        if got.mode == "all"
+        else 0,
     )
 
 

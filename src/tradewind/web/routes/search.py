@@ -59,6 +59,9 @@ class SearchPage(BaseModel):
     query: str
     match: str
     total: int
+    # Ranked results after the total's products that match only some of the words ("all"
+    # mode only): the list shows total + partial products at most, never a contradiction.
+    partial: int
     items: list[SearchHitOut]
     next_cursor: str | None
     facets: SearchFacets | None
@@ -132,6 +135,7 @@ def search_products(
         query=result.query,
         match=result.match,
         total=result.total,
+        partial=result.partial,
         items=[_hit(h) for h in result.hits],
         next_cursor=None if result.next_offset is None else str(result.next_offset),
         facets=None
