@@ -69,16 +69,7 @@ def _prepare(container: Container, products_dir: Path) -> tuple[int, float]:
 def _catalog_rows(container: Container, to_source: dict[str, str]) -> list[dict[str, Any]]:
     """The indexed products as the Tantivy baseline reads them, keyed by source id."""
     with container.uow(read_only=True) as uow:
-        rows = uow.conn.execute(
-            select(
-                products.c.id,
-                products.c.title,
-                products.c.brand,
-                products.c.model,
-                products.c.description,
-                products.c.attributes,
-            ).where(products.c.id.in_(list(to_source)))
-        )
+        rows = uow.conn.execute(select(products).where(products.c.id.in_(list(to_source))))
         return [{**row._mapping, "id": to_source[row.id]} for row in rows]
 
 

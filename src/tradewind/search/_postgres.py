@@ -8,8 +8,9 @@ B kind and brand, A title and model.
 
 from __future__ import annotations
 
-from sqlalchemy import Float, String, Subquery, text
+from sqlalchemy import Subquery
 
+from tradewind.search._store import ranked_matches
 from tradewind.search.analysis.query import Alternative, ParsedQuery
 
 RANK_WEIGHTS = "{0.1, 0.25, 0.75, 1.0}"  # D, C, B, A
@@ -40,9 +41,5 @@ _MATCH_SQL = (
 
 def matches(query: ParsedQuery, *, require_all: bool, limit: int | None = None) -> Subquery:
     """(product_id, rank) of every matching product, lower rank better; with ``limit``, only
-    the best ``limit`` of them (the engine sorts and stops before any join)."""
-    sql = _MATCH_SQL if limit is None else _MATCH_SQL + " ORDER BY rank, product_id LIMIT :limit"
-    statement = text(sql).bindparams(match=tsquery(query, require_all=require_all))
-    if limit is not None:
-        statement = statement.bindparams(limit=limit)
-    return statement.columns(product_id=String, rank=Float).subquery("m")
+    the best ``limit`` of them."""
+    return ranked_matches(_MATCH_SQL, tsquery(query, require_all=require_all), limit)

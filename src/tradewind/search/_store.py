@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, Float, String, Subquery, delete, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tradewind.db.tables.catalog import product_texts, products
@@ -199,3 +199,14 @@ def corpus_stats(conn: Connection, known: Mapping[str, int]) -> CorpusStats:
 
 def indexed_count(conn: Connection) -> int:
     return int(conn.scalar(select(func.count()).select_from(search_documents)) or 0)
+
+
+def ranked_matches(sql: str, expression: str, limit: int | None) -> Subquery:
+    """An engine's ``(product_id, rank)`` statement as a subquery, the match expression bound;
+    with ``limit``, the engine sorts and stops at the best ``limit`` before any join."""
+    if limit is not None:
+        sql += " ORDER BY rank, product_id LIMIT :limit"
+    statement = text(sql).bindparams(match=expression)
+    if limit is not None:
+        statement = statement.bindparams(limit=limit)
+    return statement.columns(product_id=String, rank=Float).subquery("m")
