@@ -61,6 +61,10 @@ def test_bench_search_reports_ndcg_and_latency(tmp_path: Path) -> None:
     assert result["p95_ratio_to_tantivy"] == ratio
     facets = pytest.approx(result["with_facets_p95_ms"] / theirs, rel=0.05)
     assert result["with_facets_p95_ratio_to_tantivy"] == facets
+    # The same in CPU time of the thread (steadier on a shared machine).
+    cpu = pytest.approx(result["cpu_p95_ms"] / result["tantivy_cpu_p95_ms"], rel=0.05)
+    assert result["cpu_p95_ratio_to_tantivy"] == cpu
+    assert result["cpu_p95_ms"] > 0 and result["with_facets_cpu_p95_ms"] > 0
 
 
 def test_tantivy_baseline_ranks_by_bm25_over_one_stemmed_field() -> None:

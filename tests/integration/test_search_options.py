@@ -119,3 +119,16 @@ def test_the_count_names_the_partial_matches_that_fill_the_list(
     page = client.get("/search", params={"q": "laptop bag"})
     assert "1 product found (and 2 more matching some of your words)" in page.text
     assert page.text.count('<li class="card">') == 3
+
+
+def test_facets_past_their_cap_say_so_and_the_total_stays_exact(
+    client: TestClient, market: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exact = _get(client).json()
+    assert (exact["total"], exact["facets"]["approximate"]) == (3, False)
+    assert sum(v["count"] for v in exact["facets"]["brand"]) == 3
+    monkeypatch.setattr("tradewind.search._facets.FACET_CAP", 1)
+    capped = _get(client).json()
+    assert (capped["total"], capped["facets"]["approximate"]) == (3, True)
+    assert sum(v["count"] for v in capped["facets"]["brand"]) == 2  # the first 1 + 1 products
+    assert capped["items"] == exact["items"]  # ranking never reads the facets

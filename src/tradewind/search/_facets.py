@@ -1,4 +1,4 @@
-"""Facet counts over the whole filtered match set, not just the page shown.
+"""Facet counts over the filtered match set (up to FACET_CAP products), not just the page shown.
 
 One query returns a row per (matching product, live offer), products without a live offer
 once with empty offer columns; counting happens here. That is one scan of the match set
@@ -23,6 +23,11 @@ from tradewind.search._filters import Conditions, where
 from tradewind.search._pricing import in_buyer_currency
 
 MAX_FACET_VALUES = 20
+# Facets count at most this many matching products (the engine's first, in index order):
+# exact whenever the match set is this small or smaller, which is most queries; beyond it
+# ``approximate`` is set and the counts are those of the first FACET_CAP products. The total
+# is always counted exactly, by the engine alone.
+FACET_CAP = 1000
 RATING_BUCKETS = (4, 3, 2)
 
 
@@ -42,6 +47,7 @@ class Facets:
     in_stock: int
     min_price_minor: int | None
     max_price_minor: int | None
+    approximate: bool = False  # the match set passed FACET_CAP: counts are of a part of it
 
 
 def _top(counter: Mapping[str, int]) -> list[FacetValue]:
@@ -68,6 +74,14 @@ def _scan(conn: Connection, m: Subquery, conditions: Conditions) -> _Tally:
     seller_join = and_(
         sellers.c.id == offers.c.seller_id, sellers.c.status == "active", *conditions.seller
     )
+    capped = (
+        select(m.c.product_id)
+        .select_from(m)
+        .join(products, products.c.id == m.c.product_id)
+        .where(*where(conditions))
+        .limit(FACET_CAP + 1)
+        .subquery("capped")
+    )
     rows = conn.execute(
         select(
             products.c.id,
@@ -80,11 +94,10 @@ def _scan(conn: Connection, m: Subquery, conditions: Conditions) -> _Tally:
             offers.c.currency,
             offers.c.price_minor,
         )
-        .select_from(m)
-        .join(products, products.c.id == m.c.product_id)
+        .select_from(capped)
+        .join(products, products.c.id == capped.c.product_id)
         .outerjoin(offers, offer_join)
         .outerjoin(sellers, seller_join)
-        .where(*where(conditions))
     )
     tally = _Tally({}, {}, defaultdict(set), defaultdict(set), set(), defaultdict(list))
     for pid, brand, category, country, rating_sum, rating_count, stock, cur, price in rows:
@@ -121,4 +134,5 @@ def facets(
         in_stock=len(tally.stocked),
         min_price_minor=min(converted, default=None),
         max_price_minor=max(converted, default=None),
+        approximate=len(tally.brand) > FACET_CAP,
     )

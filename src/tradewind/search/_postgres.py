@@ -13,7 +13,9 @@ from sqlalchemy import Subquery
 from tradewind.search._store import ranked_matches
 from tradewind.search.analysis.query import Alternative, ParsedQuery
 
-RANK_WEIGHTS = "{0.1, 0.25, 0.75, 1.0}"  # D, C, B, A
+# D, C, B, A: as the ranking's weights relative to the title's (attributes 0.5 of 2.0,
+# description 1.0 of 2.0; parts share class C with the description).
+RANK_WEIGHTS = "{0.25, 0.5, 0.75, 1.0}"
 
 
 def _lexeme(token: str) -> str:

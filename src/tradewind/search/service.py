@@ -279,7 +279,7 @@ def _ordered(
 
 def _total(conn: Connection, got: _Retrieved, conditions: Any, summary: Facets | None) -> int:
     """Products matching in the result's mode: counted only when the candidates were cut."""
-    if summary is not None:
+    if summary is not None and not summary.approximate:
         return summary.total
     if not got.found:
         return 0

@@ -33,8 +33,8 @@ FIELD_WEIGHTS: Mapping[str, float] = {
     "brand": 1.0,
     "model": 1.0,
     "kind": 1.5,
-    "description": 0.5,
-    "attributes": 0.2,
+    "description": 1.0,
+    "attributes": 0.5,
     "parts": 0.3,
     "local": 2.0,
 }

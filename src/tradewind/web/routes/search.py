@@ -53,6 +53,9 @@ class SearchFacets(BaseModel):
     in_stock: int
     min_price_minor: int | None
     max_price_minor: int | None
+    # More products matched than facets count (FACET_CAP, 1,000): the counts are of the
+    # engine's first 1,000; ``total`` is exact either way.
+    approximate: bool
 
 
 class SearchPage(BaseModel):
