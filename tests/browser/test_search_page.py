@@ -58,6 +58,11 @@ def reader(browser: Browser, demo_server: ServerProcess, csp: CspWatch) -> Itera
         context.close()
 
 
+# One product matches every word; how many cables of the demo catalog pass the same filter
+# depends on its prices, so only the shape of the second part is fixed.
+ONE_AND_SOME = re.compile(r"^1 product found \(and \d+ more matching some of your words\)$")
+
+
 def _titles(page: Page) -> list[str]:
     return page.locator("#results li.card h3 a").all_inner_texts()
 
@@ -73,7 +78,11 @@ def test_sort_price_range_free_shipping_facets_and_a_corrected_typo(
 
     page = reader("en-US")
     page.goto(f"/search?q={token}+cable")
-    expect(page.locator("#result-count")).to_have_text("3 products found")
+    # The list is filled up to 200 with products that match only "cable" (the demo catalog
+    # has thousands): the count says so instead of contradicting the list.
+    expect(page.locator("#result-count")).to_have_text(
+        "3 products found (and 197 more matching some of your words)"
+    )
 
     page.get_by_label("Sort by").select_option("price")
     page.get_by_role("button", name="Apply").click()
@@ -89,15 +98,17 @@ def test_sort_price_range_free_shipping_facets_and_a_corrected_typo(
     page.locator("#min_price").fill("10")
     page.locator("#max_price").fill("20")
     page.get_by_role("button", name="Apply").click()
-    expect(page.locator("#result-count")).to_have_text("1 product found")
+    expect(page.locator("#result-count")).to_have_text(ONE_AND_SOME)
     page.locator("#min_price").fill("")
     page.locator("#max_price").fill("")
     page.get_by_role("button", name="Apply").click()
 
     page.locator("#free-shipping").click()
-    expect(page.locator("#result-count")).to_have_text("1 product found")
+    expect(page.locator("#result-count")).to_have_text(ONE_AND_SOME)
     page.locator("#free-shipping").click()
-    expect(page.locator("#result-count")).to_have_text("3 products found")
+    expect(page.locator("#result-count")).to_have_text(
+        "3 products found (and 197 more matching some of your words)"
+    )
 
     brands = page.get_by_role("navigation", name="Brand")
     brands.get_by_role("link", name="Zolt (2)").click()
