@@ -96,6 +96,12 @@ PROBLEM_TITLES = {
     "Too many requests": N_("Too many requests"),
 }
 PROBLEM_DETAILS = {
+    "coupon_not_found": N_("There is no coupon with this code."),
+    "coupon_not_applicable": N_(
+        "This coupon does not apply to this cart (its shop, minimum spend or dates)."
+    ),
+    "coupon_exhausted": N_("This coupon has been used up."),
+    "coupon_limit_reached": N_("You have already used this coupon."),
     "invalid_input": N_("Some of what you entered is not valid. Check the form and try again."),
     "forbidden": N_("You are not allowed to do this."),
     "role_required": N_("Your account cannot use this page."),
@@ -232,6 +238,13 @@ templates.env.globals["problem_title"] = problem_title
 templates.env.globals["notification_text"] = notification_text
 templates.env.globals["field_text"] = field_text
 templates.env.globals["problem_text"] = problem_text
+# What each kind of discount line is called on pages (promotions.domain.Kind).
+templates.env.globals["DISCOUNT_KINDS"] = {
+    "item_discount": N_("item discount"),
+    "store_promotion": N_("shop promotion"),
+    "store_coupon": N_("shop coupon"),
+    "platform_coupon": N_("marketplace coupon"),
+}
 
 
 # Words that are data in the code (enum values) but text on the page.
