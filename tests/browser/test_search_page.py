@@ -165,7 +165,9 @@ def test_searching_in_hebrew_and_in_chinese(market: Market, reader: Any) -> None
     expect(chinese.locator("#results li.card h3 a").first).to_have_text(
         f"Anker {token} USB-C 快充数据线 1米"
     )
-    expect(chinese.locator("#results li.card").nth(1).locator("h3 a")).to_have_text(
-        f"Anker {token} power bank 10000 mAh"
-    )
+    # The power bank (no Chinese title) is found by its brand and token; demo products with
+    # Chinese titles that match the query's characters may rank between the two.
+    expect(
+        chinese.locator("#results li.card h3 a", has_text=f"Anker {token} power bank 10000 mAh")
+    ).to_have_count(1)
     chinese.screenshot(path="/tmp/tradewind-search-zh.png", full_page=True)

@@ -14,7 +14,9 @@ PLAN = Plan(
     duration_s=16,
     concurrency=4,
     offers=6,
-    stock=40,
+    # Enough stock that checkouts still succeed after the primary is killed (at 30% of the
+    # run): failover is timed by the first write acknowledged after the kill.
+    stock=2000,
     checkout_buyers=30,
     flash_buyers=30,
     pool=40,
