@@ -3,8 +3,9 @@ with its price and stock). ``domain`` holds the pure rules (GTIN check digits, H
 categories, seller and offer states); ``service`` onboards sellers, keeps products and offers, and
 reads the offers for sale that checkout prices from; ``texts`` keeps titles and descriptions in
 other languages and picks the one a reader sees; ``listings`` is a seller's own listings at
-scale (search, filters, keyset pages, bulk edits, export); ``chorus_import`` and ``generated``
-load demo catalogs.
+scale (search, filters, keyset pages, bulk edits, export); ``reads`` answers display reads
+(featured products, "from" prices, shop names, the cart's offers); ``chorus_import`` and
+``generated`` load demo catalogs.
 """
 
-__all__ = ["chorus_import", "domain", "generated", "listings", "service", "texts"]
+__all__ = ["chorus_import", "domain", "generated", "listings", "reads", "service", "texts"]

@@ -16,7 +16,6 @@ from sqlalchemy import insert, select, update
 
 from tradewind.catalog.service import product_category, seller_terms
 from tradewind.db.tables.escrow import escrow_terms
-from tradewind.db.tables.logistics import shipments
 from tradewind.db.tables.ordering import order_lines, orders
 from tradewind.db.uow import UnitOfWork, use_case
 from tradewind.escrow.domain import EscrowPolicy
@@ -87,8 +86,14 @@ def start_protection(
 def restart_countdown_on_delivery(
     uow: UnitOfWork, policy: EscrowPolicy, order_id: str, delivered_at: datetime
 ) -> None:
-    """Delivered: the buyer gets the express period from delivery if that is sooner."""
+    """Delivered: the buyer gets the express period from delivery if that is sooner. Escrow
+    keeps the moment (auto-confirm and chargeback liability ask whether it came)."""
     terms = protection_terms(uow, order_id)
+    uow.conn.execute(
+        update(escrow_terms)
+        .where(escrow_terms.c.order_id == order_id, escrow_terms.c.delivered_at.is_(None))
+        .values(delivered_at=delivered_at)
+    )
     deadline = min(
         terms["auto_confirm_at"], delivered_at + timedelta(days=policy.auto_confirm_days["express"])
     )
@@ -187,7 +192,7 @@ def auto_confirm(uow: UnitOfWork, policy: EscrowPolicy, payload: Mapping[str, An
     if extra_days:  # a risk case on the seller gives the buyer more time (issue 18)
         _move_deadline(uow, order_id, now + timedelta(days=extra_days))
         return
-    if not _delivered(uow, order_id) and now < terms["shipped_at"] + timedelta(
+    if terms["delivered_at"] is None and now < terms["shipped_at"] + timedelta(
         days=policy.max_protection_days
     ):
         # No delivery scan yet: keep protecting the buyer (tracking expiry will open a
@@ -203,11 +208,6 @@ def auto_confirm(uow: UnitOfWork, policy: EscrowPolicy, payload: Mapping[str, An
         expected=OrderStatus.AWAITING_RECEIPT,
     )
     release_to_seller(uow, policy, order_id)
-
-
-def _delivered(uow: UnitOfWork, order_id: str) -> bool:
-    status = uow.conn.scalar(select(shipments.c.status).where(shipments.c.order_id == order_id))
-    return status in (None, "Delivered")  # no shipment record (virtual goods): nothing to wait
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,10 +228,15 @@ _UNPAID = (OrderStatus.AWAITING_PAYMENT.value, OrderStatus.CANCELLED.value)
 
 
 def orders_of_checkout(uow: UnitOfWork, checkout_id: str) -> list[ChargedOrder]:
-    """Every paid order of a checkout, oldest id first, with its shipment's state."""
+    """Every paid order of a checkout, oldest id first, with its parcel's state (shipped: escrow
+    has protection terms; delivered: fulfilment reported it, or nothing was shipped)."""
     rows = uow.conn.execute(
-        select(orders, shipments.c.status.label("shipment_status"))
-        .outerjoin(shipments, shipments.c.order_id == orders.c.id)
+        select(
+            orders,
+            escrow_terms.c.order_id.label("terms_order_id"),
+            escrow_terms.c.delivered_at.label("delivered_at"),
+        )
+        .outerjoin(escrow_terms, escrow_terms.c.order_id == orders.c.id)
         .where(orders.c.checkout_id == checkout_id, orders.c.status.not_in(_UNPAID))
         .order_by(orders.c.id)
     ).all()
@@ -243,8 +248,8 @@ def orders_of_checkout(uow: UnitOfWork, checkout_id: str) -> list[ChargedOrder]:
             total=Money(r.total_minor, r.currency),
             seller_currency=r.seller_currency,
             seller_total_minor=r.seller_items_minor + r.seller_shipping_minor,
-            tracked=r.shipment_status is not None,
-            delivered=r.shipment_status in (None, "Delivered"),
+            tracked=r.terms_order_id is not None,
+            delivered=r.terms_order_id is None or r.delivered_at is not None,
         )
         for r in rows
     ]

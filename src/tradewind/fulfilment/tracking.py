@@ -360,11 +360,17 @@ def timeline_for_order(
     ).first()
     if shipment is None:
         raise NotFound("this order has not shipped", code=ProblemCode.NOT_SHIPPED)
+    return shipment_timeline(uow, shipment.id)
+
+
+def shipment_timeline(uow: UnitOfWork, shipment_id: str) -> list[dict[str, Any]]:
+    """A parcel's scans in the order they happened (ties in the order they arrived), for the
+    API and the pages alike so both list the same scans the same way."""
     return [
         dict(r._mapping)
         for r in uow.conn.execute(
             select(tracking_events)
-            .where(tracking_events.c.shipment_id == shipment.id)
-            .order_by(tracking_events.c.occurred_at, tracking_events.c.event_id)
+            .where(tracking_events.c.shipment_id == shipment_id)
+            .order_by(tracking_events.c.occurred_at, tracking_events.c.id)
         )
     ]

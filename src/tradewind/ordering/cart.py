@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from tradewind.catalog.domain import OfferStatus, SellerStatus
-from tradewind.db.tables.catalog import offers, products, sellers
+from tradewind.catalog.reads import CartOffer, cart_offers
 from tradewind.db.tables.ordering import cart_lines
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, Role, require_role
@@ -23,21 +23,21 @@ from tradewind.ordering.domain import MAX_CART_LINES, MAX_LINE_QUANTITY
 from tradewind.ordering.pricing import unit_price_for_buyer
 from tradewind.promotions.service import discount_rows
 
-CART_COLUMNS = (
-    cart_lines.c.offer_id,
-    cart_lines.c.quantity,
-    offers.c.price_minor,
-    offers.c.currency,
-    offers.c.stock,
-    offers.c.status.label("offer_status"),
-    offers.c.product_id,
-    products.c.title,
-    products.c.image_url,
-    sellers.c.id.label("seller_id"),
-    sellers.c.name.label("seller_name"),
-    sellers.c.country.label("ship_from_country"),
-    sellers.c.status.label("seller_status"),
-)
+
+@dataclass(frozen=True, slots=True)
+class _CartRow:
+    """One cart line with its offer's view (what the page and the discounts read)."""
+
+    quantity: int
+    offer: CartOffer
+
+
+def _cart_rows(uow: UnitOfWork, buyer_id: str) -> list[_CartRow]:
+    """The buyer's lines, oldest first, each with its offer (a line whose offer is gone is not
+    shown)."""
+    requests = _requests(uow, buyer_id)
+    found = cart_offers(uow, {offer_id for offer_id, _ in requests})
+    return [_CartRow(qty, found[oid]) for oid, qty in requests if oid in found]
 
 
 def view_cart(
@@ -46,40 +46,30 @@ def view_cart(
     """The cart in the buyer's currency with its promotions (and the entered coupons) applied
     as checkout will apply them; a code that applies to nothing raises as checkout does."""
     require_role(principal, Role.BUYER)
-    rows = uow.conn.execute(
-        select(*CART_COLUMNS)
-        .join(offers, offers.c.id == cart_lines.c.offer_id)
-        .join(products, products.c.id == offers.c.product_id)
-        .join(sellers, sellers.c.id == offers.c.seller_id)
-        .where(cart_lines.c.buyer_id == principal.account_id)
-        .order_by(cart_lines.c.added_at, cart_lines.c.offer_id)
-    ).all()
+    rows = _cart_rows(uow, principal.account_id)
     now = uow.clock.now()
-    quotes = quotes_for(uow, {(r.currency, principal.currency) for r in rows}, now)
-    lines = []
+    quotes = quotes_for(uow, {(r.offer.currency, principal.currency) for r in rows}, now)
+    lines: list[dict[str, Any]] = []
     for r in rows:
+        o = r.offer
         unit = unit_price_for_buyer(
-            r.price_minor, r.currency, quotes[(r.currency, principal.currency)]
-        )
-        purchasable = (
-            r.offer_status == OfferStatus.ACTIVE.value
-            and r.seller_status == SellerStatus.ACTIVE.value
+            o.price_minor, o.currency, quotes[(o.currency, principal.currency)]
         )
         lines.append(
             {
-                "offer_id": r.offer_id,
-                "product_id": r.product_id,
-                "title": r.title,
-                "image_url": r.image_url,
-                "seller_id": r.seller_id,
-                "seller_name": r.seller_name,
-                "ship_from_country": r.ship_from_country,
+                "offer_id": o.offer_id,
+                "product_id": o.product_id,
+                "title": o.title,
+                "image_url": o.image_url,
+                "seller_id": o.seller_id,
+                "seller_name": o.seller_name,
+                "ship_from_country": o.ship_from_country,
                 "quantity": r.quantity,
-                "seller_unit_price_minor": r.price_minor,
-                "seller_currency": r.currency,
+                "seller_unit_price_minor": o.price_minor,
+                "seller_currency": o.currency,
                 "unit_price_minor": unit,
                 "line_total_minor": unit * r.quantity,
-                "available": purchasable and r.stock >= r.quantity,
+                "available": o.on_sale and o.stock >= r.quantity,
             }
         )
     total = sum(line["line_total_minor"] for line in lines)
@@ -99,7 +89,7 @@ def view_cart(
 def _discounts(
     uow: UnitOfWork,
     principal: Principal,
-    rows: Sequence[Any],
+    rows: Sequence[_CartRow],
     quotes: Mapping[tuple[str, str], FxQuote],
     codes: Sequence[str],
     now: datetime,
@@ -110,8 +100,12 @@ def _discounts(
     priced = price_lines(
         uow,
         principal,
-        [SellerLine(r.offer_id, r.seller_id, r.price_minor, r.currency, r.quantity) for r in rows],
-        {r.seller_id: quotes[(r.currency, principal.currency)] for r in rows},
+        [
+            SellerLine(o.offer_id, o.seller_id, o.price_minor, o.currency, r.quantity)
+            for r in rows
+            for o in (r.offer,)
+        ],
+        {r.offer.seller_id: quotes[(r.offer.currency, principal.currency)] for r in rows},
         codes,
         now,
     )
@@ -130,15 +124,7 @@ def _discounts(
 def cart_sellers(uow: UnitOfWork, principal: Principal) -> list[str]:
     """The shops of the buyer's cart lines."""
     require_role(principal, Role.BUYER)
-    return sorted(
-        set(
-            uow.conn.scalars(
-                select(offers.c.seller_id)
-                .join(cart_lines, cart_lines.c.offer_id == offers.c.id)
-                .where(cart_lines.c.buyer_id == principal.account_id)
-            )
-        )
-    )
+    return sorted({r.offer.seller_id for r in _cart_rows(uow, principal.account_id)})
 
 
 def set_line(uow: UnitOfWork, principal: Principal, offer_id: str, quantity: int) -> None:
@@ -155,12 +141,8 @@ def set_line(uow: UnitOfWork, principal: Principal, offer_id: str, quantity: int
         raise LimitExceeded(
             f"quantity must be 0 to {MAX_LINE_QUANTITY}", code=ProblemCode.QUANTITY_LIMIT
         )
-    offer = uow.conn.execute(
-        select(offers.c.stock, offers.c.status, sellers.c.status.label("seller_status"))
-        .join(sellers, sellers.c.id == offers.c.seller_id)
-        .where(offers.c.id == offer_id)
-    ).first()
-    if offer is None or offer.status != "active" or offer.seller_status != "active":
+    offer = cart_offers(uow, [offer_id]).get(offer_id)
+    if offer is None or not offer.on_sale:
         raise NotFound("offer not found or not on sale")
     if offer.stock < quantity:
         raise OutOfStock(f"only {offer.stock} units available", code=ProblemCode.INSUFFICIENT_STOCK)
@@ -202,11 +184,16 @@ def set_line(uow: UnitOfWork, principal: Principal, offer_id: str, quantity: int
 
 
 def cart_requests(uow: UnitOfWork, principal: Principal) -> list[tuple[str, int]]:
+    return _requests(uow, principal.account_id)
+
+
+def _requests(uow: UnitOfWork, buyer_id: str) -> list[tuple[str, int]]:
+    """(offer id, quantity) of the buyer's lines, oldest first."""
     return [
         (r.offer_id, r.quantity)
         for r in uow.conn.execute(
             select(cart_lines.c.offer_id, cart_lines.c.quantity)
-            .where(cart_lines.c.buyer_id == principal.account_id)
+            .where(cart_lines.c.buyer_id == buyer_id)
             .order_by(cart_lines.c.added_at, cart_lines.c.offer_id)
         )
     ]

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from tradewind.db.sql import insert_ignoring_conflicts
 from tradewind.db.tables.payments import (
@@ -555,3 +555,17 @@ def _record_delivery(
             .values(**values)
         )
         uow.commit()
+
+
+def webhook_backlog(uow: UnitOfWork, now: datetime) -> dict[str, int]:
+    """Sandbox webhooks still to deliver: due now, and failing (tried at least once)."""
+    undelivered = sandbox_psp_events.c.deliveries_done < sandbox_psp_events.c.deliveries_wanted
+
+    def count(*where: Any) -> int:
+        query = select(func.count()).select_from(sandbox_psp_events).where(undelivered, *where)
+        return int(uow.conn.scalar(query) or 0)
+
+    return {
+        "webhooks_due": count(sandbox_psp_events.c.due_at <= now),
+        "webhooks_failing": count(sandbox_psp_events.c.attempts > 0),
+    }

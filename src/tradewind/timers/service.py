@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from tradewind.db.sql import insert_ignoring_conflicts
 from tradewind.db.tables.timers import clock_offsets, timers
@@ -173,3 +173,19 @@ def store_clock_offset_s(uow: UnitOfWork, offset_s: int) -> None:
     ).rowcount
     if not changed:
         uow.conn.execute(insert(clock_offsets).values(id=1, offset_s=offset_s))
+
+
+def backlog(uow: UnitOfWork, now: datetime) -> dict[str, int]:
+    """What an operator watches: timers waiting, due and given up (one grouped read)."""
+    counts = {"timers_pending": 0, "timers_due": 0, "timers_dead": 0}
+    due = (timers.c.due_at <= now).label("due")
+    rows = uow.conn.execute(
+        select(timers.c.status, due, func.count())
+        .where(timers.c.status.in_(("pending", "dead")))
+        .group_by(timers.c.status, due)
+    )
+    for status, is_due, count in rows:
+        counts[f"timers_{status}"] += int(count)
+        if status == "pending" and is_due:
+            counts["timers_due"] += int(count)
+    return counts

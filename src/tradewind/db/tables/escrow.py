@@ -61,6 +61,8 @@ escrow_terms = Table(
     Column("auto_confirm_at", UtcDateTime(), nullable=True),
     Column("extended", Integer, nullable=False),
     Column("released_at", UtcDateTime(), nullable=True),
+    # When fulfilment reported the parcel delivered (null while in transit).
+    Column("delivered_at", UtcDateTime(), nullable=True),
 )
 
 chargebacks = Table(

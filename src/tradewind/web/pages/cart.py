@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
+from tradewind.catalog import reads as catalog_reads
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity import service as identity
 from tradewind.identity.addresses import ADDRESS_FIELDS
@@ -28,7 +29,6 @@ from tradewind.ordering.domain import MAX_LINE_QUANTITY
 from tradewind.payments import service as payments
 from tradewind.promotions import service as promotions
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
-from tradewind.web.pages import queries
 from tradewind.web.pages.account import COUNTRIES
 from tradewind.web.pages.address_book import default_address_id
 from tradewind.web.pages.common import field_text, need, page, problem_text, render, see_other
@@ -263,7 +263,7 @@ def _checkout_view(container: ContainerDep, buyer: Principal, checkout_id: str) 
             payment: dict[str, Any] | None = payments.payment_for_checkout(uow, buyer, checkout_id)
         except NotFound:
             payment = None
-        names = queries.seller_names(uow, [o["seller_id"] for o in found["orders"]])
+        names = catalog_reads.seller_names(uow, [o["seller_id"] for o in found["orders"]])
         left_s = int((found["payment_due_at"] - uow.clock.now()).total_seconds())
     found["pay_within_s"] = max(0, left_s)  # the hold's countdown, by the server's clock
     for order in found["orders"]:

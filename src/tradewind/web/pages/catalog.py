@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
+from tradewind.catalog import reads as catalog_reads
 from tradewind.catalog import service as catalog
 from tradewind.catalog import texts
 from tradewind.db.uow import UnitOfWork
@@ -25,7 +26,7 @@ from tradewind.money.amount import Money
 from tradewind.ordering.pricing import unit_price_for_buyer
 from tradewind.search import service as search
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
-from tradewind.web.pages import flash_sale, queries
+from tradewind.web.pages import flash_sale
 from tradewind.web.pages.common import (
     image_src,
     page,
@@ -63,8 +64,8 @@ def home(request: Request, principal: OptionalPrincipalDep, container: Container
             for sale in flash.list_sales(uow, current_only=True, limit=MAX_SALES, after=None)
             if sale["phase"] in SHOWN_PHASES
         ]
-        featured = queries.featured_products(uow, FEATURED_COUNT)
-        offers = queries.offers_by_product(uow, [p["id"] for p in featured])
+        featured = catalog_reads.featured_products(uow, FEATURED_COUNT)
+        offers = catalog_reads.offers_by_product(uow, [p["id"] for p in featured])
         for product in featured:
             product["from_minor"] = from_price(uow, offers.get(product["id"], []), currency, now)
     return render(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from tradewind.catalog import reads as catalog_reads
 from tradewind.customs.landed_cost import CustomsLine
 from tradewind.db.uow import UnitOfWork
 from tradewind.kernel.errors import DomainError
@@ -22,7 +23,6 @@ from tradewind.money.service import quotes_for
 from tradewind.ordering.import_taxes import import_taxes
 from tradewind.ordering.parcels import ParcelPrice, price_parcel
 from tradewind.ordering.pricing import unit_price_for_buyer
-from tradewind.web.pages import queries
 from tradewind.web.pages.common import problem_text
 
 
@@ -327,8 +327,8 @@ def cart_groups(
     """The cart split the way checkout splits it: one group (one order) per seller, each with
     the shipping services all its lines share and what each would cost to ``country``."""
     lines = cart["lines"]
-    shipping = queries.offer_shipping(uow, [line["offer_id"] for line in lines])
-    facts = queries.product_facts(uow, [line["product_id"] for line in lines])
+    shipping = catalog_reads.offer_shipping(uow, [line["offer_id"] for line in lines])
+    facts = catalog_reads.product_facts(uow, [line["product_id"] for line in lines])
     groups: dict[str, dict[str, Any]] = {}
     for line in lines:
         group = groups.setdefault(

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from sqlalchemy import text
 
 from tradewind.bootstrap import Container, sync_manual_clock
+from tradewind.catalog import reads as catalog_reads
 from tradewind.catalog import service as catalog
 from tradewind.customs import service as customs_service
 from tradewind.escrow import payouts
@@ -21,9 +22,10 @@ from tradewind.kernel.clock import ManualClock
 from tradewind.kernel.errors import Conflict, DomainError, InvalidInput, LimitExceeded, NotFound
 from tradewind.ledger import service as ledger
 from tradewind.money import service as fx
+from tradewind.payments import sandbox
+from tradewind.timers import service as timers
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
 from tradewind.web.pages import operator_forms as forms
-from tradewind.web.pages import queries
 from tradewind.web.pages.common import PAGE_SIZE, need, page, render, see_other
 from tradewind.web.problems import status_for
 
@@ -42,7 +44,7 @@ def health(request: Request, principal: OptionalPrincipalDep, container: Contain
     try:
         with container.uow(read_only=True) as uow:
             uow.conn.execute(text("SELECT 1"))
-            counts = queries.health(uow, now)
+            counts = timers.backlog(uow, now) | sandbox.webhook_backlog(uow, now)
         database_ok = True
     except Exception:  # noqa: BLE001 - the dashboard reports any failure to reach the database
         database_ok = False
@@ -303,7 +305,7 @@ def payout_list(
     operator = need(principal, Role.OPERATOR)
     with container.uow(read_only=True) as uow:
         rows = payouts.list_payouts(uow, None, limit=PAGE_SIZE, after=after)
-        names = queries.seller_names(uow, list({r["seller_id"] for r in rows}))
+        names = catalog_reads.seller_names(uow, list({r["seller_id"] for r in rows}))
     return render(
         request,
         "ops/payouts.html",

@@ -12,10 +12,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from tradewind.catalog import reads as catalog_reads
 from tradewind.escrow import disputes
 from tradewind.escrow import service as escrow
 from tradewind.escrow.domain import DisputeReason
 from tradewind.fulfilment import service as fulfilment
+from tradewind.fulfilment import tracking
 from tradewind.identity.domain import Principal, Role
 from tradewind.kernel.errors import Conflict, InvalidInput, NotFound
 from tradewind.logistics.shipping import SERVICES
@@ -23,7 +25,6 @@ from tradewind.ordering import orders, ratings
 from tradewind.ordering.domain import OrderStatus
 from tradewind.payments import service as payments
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
-from tradewind.web.pages import queries
 from tradewind.web.pages.common import (
     PAGE_SIZE,
     Redirect,
@@ -52,7 +53,7 @@ def order_list(
         raise Redirect("/seller/orders")
     with container.uow(read_only=True) as uow:
         rows = orders.list_orders(uow, viewer, status=None, limit=PAGE_SIZE, after=after)
-        names = queries.seller_names(uow, list({r["seller_id"] for r in rows}))
+        names = catalog_reads.seller_names(uow, list({r["seller_id"] for r in rows}))
     for row in rows:
         row["seller_name"] = names.get(row["seller_id"], "")
     return render(
@@ -100,7 +101,7 @@ def _render_order(
             shipment: dict[str, Any] | None = fulfilment.shipment_for_order(uow, viewer, order_id)
         except NotFound:
             shipment = None
-        timeline = queries.tracking_timeline(uow, shipment["id"]) if shipment else []
+        timeline = tracking.shipment_timeline(uow, shipment["id"]) if shipment else []
         try:
             terms: dict[str, Any] | None = escrow.protection_terms(uow, order_id)
         except NotFound:  # not shipped yet
@@ -108,7 +109,9 @@ def _render_order(
         dispute_id = disputes.dispute_for_order(uow, order_id)
         rated = ratings.stars_for_order(uow, order_id)
         refunded_minor = payments.refunds_of_order(uow, order_id).total_minor
-        seller_name = queries.seller_names(uow, [order["seller_id"]]).get(order["seller_id"], "")
+        seller_name = catalog_reads.seller_names(uow, [order["seller_id"]]).get(
+            order["seller_id"], ""
+        )
     service = SERVICES.get(order["shipping_service"])
     return render(
         request,

@@ -20,6 +20,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from tradewind.catalog import reads as catalog_reads
 from tradewind.catalog import service as catalog
 from tradewind.catalog import texts
 from tradewind.catalog.domain import OfferStatus, normalize_gtin
@@ -31,7 +32,6 @@ from tradewind.kernel.languages import CONTENT_LANGUAGES
 from tradewind.kernel.text import is_ascii_digits
 from tradewind.money.amount import Money
 from tradewind.search import service as search
-from tradewind.web.pages import queries
 from tradewind.web.pages.common import problem_text
 
 COLUMNS = ("gtin", "title", "brand", "price", "stock", "weight_g", "origin_country")
@@ -150,7 +150,7 @@ def apply_row(
     services = _services(row.get("shipping_services", ""), services)
     free_shipping = _flag(row.get("free_shipping", ""), free_shipping)
     product_id = _product_for(uow, principal, row, gtin, known, result)
-    existing = queries.own_offer(uow, shop["id"], product_id)
+    existing = catalog_reads.own_offer(uow, shop["id"], product_id)
     if existing is None:
         catalog.create_offer(
             uow,
@@ -164,7 +164,7 @@ def apply_row(
             ),
         )
         if status is OfferStatus.PAUSED:
-            created = queries.own_offer(uow, shop["id"], product_id) or {}
+            created = catalog_reads.own_offer(uow, shop["id"], product_id) or {}
             catalog.update_offer(
                 uow, principal, created["id"], catalog.OfferChange(version=1, status=status)
             )
@@ -194,7 +194,7 @@ def _product_for(
 ) -> str:
     """The row's product: by GTIN, else by id (a product without a GTIN, as the export writes
     it), else a new one made from the row's columns."""
-    product_id = queries.product_id_for_gtin(uow, gtin) if gtin else None
+    product_id = catalog_reads.product_id_for_gtin(uow, gtin) if gtin else None
     if product_id is None and known:
         product_id = catalog.get_product(uow, known)["id"]
     if product_id is not None:

@@ -1,21 +1,20 @@
-"""Read-only queries the pages need and no service offers yet (SQLAlchemy Core, one each).
+"""Catalog reads for display: featured products, "from" prices, what postage and customs need to
+know about offers and products, shop names, and a seller's own offer of a product.
 
-Each is a plain read for display. Anything that changes state goes through the services,
-which own the rules; these never write.
+Plain reads in one statement each (batch reads where a page shows many rows); anything that
+changes the catalog goes through ``service``, which owns the rules.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 
 from tradewind.catalog.domain import OfferStatus, SellerStatus
 from tradewind.db.tables.catalog import offers, products, sellers
-from tradewind.db.tables.logistics import tracking_events
-from tradewind.db.tables.payments import sandbox_psp_events
-from tradewind.db.tables.timers import timers
 from tradewind.db.uow import UnitOfWork
 
 
@@ -108,28 +107,69 @@ def own_offer(uow: UnitOfWork, seller_id: str, product_id: str) -> dict[str, Any
     return dict(row._mapping) if row else None
 
 
-def tracking_timeline(uow: UnitOfWork, shipment_id: str) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class CartOffer:
+    """What a cart line shows of its offer, its product and its shop."""
+
+    offer_id: str
+    product_id: str
+    title: str
+    image_url: str | None
+    price_minor: int
+    currency: str
+    stock: int
+    offer_status: str
+    seller_id: str
+    seller_name: str
+    ship_from_country: str
+    seller_status: str
+
+    @property
+    def on_sale(self) -> bool:
+        """Both the offer and its shop are active (stock is judged by the caller)."""
+        return (
+            self.offer_status == OfferStatus.ACTIVE.value
+            and self.seller_status == SellerStatus.ACTIVE.value
+        )
+
+
+def cart_offers(uow: UnitOfWork, offer_ids: Collection[str]) -> dict[str, CartOffer]:
+    """Offer id -> its cart view, in one read (offers that no longer exist are absent)."""
+    if not offer_ids:
+        return {}
     rows = uow.conn.execute(
-        select(tracking_events)
-        .where(tracking_events.c.shipment_id == shipment_id)
-        .order_by(tracking_events.c.occurred_at, tracking_events.c.id)
+        select(
+            offers.c.id,
+            offers.c.product_id,
+            products.c.title,
+            products.c.image_url,
+            offers.c.price_minor,
+            offers.c.currency,
+            offers.c.stock,
+            offers.c.status,
+            sellers.c.id.label("seller_id"),
+            sellers.c.name,
+            sellers.c.country,
+            sellers.c.status.label("seller_status"),
+        )
+        .join(products, products.c.id == offers.c.product_id)
+        .join(sellers, sellers.c.id == offers.c.seller_id)
+        .where(offers.c.id.in_(list(offer_ids)))
     )
-    return [dict(r._mapping) for r in rows]
-
-
-def health(uow: UnitOfWork, now: datetime) -> dict[str, int]:
-    """Counts an operator watches: work waiting for the worker, and work that gave up."""
-
-    def count(table: Any, *where: ColumnElement[bool]) -> int:
-        return int(uow.conn.scalar(select(func.count()).select_from(table).where(*where)) or 0)
-
-    undelivered = sandbox_psp_events.c.deliveries_done < sandbox_psp_events.c.deliveries_wanted
     return {
-        "timers_pending": count(timers, timers.c.status == "pending"),
-        "timers_due": count(timers, timers.c.status == "pending", timers.c.due_at <= now),
-        "timers_dead": count(timers, timers.c.status == "dead"),
-        "webhooks_due": count(sandbox_psp_events, undelivered, sandbox_psp_events.c.due_at <= now),
-        "webhooks_failing": count(
-            sandbox_psp_events, undelivered, sandbox_psp_events.c.attempts > 0
-        ),
+        r.id: CartOffer(
+            offer_id=r.id,
+            product_id=r.product_id,
+            title=r.title,
+            image_url=r.image_url,
+            price_minor=r.price_minor,
+            currency=r.currency,
+            stock=r.stock,
+            offer_status=r.status,
+            seller_id=r.seller_id,
+            seller_name=r.name,
+            ship_from_country=r.country,
+            seller_status=r.seller_status,
+        )
+        for r in rows
     }
