@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tradewind.identity.domain import ThrottlePolicy, validate_tradable_currency
 from tradewind.kernel.errors import InvalidInput
+from tradewind.quality.domain import Rule, parse_rules
 
 # The currencies the demo seeds FX quotes for (tradewind.catalog.chorus_import.UNITS_PER_USD).
 DEFAULT_ACCOUNT_CURRENCIES = ("USD", "EUR", "GBP", "ILS", "JPY", "CNY", "KWD")
@@ -157,6 +158,12 @@ class Settings(BaseSettings):
         default=24, ge=1, le=24 * 30, description="How often parcels are polled at the carrier"
     )
     payout_minimum: str = Field(default="10", description="Smallest payout, in major units")
+    quality_rules: str = Field(
+        default="",
+        max_length=10_000,
+        description="Seller quality rules as a JSON list of {measure, days, warn, pause, "
+        "min_count}; empty for the defaults (docs/reference/configuration.md)",
+    )
     risk_mode: Literal["off", "shadow", "enforce"] = Field(
         default="enforce",
         description="Risk scoring: off (no events kept), shadow (cases, no holds), enforce",
@@ -194,6 +201,16 @@ class Settings(BaseSettings):
             except InvalidInput as exc:
                 raise ValueError(exc.detail) from exc
         return codes
+
+    @field_validator("quality_rules")
+    @classmethod
+    def _quality_rules(cls, text: str) -> str:
+        parse_rules(text)  # a malformed rule stops the process at start, not at the first seller
+        return text
+
+    @property
+    def seller_rules(self) -> tuple[Rule, ...]:
+        return parse_rules(self.quality_rules)
 
     @property
     def is_sqlite(self) -> bool:

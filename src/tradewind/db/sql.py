@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, Table, func
+from sqlalchemy import ColumnElement, Connection, Float, Row, Table, func
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -42,3 +42,12 @@ def utc_hour(conn: Connection, column: ColumnElement[Any]) -> ColumnElement[str]
     if conn.dialect.name == "postgresql":
         return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24")
     return func.substr(column, 1, 13)  # SQLite keeps "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC
+
+
+def seconds_between(
+    conn: Connection, later: ColumnElement[Any], earlier: ColumnElement[Any]
+) -> ColumnElement[float]:
+    """``later - earlier`` (both UtcDateTime) in seconds, on either database (NULL if either is)."""
+    if conn.dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier).cast(Float)
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0

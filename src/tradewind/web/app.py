@@ -33,6 +33,7 @@ from tradewind.web.routes import (
     payments,
     payout_destinations,
     promotions,
+    quality,
     risk,
     sandbox_psp,
     search,
@@ -90,6 +91,7 @@ def create_app(container: Container, *, access_log: bool = True) -> FastAPI:
         ops.router,
         risk.router,
         promotions.router,
+        quality.router,
         pages.router,
     )
     for router in routers:

@@ -26,10 +26,19 @@ class Bar:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """A level drawn across the bars (a threshold), at height ``y``, named by ``text``."""
+
+    y: float
+    text: str
+
+
+@dataclass(frozen=True)
 class BarChart:
     title: str
     bars: tuple[Bar, ...]
     peak_text: str  # the largest value, written at the top of the scale
+    marks: tuple[Mark, ...] = ()
     width: int = WIDTH
     height: int = HEIGHT
     axis: int = AXIS
@@ -45,11 +54,15 @@ class BarChart:
 
 
 def bar_chart(
-    title: str, points: Sequence[tuple[str, int]], write: Callable[[int], str]
+    title: str,
+    points: Sequence[tuple[str, int]],
+    write: Callable[[int], str],
+    marks: Sequence[tuple[str, int]] = (),
 ) -> BarChart:
-    """One bar per ``(label, value)``, scaled so the largest reaches the top; values below zero
-    count as zero (the overview charts counts and sums, never debts)."""
-    peak = max((value for _, value in points), default=0)
+    """One bar per ``(label, value)``, scaled so the largest value or mark reaches the top;
+    values below zero count as zero (the charts show counts, sums and rates, never debts).
+    Each mark ``(text, value)`` is a level across the chart (a threshold that applies)."""
+    peak = max([value for _, value in points] + [value for _, value in marks] + [0])
     slot = WIDTH / max(len(points), 1)
     gap = min(4.0, slot / 5)
     room = HEIGHT - AXIS - 4
@@ -66,4 +79,8 @@ def bar_chart(
                 text=write(value),
             )
         )
-    return BarChart(title, tuple(bars), write(peak))
+    lines = tuple(
+        Mark(round(HEIGHT - AXIS - (room * value / peak if peak > 0 else 0.0), 2), text)
+        for text, value in marks
+    )
+    return BarChart(title, tuple(bars), write(peak), lines)

@@ -23,6 +23,7 @@ disputes = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("resolved_at", UtcDateTime(), nullable=True),
     Column("resolved_by", String(ID_LEN), nullable=True),
+    Index("ix_disputes_seller_account_id_created_at", "seller_account_id", "created_at"),
 )
 
 dispute_messages = Table(

@@ -75,6 +75,7 @@ orders = Table(
     Index("ix_orders_buyer_id_id", "buyer_id", "id"),
     Index("ix_orders_seller_id_id", "seller_id", "id"),
     Index("ix_orders_status", "status"),
+    Index("ix_orders_seller_id_ship_by_at", "seller_id", "ship_by_at"),
 )
 
 order_lines = Table(

@@ -22,6 +22,7 @@ from tradewind.web.pages import (
     seller,
     seller_listings,
     seller_orders,
+    seller_performance,
     settings,
 )
 from tradewind.web.templating import render, templates
@@ -37,6 +38,7 @@ for _module in (
     disputes,
     seller_listings,
     seller_orders,
+    seller_performance,
     flash_sale,
     seller,
     operator,
