@@ -1,7 +1,7 @@
 """seller performance indexes: a seller's orders by ship-by time, disputes by opening time
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-02 12:45:00
 
 A seller's performance reads the last 90 days of the shop's orders (by when they were due to
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0024"
-down_revision: str | None = "0023"
+revision: str = "0025"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
