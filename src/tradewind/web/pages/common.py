@@ -351,6 +351,9 @@ EVENT_LABELS = {
 }
 
 
+_DISPUTE_REASONS = {"not_received", "not_as_described", "damaged", "wrong_item", "other"}
+
+
 # Ledger transaction kinds (``ledger.domain.TxKind``) as the console names them.
 LEDGER_KINDS = {
     "capture": N_("capture"),
@@ -380,14 +383,58 @@ def _tracking(value: object) -> str:
 
 def _scan(event: Mapping[str, Any]) -> str:
     """A tracking event in words: the UPU meaning of its code in the page's language (what the
-    post did, e.g. "Arrival at delivery office"), else the carrier's own description."""
+    post did, e.g. "Arrival at delivery office"), else its status's (the carrier's own
+    description is English)."""
     known = EVENT_CODES.get(str(event.get("code", "")))
-    return _(known.description) if known else str(event.get("description") or "")
+    return _(known.description) if known else _tracking(event.get("status", ""))
 
 
 def _event(value: object) -> str:
     raw = str(getattr(value, "value", value))
     return _(EVENT_LABELS[raw]) if raw in EVENT_LABELS else raw.replace("_", " ")
+
+
+# What the system writes in an order's history (``order_events.note``): English records, shown
+# in words in the page's language; the values inside stay data. Anything else there is what a
+# person wrote (a cancellation reason, an operator's note) and is shown as they wrote it.
+HISTORY_NOTES = {
+    "buyer confirmed receipt": N_("the buyer confirmed receipt"),
+    "buyer protection period ended": N_("the buyer protection period ended"),
+    "after-sales window closed": N_("the after-sales window closed"),
+    "the seller did not ship by the deadline": N_("the seller did not ship by the deadline"),
+    "payment did not arrive in time": N_("the payment did not arrive in time"),
+    "cancelled by the buyer": N_("cancelled by the buyer"),
+    "cancelled by the seller": N_("cancelled by the seller"),
+}
+_HISTORY_PATTERNS = (
+    (re.compile(r"payment (\S+)"), N_("payment reference %(value)s")),
+    (re.compile(r"shipped (\S+)"), N_("tracking number %(value)s")),
+    (
+        re.compile(r"parcel (\S+) was returned to the sender"),
+        N_("parcel %(value)s went back to the sender"),
+    ),
+    (
+        re.compile(r"tracking expired: no events for (\d+) days"),
+        N_("no news of the parcel for %(value)s days"),
+    ),
+)
+
+
+def history_note(note: str | None) -> Markup:
+    """An order history note in the page's language: a system record in words (its values in
+    ``<bdi>``), a dispute reason by its label, else a person's own words, isolated as written."""
+    if not note:
+        return Markup("")
+    if note in HISTORY_NOTES:
+        return Markup.escape(_(HISTORY_NOTES[note]))
+    if note in _DISPUTE_REASONS:
+        return Markup.escape(_(EVENT_LABELS[note]))
+    for pattern, message in _HISTORY_PATTERNS:
+        if found := pattern.fullmatch(note):
+            value = found.group(1)
+            shown = _number(int(value)) if value.isdigit() else value
+            return Markup.escape(_(message)) % {"value": Markup("<bdi>{}</bdi>").format(shown)}
+    return Markup('<bdi dir="auto">{}</bdi>').format(note)
 
 
 def _category(value: str | None) -> str:
@@ -533,6 +580,7 @@ templates.env.filters["event"] = _event
 templates.env.filters["category"] = _category
 templates.env.filters["ledger_kind"] = _ledger_kind
 templates.env.filters["scan"] = _scan
+templates.env.filters["history_note"] = history_note
 
 
 def render(
