@@ -43,8 +43,14 @@ def bench_database(db_url: str | None) -> Iterator[tuple[str, Container]]:
 
 @contextmanager
 def server_process(
-    db_url: str, *, workers: int = 2, env: dict[str, str] | None = None
+    db_url: str,
+    *,
+    workers: int = 2,
+    env: dict[str, str] | None = None,
+    pids: list[int] | None = None,
 ) -> Iterator[str]:
+    """A ``tradewind serve`` process on a free port until the block ends; its pid is appended
+    to ``pids`` when given (to read its memory)."""
     port = free_port()
     environment = {
         **os.environ,
@@ -69,6 +75,8 @@ def server_process(
         stderr=subprocess.DEVNULL,
     )
     base_url = f"http://127.0.0.1:{port}"
+    if pids is not None:
+        pids.append(proc.pid)
     try:
         wait_healthy(base_url, proc)
         yield base_url

@@ -399,6 +399,36 @@ def bench_pages_command(
     _print_result(bench_pages(db_url=db, rounds=rounds, big=big), as_json)
 
 
+@bench_app.command("growth")
+def bench_growth_command(
+    db: Annotated[
+        str | None, typer.Option(help="Database URL (default: a temp SQLite file)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout")] = False,
+    sizes: Annotated[
+        str, typer.Option(help="Sizes as multiples of the base, ascending")
+    ] = "1,10,50",
+    base: Annotated[int, typer.Option(min=20, max=100_000, help="Offers at 1x")] = 2000,
+    duration: Annotated[float, typer.Option(min=1, max=60, help="Seconds per load phase")] = 4,
+    servers: Annotated[
+        bool, typer.Option(help="Also measure pages, memory, checkout and claims over HTTP")
+    ] = True,
+) -> None:
+    """One marketplace grown to each size by bulk loaders; at each size search, pages, money
+    reads, the payout batch, ledger checks, checkout and claims, each as a ratio to 1x."""
+    from tradewind.bench.growth import bench_growth
+
+    try:
+        steps = [int(s) for s in sizes.split(",") if s.strip()]
+    except ValueError as exc:
+        raise typer.BadParameter("sizes are whole numbers, e.g. 1,10,50") from exc
+    if not steps or steps != sorted(set(steps)) or steps[0] < 1 or steps[-1] > 200:
+        raise typer.BadParameter("1 to 200, ascending, no repeats, e.g. 1,10,50")
+    configure_logging("WARNING")
+    result = bench_growth(db, sizes=steps, base=base, servers=servers, duration_s=duration)
+    _print_result(result, as_json)
+
+
 @bench_app.command("search")
 def bench_search_command(
     products: Annotated[
