@@ -372,11 +372,13 @@ def processor_refs_between(uow: UnitOfWork, start: datetime, end: datetime) -> s
 def balance_totals(uow: UnitOfWork, pattern: str, *, credit_only: bool = False) -> dict[str, int]:
     """The running balances of every account named like ``pattern`` (SQL LIKE), summed per
     currency; ``credit_only`` counts only accounts in credit (what is owed, not what is owing).
-    One read of the kept balances, whatever the accounts' histories."""
+    One read of the kept balances that are not zero, whatever the accounts' histories."""
+    # Only rows with money on them (the partial index ix_ledger_balances_open): an order's
+    # escrow row stays at zero once released, so the total reads what is open, not history.
     query = (
         select(ledger_accounts.c.currency, func.sum(ledger_balances.c.balance_minor))
         .join(ledger_balances, ledger_balances.c.account == ledger_accounts.c.name)
-        .where(ledger_accounts.c.name.like(pattern))
+        .where(ledger_balances.c.account.like(pattern), ledger_balances.c.balance_minor != 0)
         .group_by(ledger_accounts.c.currency)
     )
     if credit_only:

@@ -1,6 +1,6 @@
 """The double-entry ledger. Append-only: database triggers refuse UPDATE and DELETE."""
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text, text
 
 from tradewind.db.tables.base import ID_LEN, metadata
 from tradewind.db.types import UtcDateTime
@@ -55,6 +55,15 @@ ledger_balances = Table(
     Column("account", String(150), ForeignKey("ledger_accounts.name"), primary_key=True),
     Column("balance_minor", BigInteger, nullable=False),
     Column("entry_count", BigInteger, nullable=False),
+    # Totals over many accounts (escrow held, payouts due) read only the accounts with money
+    # on them: an order's escrow row stays at zero once released, one per order ever placed.
+    Index(
+        "ix_ledger_balances_open",
+        "account",
+        "balance_minor",
+        postgresql_where=text("balance_minor <> 0"),
+        sqlite_where=text("balance_minor <> 0"),
+    ),
 )
 
 # Where the last clean `tradewind ledger check` got to: every transaction with an id up to

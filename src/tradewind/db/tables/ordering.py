@@ -74,6 +74,8 @@ orders = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     Index("ix_orders_buyer_id_id", "buyer_id", "id"),
     Index("ix_orders_seller_id_id", "seller_id", "id"),
+    # What a shop holds in escrow sums its open orders only, not its history.
+    Index("ix_orders_seller_id_status", "seller_id", "status"),
     Index("ix_orders_status", "status"),
     Index("ix_orders_seller_id_ship_by_at", "seller_id", "ship_by_at"),
 )
