@@ -559,5 +559,6 @@ def _terms_row(order_id: str, at: datetime) -> dict[str, Any]:
         "shipped_at": at,
         "auto_confirm_at": at + timedelta(days=20),
         "extended": 0,
+        "delivered_at": at,
         "released_at": at,
     }
