@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from babel.messages.pofile import read_po
 
 from tradewind.cli import catalogs
 from tradewind.kernel import i18n
@@ -60,7 +63,7 @@ def test_zone_for_country(country: str, zone: str) -> None:
 def test_gettext_follows_the_context_language() -> None:
     assert i18n.gettext("Cart") == "Cart"
     with i18n.use_language("he"):
-        assert i18n.gettext("Cart") == "סל קניות"
+        assert i18n.gettext("Cart") == "עגלת קניות"
         with i18n.use_language("zh_Hans"):
             assert i18n._("Cart") == "购物车"
         assert i18n.current_language() == "he"
@@ -97,3 +100,29 @@ def test_stats_are_complete_for_hebrew_and_chinese() -> None:
     shares = {row.language: row.percent for row in catalogs.stats()}
     assert shares["he"] == 100.0
     assert shares["zh_Hans"] == 100.0
+
+
+def test_shop_words_read_as_israeli_and_chinese_shops_say_them() -> None:
+    """One word per thing across each catalog: the cart is עגלת קניות (never סל), VAT מע״מ
+    with gershayim, the tracking number 运单号; coupons 优惠码, used up 已用完 (领完 is claimed)."""
+    texts = {}
+    for language in ("he", "zh_Hans"):
+        with i18n.catalog_path(language).open("rb") as f:
+            catalog = read_po(f, locale=language)
+        texts[language] = "\n".join(
+            s
+            for m in catalog
+            if m.id
+            for s in ([m.string] if isinstance(m.string, str) else m.string)
+        )
+    assert re.findall(r"\S*סל\b", texts["he"]) == []
+    assert 'מע"מ' not in texts["he"]
+    assert "מע״מ" in texts["he"]
+    assert re.findall(r"追踪号|跟踪号|优惠券代码|领完", texts["zh_Hans"]) == []
+    with i18n.use_language("he"):
+        assert i18n.gettext("Add to cart") == "הוספה לעגלה"
+        assert i18n.gettext("Your cart was updated.") == "עגלת הקניות עודכנה."
+    with i18n.use_language("zh_Hans"):
+        assert i18n.gettext("Tracking number") == "运单号"
+        assert i18n.gettext("Postage") == "运费"
+        assert i18n.gettext("duty") == "关税"
