@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import case, func, insert, select, update
 
 from tradewind.db.sql import insert_ignoring_conflicts
-from tradewind.db.tables.ordering import checkouts, orders
 from tradewind.db.tables.payments import payments, refunds, webhook_events
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, Role, ensure_visible, require_role
@@ -30,8 +29,8 @@ from tradewind.kernel.problems import ProblemCode
 from tradewind.ledger import domain as ledger
 from tradewind.ledger.service import post
 from tradewind.money.amount import Money
+from tradewind.ordering import payable
 from tradewind.ordering.checkout import mark_paid
-from tradewind.ordering.domain import OrderStatus
 from tradewind.payments import outbox
 from tradewind.payments.events import WebhookEvent, parse_event
 from tradewind.payments.mismatches import (
@@ -48,13 +47,6 @@ IN_REVIEW = "in_review"  # authorized; risk holds the capture until an operator 
 log = logging.getLogger(__name__)
 
 
-def _checkout(uow: UnitOfWork, checkout_id: str) -> dict[str, Any]:
-    row = uow.conn.execute(select(checkouts).where(checkouts.c.id == checkout_id)).first()
-    if row is None:
-        raise NotFound("checkout not found")
-    return dict(row._mapping)
-
-
 def start_payment(
     uow: UnitOfWork,
     principal: Principal,
@@ -67,13 +59,11 @@ def start_payment(
     require_role(principal, Role.BUYER)
     # Locking the checkout row serializes concurrent starts for one checkout (PostgreSQL; SQLite
     # writers are serialized anyway), so two tabs cannot both create a payment.
-    row = uow.conn.execute(
-        select(checkouts).where(checkouts.c.id == checkout_id).with_for_update()
-    ).first()
+    row = payable.checkout_state(uow, checkout_id, lock=True)
     ensure_visible(principal, [row.buyer_id] if row else [], "checkout")
     assert row is not None
-    amount_minor = payable_minor(uow, checkout_id)
-    if row.status != "awaiting_payment" or amount_minor == 0:
+    amount_minor = payable.payable_minor(uow, checkout_id)
+    if not row.awaiting_payment or amount_minor == 0:
         raise Conflict(
             "this checkout has nothing left to pay", code=ProblemCode.CHECKOUT_NOT_PAYABLE
         )
@@ -125,17 +115,8 @@ def start_payment(
 
 
 def payable_minor(uow: UnitOfWork, checkout_id: str) -> int:
-    """What the buyer still owes: the orders of the checkout that are awaiting payment (a buyer
-    may cancel some of them before paying)."""
-    return int(
-        uow.conn.scalar(
-            select(func.coalesce(func.sum(orders.c.total_minor), 0)).where(
-                orders.c.checkout_id == checkout_id,
-                orders.c.status == OrderStatus.AWAITING_PAYMENT.value,
-            )
-        )
-        or 0
-    )
+    """What the buyer still owes on a checkout (ordering's figure)."""
+    return payable.payable_minor(uow, checkout_id)
 
 
 EventHandler = Callable[[UnitOfWork, PaymentProvider, dict[str, Any], WebhookEvent], None]
@@ -261,9 +242,11 @@ def _on_captured(
     if not changed:
         log.warning("a second capture for one payment", extra={"event": event.event_id})
         return
-    checkout = _checkout(uow, payment["checkout_id"])
-    owed = payable_minor(uow, checkout["id"])
-    if checkout["status"] != "awaiting_payment" or owed == 0:
+    checkout = payable.checkout_state(uow, payment["checkout_id"])
+    if checkout is None:
+        raise NotFound("checkout not found")
+    owed = payable.payable_minor(uow, checkout.checkout_id)
+    if not checkout.awaiting_payment or owed == 0:
         # The money came after the payment timeout (or the buyer's cancellations) released
         # everything: give it all back.
         refund_surplus(uow, provider, payment, captured, "late")
@@ -275,7 +258,7 @@ def _on_captured(
             refunded_minor=captured.amount_minor,
         )
         return
-    _apply_capture(uow, payment, checkout["id"])
+    _apply_capture(uow, payment, checkout.checkout_id)
     if captured.amount_minor > owed:  # an order was cancelled after the page opened, or more
         surplus = Money(captured.amount_minor - owed, captured.currency)
         refund_surplus(uow, provider, payment, surplus, "excess")
@@ -301,20 +284,13 @@ def _book_fee(uow: UnitOfWork, provider_payment_id: str, event: WebhookEvent) ->
 
 def _apply_capture(uow: UnitOfWork, payment: dict[str, Any], checkout_id: str) -> None:
     """The checkout is paid: each order's total goes into its escrow."""
-    paid = uow.conn.execute(
-        select(orders.c.id, orders.c.total_minor, orders.c.currency).where(
-            orders.c.checkout_id == checkout_id,
-            orders.c.status == OrderStatus.AWAITING_PAYMENT.value,
-        )
-    ).all()
+    paid = payable.unpaid_orders(uow, checkout_id)
     mark_paid(uow, checkout_id, payment["provider_payment_id"])
     for order in paid:
         post(
             uow,
-            ledger.capture(
-                order.id, Money(order.total_minor, order.currency), f"capture:{order.id}"
-            ),
-            order_id=order.id,
+            ledger.capture(order.order_id, order.total, f"capture:{order.order_id}"),
+            order_id=order.order_id,
             processor_ref=capture_key(payment["provider_payment_id"]),
         )
 
@@ -368,9 +344,9 @@ def refund_to_buyer(
     """Send ``amount_minor`` of an order back to the buyer's card (the ledger is the caller's,
     tagged ``processor_ref=refund_ref(idempotency_key)``): recorded as an intent, made by the
     outbox after this transaction commits."""
-    order = uow.conn.execute(
-        select(orders.c.checkout_id, orders.c.currency).where(orders.c.id == order_id)
-    ).one()
+    order = payable.order_payment(uow, order_id)
+    if order is None:
+        raise NotFound("order not found")
     payment = uow.conn.execute(
         select(payments).where(payments.c.checkout_id == order.checkout_id)
     ).first()
