@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select, update
@@ -172,3 +173,49 @@ def test_a_day_reconciles_then_exactly_the_three_injected_faults_are_reported(
     resolved = cli_reconcile(db_url, day.isoformat())
     assert resolved.returncode == 0, resolved.stdout
     assert resolved.stdout.splitlines()[-1] == "open settlement mismatches: 0"
+
+
+def test_the_worker_reconciles_each_day_on_its_timer_and_rearms(
+    client: TestClient, container: Container, clock: ManualClock
+) -> None:
+    from tradewind.db.tables.timers import timers
+    from tradewind.timers.service import run_due
+    from tradewind.worker import arm_recurring_timers
+
+    market = a_day_of_payments(client, container, clock)
+    day = clock.now().date()
+    arm_recurring_timers(container)
+    arm_recurring_timers(container)  # a restart arms nothing twice
+    with container.uow() as uow:
+        ppid = uow.conn.scalar(
+            select(payments.c.provider_payment_id).where(
+                payments.c.checkout_id == market["checkouts"][2]["id"]  # type: ignore[index]
+            )
+        )
+        uow.conn.execute(
+            update(sandbox_psp_balance_moves)
+            .where(
+                sandbox_psp_balance_moves.c.payment_id == ppid,
+                sandbox_psp_balance_moves.c.type == "capture",
+            )
+            .values(amount_minor=3233)
+        )
+        uow.commit()
+    clock.advance(timedelta(days=1))
+    run_due(container.uow, container.timer_handlers, limit=1000)
+    queue = client.get(QUEUE, headers=market["ops"], params={"status": "open"}).json()["items"]  # type: ignore[arg-type]
+    assert [
+        (m["kind"], m["reported_minor"], m["booked_minor"], m["settlement_date"]) for m in queue
+    ] == [("amount_differs", 3233, 3333, str(day))]
+    with container.uow(read_only=True) as uow:
+        armed = uow.conn.execute(
+            select(timers.c.dedupe_key, timers.c.status, timers.c.payload)
+            .where(timers.c.kind == reconciliation.RECONCILE_KIND)
+            .order_by(timers.c.id)
+        ).all()
+    next_day = day + timedelta(days=1)
+    assert [tuple(r) for r in armed] == [
+        (f"{reconciliation.RECONCILE_KIND}:{day}", "done", {"day": str(day)}),
+        (f"{reconciliation.RECONCILE_KIND}:{next_day}", "pending", {"day": str(next_day)}),
+    ]
+    assert_ledger_ok(container)

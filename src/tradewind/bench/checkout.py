@@ -16,7 +16,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from tradewind.bench.fixtures import bench_shop, bulk_buyers
-from tradewind.bench.harness import bench_database, run_load, server_process
+from tradewind.bench.harness import (
+    bench_database,
+    process_tree_cpu_s,
+    run_load,
+    server_process,
+)
 from tradewind.catalog import service as catalog
 from tradewind.catalog.domain import gtin_check_digit
 from tradewind.db.tables.catalog import offers
@@ -137,9 +142,12 @@ def _phase(
     requests: list[dict[str, Any]],
     risk_mode: str,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """One server process (risk scoring ``risk_mode``): /healthz, then checkouts."""
+    """One server process (risk scoring ``risk_mode``): /healthz, then checkouts; each load's
+    summary gains ``server_cpu_s``, the CPU seconds the server's processes spent on it."""
     env = {"TRADEWIND_RISK_MODE": risk_mode}
-    with server_process(url, workers=workers, env=env) as base_url:
+    pids: list[int] = []
+    with server_process(url, workers=workers, env=env, pids=pids) as base_url:
+        before = process_tree_cpu_s(pids[0])
         health = run_load(
             {
                 "base_url": base_url,
@@ -148,6 +156,7 @@ def _phase(
                 "requests": [{"method": "GET", "path": "/healthz"}],
             }
         )
+        between = process_tree_cpu_s(pids[0])
         load = run_load(
             {
                 "base_url": base_url,
@@ -156,6 +165,9 @@ def _phase(
                 "requests": requests,
             }
         )
+        after = process_tree_cpu_s(pids[0])
+    health["server_cpu_s"] = between - before
+    load["server_cpu_s"] = after - between
     return health, load
 
 
@@ -238,6 +250,16 @@ def bench_checkout(
     if promotions_phases:
         result.update(_promotion_figures(phases, promotions_phases))
         return result
+    result.update(_risk_comparison(phases, risk_modes))
+    return result
+
+
+def _risk_comparison(
+    phases: list[tuple[str, tuple[dict[str, Any], dict[str, Any]]]], risk_modes: tuple[str, ...]
+) -> dict[str, Any]:
+    """With two risk modes: each phase's figures, the modes' mean ratios (throughput and server
+    CPU) and ``risk_on_vs_off`` / ``risk_on_vs_off_cpu``, the second mode's over the first's."""
+    result: dict[str, Any] = {}
     distinct = list(dict.fromkeys(risk_modes))
     if len(distinct) > 1:
         figures = [(m, _figures(p)) for m, p in phases]
@@ -248,6 +270,13 @@ def bench_checkout(
         result["mean_ratio_by_risk_mode"] = {m: round(r, 4) for m, r in mean.items()}
         first, second = mean[distinct[0]], mean[distinct[1]]
         result["risk_on_vs_off"] = round(second / first, 3) if first else 0.0
+        cpu = {
+            m: sum(f["cpu_ratio"] for k, f in figures if k == m) / risk_modes.count(m)
+            for m in distinct
+        }
+        result["mean_cpu_ratio_by_risk_mode"] = {m: round(r, 4) for m, r in cpu.items()}
+        low, high = cpu[distinct[0]], cpu[distinct[1]]
+        result["risk_on_vs_off_cpu"] = round(high / low, 3) if low else 0.0
     return result
 
 
@@ -289,6 +318,21 @@ def _promotion_figures(
     }
 
 
+def _answered(load: dict[str, Any]) -> int:
+    return sum(int(v) for v in load["statuses"].values())
+
+
+def _cpu_ms_per(load: dict[str, Any], count: int) -> float:
+    return 1000 * float(load["server_cpu_s"]) / count if count else 0.0
+
+
+def _cpu_ratio(health: dict[str, Any], load: dict[str, Any], ok: int) -> float:
+    """The throughput ratio in server CPU: a /healthz's CPU over a checkout's (what orders/s
+    over /healthz/s would be if CPU were the only limit and nothing else loaded the machine)."""
+    checkout = _cpu_ms_per(load, ok)
+    return round(_cpu_ms_per(health, _answered(health)) / checkout, 4) if checkout else 0.0
+
+
 def _figures(phase: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
     health, load = phase
     ok = load["statuses"].get("201", 0)
@@ -299,6 +343,9 @@ def _figures(phase: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
         "p99_ms": load["p99_ms"],
         "healthz_per_s": health["per_s"],
         "ratio": round(orders_per_s / health["per_s"], 4) if health["per_s"] else 0.0,
+        "cpu_ms_per_checkout": round(_cpu_ms_per(load, ok), 3),
+        "cpu_ms_per_healthz": round(_cpu_ms_per(health, _answered(health)), 3),
+        "cpu_ratio": _cpu_ratio(health, load, ok),
         "checkouts_201": ok,
         "non_201": {k: v for k, v in load["statuses"].items() if k != "201"},
         "errors": load["errors"],

@@ -50,7 +50,7 @@ def server_process(
     pids: list[int] | None = None,
 ) -> Iterator[str]:
     """A ``tradewind serve`` process on a free port until the block ends; its pid is appended
-    to ``pids`` when given (to read its memory)."""
+    to ``pids`` when given (to read its memory or, :func:`process_tree_cpu_s`, its CPU)."""
     port = free_port()
     environment = {
         **os.environ,
@@ -87,6 +87,31 @@ def server_process(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def process_tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its live descendants, from
+    /proc (Linux): steadier than wall time on a machine other work is loading."""
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # gone while we looked
+        fields = stat[stat.rindex(")") + 2 :].split()
+        parents[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [p for p, pp in parents.items() if pp == parent and p not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(used.get(p, 0.0) for p in tree)
 
 
 def wait_healthy(
