@@ -136,6 +136,7 @@ PROBLEM_DETAILS = {
     "valid_from_out_of_range": N_("The start time is too far from now."),
     "invalid_percent": N_("Enter a percentage from 0 to 100."),
     "invalid_amount": N_("Enter a whole number of minor units."),
+    "not_a_number": N_("Enter a whole number in ASCII digits (0-9)."),
     "invalid_date": N_("Enter a valid date."),
     "empty_amendment": N_("Change at least one figure."),
     "effective_from_out_of_range": N_(

@@ -29,10 +29,11 @@ from tradewind.identity.domain import Principal
 from tradewind.kernel.errors import DomainError, FieldError, InvalidInput
 from tradewind.kernel.i18n import N_, _
 from tradewind.kernel.languages import CONTENT_LANGUAGES
+from tradewind.kernel.problems import ProblemCode
 from tradewind.kernel.text import is_ascii_digits
 from tradewind.money.amount import Money
 from tradewind.search import service as search
-from tradewind.web.pages.common import problem_text
+from tradewind.web.pages.common import field_text, problem_text
 
 COLUMNS = ("gtin", "title", "brand", "price", "stock", "weight_g", "origin_country")
 TRANSLATED_COLUMNS = tuple(
@@ -107,6 +108,18 @@ def parse(data: bytes) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]
                 )
             )
     return rows, []
+
+
+def row_reason(exc: DomainError) -> str:
+    """Why a row was refused, in the seller's language: each column at fault with its problem
+    (``stock``: a whole number), else the error's own sentence."""
+    own = problem_text(exc)
+    if not exc.errors or own != problem_text({"code": ProblemCode.INVALID_INPUT}):
+        return own
+    return "; ".join(
+        _("column %(column)s: %(problem)s") % {"column": e.field, "problem": field_text(e)}
+        for e in exc.errors
+    )
 
 
 def translations_in(row: dict[str, str]) -> tuple[texts.ProductTextIn, ...]:
@@ -320,7 +333,7 @@ def apply_rows(
             with uow.conn.begin_nested():
                 apply_row(uow, principal, shop, row, partial, **options)
         except DomainError as exc:
-            result.errors.append(RowError(line, problem_text(exc)))
+            result.errors.append(RowError(line, row_reason(exc)))
             continue
         result.products_created += partial.products_created
         result.offers_created += partial.offers_created
