@@ -3,7 +3,7 @@ recovered after a SIGKILL between our commit and the call, and between the call 
 
 A crash is a real ``SIGKILL`` the process sends itself at a named failpoint
 (``TRADEWIND_FAILPOINT``, :mod:`tradewind.kernel.failpoints`): in ``tradewind outbox run`` for a
-refund, in a ``tradewind serve`` handling the authorization webhook for a capture. The
+refund and a payout, in a ``tradewind serve`` handling the authorization webhook for a capture. The
 processor's own records (the sandbox's payments, requests and balance moves) show how many
 times it really moved money.
 """
@@ -250,4 +250,74 @@ def test_sigkill_in_the_server_around_the_capture_call_captures_exactly_once(
     with container.uow(read_only=True) as uow:
         assert balance(uow, ledger.psp_clearing("USD")) == 6000
         assert balance(uow, ledger.order_escrow(checkout["orders"][0]["id"])) == -6000
+    assert_ledger_ok(container)
+
+
+def payout_state(container: Container, key: str) -> dict[str, Any]:
+    """The processor's payout moves under ``key``, our intent, and our payout row."""
+    from tradewind.db.tables.escrow import payouts
+
+    with container.uow(read_only=True) as uow:
+        moves = uow.conn.execute(
+            select(sandbox_psp_balance_moves.c.amount_minor).where(
+                sandbox_psp_balance_moves.c.type == "payout",
+                sandbox_psp_balance_moves.c.reference == key,
+            )
+        ).all()
+        intent = uow.conn.execute(
+            select(processor_intents.c.status, processor_intents.c.attempts).where(
+                processor_intents.c.idempotency_key == key
+            )
+        ).one()
+        row = uow.conn.execute(
+            select(payouts.c.status, payouts.c.amount_minor).where(payouts.c.batch_key == key)
+        ).one()
+    return {"moves": [m.amount_minor for m in moves], "intent": tuple(intent), "row": tuple(row)}
+
+
+def test_sigkill_before_and_after_the_payout_call_pays_exactly_once(
+    client: TestClient, container: Container, clock: ManualClock, db_url: str
+) -> None:
+    from tradewind.escrow import payouts
+
+    ops = operator_headers(client, container)
+    shop = open_shop(client, ops, "outbox.payee@example.com", "US")
+    _, offer_id = list_product(client, shop, price_minor=PRICE, stock=5)
+    buyer = register(client, "outbox.payer@example.com", country="US")
+    checkout = buy(client, buyer, offer_id, quantity=2)
+    pay(client, container, clock, buyer, checkout["id"])
+    order_id = checkout["orders"][0]["id"]
+    client.post(f"/api/v1/orders/{order_id}/ship", headers=shop.headers, json={})
+    confirmed = client.post(f"/api/v1/orders/{order_id}/confirm-receipt", headers=buyer)
+    assert confirmed.status_code == 200, confirmed.text
+    with container.uow() as uow:
+        made = payouts.run_payouts(uow, container.payments, minimum_major="1", batch_key="b1")
+        uow.commit()
+    key = str(made[0]["batch_key"])
+    paid = int(made[0]["amount_minor"])
+    assert payout_state(container, key) == {
+        "moves": [],
+        "intent": ("pending", 0),
+        "row": ("requested", paid),
+    }
+    killed = outbox_run(db_url, "outbox.before_call")
+    assert killed.returncode == -9, killed.stderr
+    assert payout_state(container, key)["moves"] == []
+    killed = outbox_run(db_url, "outbox.after_call")
+    assert killed.returncode == -9, killed.stderr
+    assert payout_state(container, key) == {
+        "moves": [-paid],
+        "intent": ("pending", 2),
+        "row": ("requested", paid),
+    }
+    recovered = outbox_run(db_url, None)
+    assert recovered.returncode == 0, recovered.stderr
+    assert recovered.stdout.strip() == "settled 1, pending 0"
+    assert payout_state(container, key) == {
+        "moves": [-paid],
+        "intent": ("succeeded", 3),
+        "row": ("paid", paid),
+    }
+    assert send_intents(container, retry_now=True) == 0
+    assert payout_state(container, key)["moves"] == [-paid]
     assert_ledger_ok(container)
