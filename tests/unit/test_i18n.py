@@ -122,6 +122,8 @@ def test_shop_words_read_as_israeli_and_chinese_shops_say_them() -> None:
     with i18n.use_language("he"):
         assert i18n.gettext("Add to cart") == "הוספה לעגלה"
         assert i18n.gettext("Your cart was updated.") == "עגלת הקניות עודכנה."
+        assert i18n.gettext("Shop") == "חנות"  # a column of shops, not the seller's own
+        assert i18n.gettext("My shop") == "החנות שלי"
     with i18n.use_language("zh_Hans"):
         assert i18n.gettext("Tracking number") == "运单号"
         assert i18n.gettext("Postage") == "运费"
