@@ -226,6 +226,7 @@ def _timer_handlers(container: Container) -> dict[str, TimerHandler]:
     from tradewind.fulfilment import tracking
     from tradewind.ordering import checkout
     from tradewind.payments import reconciliation
+    from tradewind.quality import enforcement
     from tradewind.risk import sweeps
 
     policy = container.policy
@@ -254,6 +255,9 @@ def _timer_handlers(container: Container) -> dict[str, TimerHandler]:
     def risk_sweep(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
         sweeps.no_first_scan_sweep(uow, payload, mode=container.settings.risk_mode)
 
+    def quality_review(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
+        enforcement.review_all(uow, container.settings.seller_rules, payload)
+
     return {
         checkout.PAYMENT_TIMEOUT_KIND: payment_timeout,
         flash_waitlist.RELEASE_KIND: flash_waitlist.release_claim,
@@ -264,6 +268,7 @@ def _timer_handlers(container: Container) -> dict[str, TimerHandler]:
         payouts.PAYOUT_BATCH_KIND: payout_batch,
         reconciliation.RECONCILE_KIND: reconcile,
         sweeps.SWEEP_KIND: risk_sweep,
+        enforcement.REVIEW_KIND: quality_review,
         tracking.EXPIRY_KIND: tracking_expiry,
         tracking.POLL_KIND: tracking_poll,
     }

@@ -10,6 +10,7 @@ from tradewind.escrow.payouts import schedule_daily_batch
 from tradewind.fulfilment import postal_sim
 from tradewind.payments.reconciliation import schedule_daily_reconcile
 from tradewind.payments.sandbox import dispatch_webhooks
+from tradewind.quality.enforcement import schedule_review
 from tradewind.risk.sweeps import schedule_sweep
 from tradewind.timers.service import run_due
 
@@ -37,12 +38,14 @@ def run_worker(container: Container, stop: threading.Event) -> None:
 
 
 def arm_recurring_timers(container: Container) -> None:
-    """Make sure the daily payout batch, the daily reconciliation and the risk sweep are
-    scheduled (idempotent: one timer per slot; each run schedules the next one)."""
+    """Make sure the daily payout batch, the daily reconciliation, the risk sweep and the
+    quality review are scheduled (idempotent: one timer per slot; each run schedules the
+    next one)."""
     with container.uow() as uow:
         schedule_daily_batch(uow, uow.clock.now())
         schedule_daily_reconcile(uow, uow.clock.now())
         schedule_sweep(uow, uow.clock.now())
+        schedule_review(uow, uow.clock.now())
         uow.commit()
 
 

@@ -30,6 +30,7 @@ from tradewind.db.tables.catalog import offers, products, sellers
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, Role, require_role
 from tradewind.kernel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from tradewind.kernel.i18n import N_
 from tradewind.kernel.ids import new_id
 from tradewind.kernel.problems import ProblemCode
 from tradewind.kernel.text import clean_text
@@ -119,6 +120,7 @@ class SellerTerms:
     handling_days: int
     commission_bps: int | None  # None: the category's (or the default) rate applies
     account_id: str = ""  # the shop owner's account (risk judges sellers by account)
+    quality_level: str = "good"  # "paused": payouts held until an operator reinstates
 
 
 def seller_terms(uow: UnitOfWork, seller_ids: Collection[str]) -> dict[str, SellerTerms]:
@@ -133,11 +135,18 @@ def seller_terms(uow: UnitOfWork, seller_ids: Collection[str]) -> dict[str, Sell
             sellers.c.handling_days,
             sellers.c.commission_bps,
             sellers.c.account_id,
+            sellers.c.quality_level,
         ).where(sellers.c.id.in_(set(seller_ids)))
     )
     return {
         r.id: SellerTerms(
-            r.id, r.country, r.currency, r.handling_days, r.commission_bps, r.account_id
+            r.id,
+            r.country,
+            r.currency,
+            r.handling_days,
+            r.commission_bps,
+            r.account_id,
+            r.quality_level,
         )
         for r in rows
     }
@@ -399,8 +408,40 @@ class NewOffer:
     free_shipping: bool = False
 
 
+def active_sellers(
+    uow: UnitOfWork, *, after: str | None, limit: int, levels: Collection[str] = ()
+) -> list[dict[str, Any]]:
+    """Open shops by id after ``after`` (the quality review walks them in pages), only those at
+    one of ``levels`` of the quality rules when given."""
+    query = (
+        select(sellers.c.id, sellers.c.account_id, sellers.c.name, sellers.c.quality_level)
+        .where(sellers.c.status == SellerStatus.ACTIVE.value)
+        .order_by(sellers.c.id)
+        .limit(limit)
+    )
+    if levels:
+        query = query.where(sellers.c.quality_level.in_(list(levels)))
+    if after:
+        query = query.where(sellers.c.id > after)
+    return [dict(r._mapping) for r in uow.conn.execute(query)]
+
+
+def set_quality_level(uow: UnitOfWork, seller_id: str, level: str) -> None:
+    """The quality rules' (or an operator's) decision on a shop: ``good``, ``warned`` or
+    ``paused`` (no new listings, no payouts)."""
+    uow.conn.execute(update(sellers).where(sellers.c.id == seller_id).values(quality_level=level))
+
+
 def create_offer(uow: UnitOfWork, principal: Principal, data: NewOffer) -> dict[str, Any]:
     seller = _active_seller(uow, principal)
+    if seller["quality_level"] == "paused":
+        raise Conflict(
+            N_(
+                "new listings are paused: your shop is past a quality threshold until an "
+                "operator reviews it"
+            ),
+            code=ProblemCode.LISTINGS_PAUSED,
+        )
     get_product(uow, data.product_id)
     if not 1 <= len(data.shipping_services) <= MAX_SHIPPING_SERVICES:
         raise InvalidInput(

@@ -70,6 +70,8 @@ def run_payouts(
         owed_to_seller = max(0, -found[payable_name])
         owed_by_seller = max(0, found[receivable_name])
         minimum = round_to_minor(Decimal(minimum_major), currency)
+        if seller_id in terms and terms[seller_id].quality_level == "paused":
+            continue  # the quality rules hold this shop's payouts until an operator decides
         account = terms[seller_id].account_id if seller_id in terms else seller_id
         reserve_bps = _risk_reserve_bps(uow, account, Money(owed_to_seller, currency))
         if reserve_bps is None:

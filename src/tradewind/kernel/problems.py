@@ -63,6 +63,8 @@ class ProblemCode(StrEnum):
     EMAIL_TAKEN = "email_taken"
     SELLER_EXISTS = "seller_exists"
     SELLER_NOT_ACTIVE = "seller_not_active"
+    LISTINGS_PAUSED = "listings_paused"
+    NOT_PAUSED = "not_paused"
     PRODUCT_EXISTS = "product_exists"
     OFFER_EXISTS = "offer_exists"
     FX_RATE_MISSING = "fx_rate_missing"
@@ -225,6 +227,8 @@ _CODES_BY_STATUS: Final[Mapping[int, tuple[ProblemCode, ...]]] = {
         P.EMAIL_TAKEN,
         P.SELLER_EXISTS,
         P.SELLER_NOT_ACTIVE,
+        P.LISTINGS_PAUSED,
+        P.NOT_PAUSED,
         P.PRODUCT_EXISTS,
         P.OFFER_EXISTS,
         P.FX_RATE_MISSING,

@@ -145,3 +145,26 @@ def worst(verdicts: list[Verdict]) -> Level:
         if Level.WARNED in levels
         else Level.GOOD
     )
+
+
+class Step(StrEnum):
+    WARNED = "warned"  # past a warning threshold (or past a pause one, the first time)
+    PAUSED = "paused"  # still past a pause threshold at the next review: listings and payouts
+    CLEARED = "cleared"  # a warned shop back within every threshold
+    REINSTATED = "reinstated"  # an operator lifted a pause, with a reason
+
+
+def next_step(current: Level, now: Level) -> tuple[Step, Level] | None:
+    """What a review does to a shop at ``current`` whose figures stand at ``now``: a shop is
+    warned before it is paused (a pause threshold crossed by a good shop warns it; the next
+    review pauses it if it is still past), a warned shop back within the rules is cleared,
+    and a paused shop stays paused, whatever its figures, until an operator decides."""
+    if current is Level.PAUSED:
+        return None
+    if now is Level.PAUSED:
+        return (
+            (Step.PAUSED, Level.PAUSED) if current is Level.WARNED else (Step.WARNED, Level.WARNED)
+        )
+    if now is Level.WARNED:
+        return (Step.WARNED, Level.WARNED) if current is Level.GOOD else None
+    return (Step.CLEARED, Level.GOOD) if current is Level.WARNED else None

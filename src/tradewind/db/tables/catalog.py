@@ -35,6 +35,9 @@ sellers = Table(
     Column("rating_count", Integer, nullable=False, server_default="0"),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("approved_at", UtcDateTime(), nullable=True),
+    # good, warned or paused under the quality rules (tradewind.quality); paused: no new
+    # listings and no payouts until an operator reinstates the shop
+    Column("quality_level", String(16), nullable=False, server_default="good"),
     CheckConstraint("status IN ('pending', 'active', 'suspended')", name="status"),
     CheckConstraint("handling_days BETWEEN 0 AND 30", name="handling_days"),
 )

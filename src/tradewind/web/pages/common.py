@@ -648,6 +648,7 @@ def page(handler: Callable[P, Response]) -> Callable[P, Response]:
 # The filters above, for page code that builds text before the template (chart labels).
 money_text = _money
 number_text = _number
+when_text = _when
 
 
 def percent_text(part: int, whole: int) -> str:

@@ -5,17 +5,19 @@ thresholds as lines). The figures are the API's (``GET /api/v1/sellers/me/perfor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from tradewind.identity.domain import Role
 from tradewind.kernel.i18n import N_, _
-from tradewind.quality import performance
-from tradewind.quality.domain import Figure, Level, Measure, Verdict
+from tradewind.quality import enforcement, performance
+from tradewind.quality.domain import Figure, Level, Measure, Step, Verdict
+from tradewind.quality.enforcement import QualityStep
 from tradewind.web.charts import BarChart, bar_chart
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
-from tradewind.web.pages.common import need, number_text, page, percent_text, render
+from tradewind.web.pages.common import need, number_text, page, percent_text, render, when_text
 from tradewind.web.pages.seller_listings import shop_of
 
 router = APIRouter(prefix="/seller", include_in_schema=False)
@@ -141,6 +143,36 @@ def rows(figures: list[Figure], verdicts: list[Verdict]) -> list[Row]:
     return out
 
 
+def _past_text(verdicts: list[dict[str, Any]]) -> str:
+    return "; ".join(
+        _("%(measure)s over %(days)s days: %(figure)s")
+        % {
+            "measure": _(TITLES[Measure(v["measure"])]),
+            "days": v["days"],
+            "figure": figure_text(Figure(Measure(v["measure"]), v["days"], v["part"], v["whole"])),
+        }
+        for v in verdicts
+    )
+
+
+def step_text(step: QualityStep) -> str:
+    """A step in words, for the shop and the operator alike."""
+    past = _past_text(step.verdicts)
+    if step.step is Step.WARNED:
+        return _("Warned, past a threshold: %(past)s.") % {"past": past}
+    if step.step is Step.PAUSED:
+        return _("New listings and payouts paused, still past a threshold: %(past)s.") % {
+            "past": past
+        }
+    if step.step is Step.CLEARED:
+        return _("Warning cleared: back within every rule.")
+    return _("Reinstated by an operator: %(reason)s") % {"reason": step.reason}
+
+
+def step_rows(steps: list[QualityStep]) -> list[dict[str, str]]:
+    return [{"step": s.step.value, "when": when_text(s.at), "text": step_text(s)} for s in steps]
+
+
 @router.get("/performance")
 @page
 def performance_page(
@@ -154,6 +186,7 @@ def performance_page(
         figures, verdicts = performance.seller_verdicts(
             uow, shop, container.clock.now(), container.settings.seller_rules
         )
+        steps = enforcement.history(uow, shop["id"])
     return render(
         request,
         "seller/performance.html",
@@ -162,5 +195,7 @@ def performance_page(
             "rows": rows(figures, verdicts),
             "level": performance.worst(verdicts),
             "level_text": _(LEVELS[performance.worst(verdicts)]),
+            "enforced": shop["quality_level"],
+            "steps": step_rows(steps),
         },
     )

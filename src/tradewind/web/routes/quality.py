@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from tradewind.catalog import service as catalog
-from tradewind.quality import performance
+from tradewind.quality import enforcement, performance
 from tradewind.web.deps import ContainerDep, PrincipalDep
-from tradewind.web.schemas import PROBLEM_RESPONSES
+from tradewind.web.schemas import PROBLEM_RESPONSES, StrictInput
 
 router = APIRouter(prefix="/api/v1", tags=["quality"], responses=PROBLEM_RESPONSES)
 
@@ -35,10 +38,44 @@ class QualityRuleOut(BaseModel):
     level: str = Field(description="good, warned or paused, for the figure now")
 
 
+class QualityStepOut(BaseModel):
+    step: str = Field(description="warned, paused, cleared or reinstated")
+    level: str = Field(description="the shop's level after the step")
+    verdicts: list[dict[str, Any]] = Field(
+        description="the rules past a threshold then: measure, days, level, part, whole, value"
+    )
+    reason: str = Field(description="the operator's, for a reinstatement")
+    by_operator: bool
+    at: datetime
+
+
 class PerformanceOut(BaseModel):
     figures: list[PerformanceFigureOut]
     rules: list[QualityRuleOut]
-    level: str = Field(description="the worst of the rules' levels")
+    level: str = Field(description="the worst of the rules' levels, for the figures now")
+    enforced: str = Field(
+        description="the level the shop is held at: good, warned, or paused (no new listings "
+        "and no payouts until an operator reinstates it)"
+    )
+    steps: list[QualityStepOut] = Field(description="every step taken, newest first")
+
+
+class ReinstateIn(StrictInput):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+def _steps(rows: list[enforcement.QualityStep]) -> list[QualityStepOut]:
+    return [
+        QualityStepOut(
+            step=s.step,
+            level=s.level,
+            verdicts=s.verdicts,
+            reason=s.reason,
+            by_operator=s.actor_id is not None,
+            at=s.at,
+        )
+        for s in rows
+    ]
 
 
 @router.get("/sellers/me/performance", response_model=PerformanceOut)
@@ -49,6 +86,7 @@ def my_performance(principal: PrincipalDep, container: ContainerDep) -> Performa
         figures, verdicts = performance.seller_verdicts(
             uow, shop, container.clock.now(), container.settings.seller_rules
         )
+        steps = enforcement.history(uow, shop["id"])
     return PerformanceOut(
         figures=[
             PerformanceFigureOut(
@@ -68,4 +106,22 @@ def my_performance(principal: PrincipalDep, container: ContainerDep) -> Performa
             for v in verdicts
         ],
         level=performance.worst(verdicts),
+        enforced=shop["quality_level"],
+        steps=_steps(steps),
     )
+
+
+@router.post("/ops/sellers/{seller_id}/quality/reinstate", response_model=QualityStepOut)
+def reinstate(
+    seller_id: Annotated[str, Path(max_length=40)],
+    body: ReinstateIn,
+    principal: PrincipalDep,
+    container: ContainerDep,
+) -> QualityStepOut:
+    """Lift a quality pause (operators), saying why: the shop lists and is paid again, and the
+    next review judges it afresh. `409 not_paused` for a shop that is not paused;
+    `422 reason_required` without a reason."""
+    with container.uow() as uow:
+        step = enforcement.reinstate(uow, principal, seller_id, body.reason)
+        uow.commit()
+    return _steps([step])[0]
