@@ -399,3 +399,60 @@ def test_a_coupon_on_a_cancelled_checkout_goes_back_to_the_buyer(
         "store_promotion",
         "platform_coupon",
     ]
+
+
+def _coupon_states(container: Container) -> dict[str, tuple[str, int]]:
+    from sqlalchemy import select
+
+    from tradewind.db.tables.promotions import promotion_redemptions, promotions
+
+    with container.uow(read_only=True) as uow:
+        rows = uow.conn.execute(
+            select(promotions.c.kind, promotion_redemptions.c.status, promotions.c.used_count)
+            .join(promotions, promotions.c.id == promotion_redemptions.c.promotion_id)
+            .order_by(promotions.c.kind)
+        ).all()
+    return {r.kind: (r.status, r.used_count) for r in rows}
+
+
+def test_a_dispute_refunded_in_full_gives_its_coupon_back_and_a_partial_one_does_not(
+    client: TestClient, container: Container, clock: ManualClock
+) -> None:
+    ex = EXAMPLES[0]
+    ops, shop_a, shop_b, offer_a, offer_b, buyer = _set_up(client, container, ex)
+    checkout = _checkout(client, buyer, ex, offer_a, offer_b)
+    order_a, order_b = checkout["orders"]
+    pay(client, container, clock, buyer, checkout["id"])
+    disputes = {}
+    for order, shop in ((order_a, shop_a), (order_b, shop_b)):
+        shipped = client.post(f"/api/v1/orders/{order['id']}/ship", headers=shop.headers, json={})
+        assert shipped.status_code == 201, shipped.text
+        opened = client.post(
+            f"/api/v1/orders/{order['id']}/disputes",
+            headers=buyer,
+            json={"reason": "damaged", "message": "The box was crushed."},
+        )
+        assert opened.status_code == 201, opened.text
+        disputes[order["id"]] = opened.json()["id"]
+    used = {"platform_coupon": ("used", 1), "store_coupon": ("used", 1)}
+    assert _coupon_states(container) == used
+    partial = client.post(
+        f"/api/v1/disputes/{disputes[order_b['id']]}/resolve",
+        headers=ops,
+        json={"resolution": "refund_partial", "refund_minor": 100, "note": "one part"},
+    )
+    assert partial.status_code == 200, partial.text
+    assert _coupon_states(container) == used
+    full = client.post(
+        f"/api/v1/disputes/{disputes[order_a['id']]}/resolve",
+        headers=ops,
+        json={"resolution": "refund_full", "note": "broken"},
+    )
+    assert full.status_code == 200, full.text
+    # The store coupon gave only order A a discount: it comes back. The platform coupon also
+    # gave order B one, which is not void: it stays used.
+    assert _coupon_states(container) == {
+        "platform_coupon": ("used", 1),
+        "store_coupon": ("returned", 0),
+    }
+    assert_ledger_ok(container)

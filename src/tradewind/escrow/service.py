@@ -390,7 +390,9 @@ def _customs_transfer(order_id: str, amount: Money) -> ledger.LedgerTransaction:
 def refund_from_escrow(
     uow: UnitOfWork, provider: PaymentProvider, order_id: str, amount_minor: int, *, reason: str
 ) -> None:
-    """Give the buyer ``amount_minor`` back out of escrow (before release)."""
+    """Give the buyer ``amount_minor`` back out of escrow (before release). Once the order is
+    refunded in full (a dispute's full refund, a return, a cancellation), its coupons go back
+    to the buyer if still valid; a partial refund keeps them used."""
     order = _order(uow, order_id)
     held = escrow_held(uow, order_id)
     if not 0 < amount_minor <= held:
@@ -414,6 +416,7 @@ def refund_from_escrow(
         order_id=order_id,
         processor_ref=refund_ref(key),
     )
+    _return_coupons_if_refunded_in_full(uow, order)
 
 
 def cancel_paid_order(
@@ -530,8 +533,12 @@ def refund_after_release(
         )
     post(uow, tx, order_id=order_id, seller_id=order["seller_id"], processor_ref=refund_ref(key))
     _claw_back_funding(uow, order, amount_minor, key)
-    if refunds_of_order(uow, order_id).total_minor == order["total_minor"]:
-        return_coupons(uow, order["checkout_id"], refunded_in_full=[order_id])
+    _return_coupons_if_refunded_in_full(uow, order)
+
+
+def _return_coupons_if_refunded_in_full(uow: UnitOfWork, order: Mapping[str, Any]) -> None:
+    if refunds_of_order(uow, order["id"]).total_minor == order["total_minor"]:
+        return_coupons(uow, order["checkout_id"], refunded_in_full=[order["id"]])
 
 
 def _claw_back_funding(

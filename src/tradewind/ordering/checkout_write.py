@@ -3,7 +3,9 @@
 Per batch: claim every Idempotency-Key with one INSERT (a key used before replays its stored
 answer); lock and read the batch's offers in id order (:mod:`tradewind.inventory.batch`) and
 judge each checkout against them in arrival order, all or nothing, at the prices it was quoted
-(:mod:`tradewind.inventory.domain`); write the units taken with one UPDATE; insert every
+(:mod:`tradewind.inventory.domain`) and the promotions' limits read under the same locks
+(:class:`tradewind.promotions.domain.UseLedger`); write the units taken with one UPDATE and
+the coupon uses with one per promotion; insert every
 checkout, order, line, event and timer of the batch with one statement per table; store the
 answers under their keys. A refused checkout (out of stock, price changed, offer withdrawn)
 takes nothing and gives its key back inside the transaction, so it changes nothing while its
@@ -30,6 +32,7 @@ from tradewind.kernel.errors import DomainError
 from tradewind.ordering import cart
 from tradewind.ordering.checkout_plan import CheckoutPlan
 from tradewind.promotions import service as promotions
+from tradewind.promotions.domain import UseLedger
 from tradewind.risk.domain import RiskEvent, RiskEvents
 from tradewind.timers.service import schedule_many
 
@@ -66,11 +69,13 @@ def apply_checkouts(uow: UnitOfWork, jobs: Sequence[CheckoutJob]) -> list[Settle
     twins = _claim_keys(uow, jobs, settled)
     live = [i for i, s in enumerate(settled) if s is None and i not in twins]
     stock = lock_offers(uow, (r.offer_id for i in live for r in jobs[i].plan.reservations))
-    promotions.lock(uow, (u.promotion_id for i in live for u in jobs[i].plan.promotion_uses))
+    uses = promotions.lock(
+        uow, ((jobs[i].plan.buyer_id, jobs[i].plan.promotion_uses) for i in live)
+    )
     placed: list[int] = []
     for i in live:
         job = jobs[i]
-        refusal = _take(uow, job.plan, stock)
+        refusal = _take(job.plan, stock, uses)
         if refusal is None:
             placed.append(i)
             settled[i] = Placed(job.plan)
@@ -79,6 +84,11 @@ def apply_checkouts(uow: UnitOfWork, jobs: Sequence[CheckoutJob]) -> list[Settle
         if job.claim is not None:
             idem.release(uow, job.claim.principal_id, job.claim.key)
     write_takes(uow, stock.taken)
+    promotions.write_uses(
+        uow,
+        uses,
+        [(p.buyer_id, p.checkout["id"], p.promotion_uses) for p in (jobs[i].plan for i in placed)],
+    )
     _insert_plans(uow, [jobs[i].plan for i in placed])
     signals = tuple(e for i in placed for e in jobs[i].risk_events)
     if signals:
@@ -96,16 +106,16 @@ def apply_checkouts(uow: UnitOfWork, jobs: Sequence[CheckoutJob]) -> list[Settle
     return [s for s in settled if s is not None]
 
 
-def _take(uow: UnitOfWork, plan: CheckoutPlan, stock: StockLedger) -> DomainError | None:
-    """Take the checkout's promotion uses (conditional UPDATEs), then its stock (in memory,
-    written once per batch); a stock refusal gives the uses back, so a refusal keeps nothing."""
-    uses = plan.promotion_uses
-    refusal = promotions.take(uow, plan.buyer_id, plan.checkout["id"], uses) if uses else None
+def _take(plan: CheckoutPlan, stock: StockLedger, uses: UseLedger) -> DomainError | None:
+    """Take the checkout's promotion uses, then its stock (both in memory, written once per
+    batch); a stock refusal gives the uses back, so a refusal keeps nothing."""
+    wanted = plan.promotion_uses
+    refusal = uses.take(plan.buyer_id, wanted) if wanted else None
     if refusal is not None:
         return refusal
     refusal = stock.take(plan.reservations)
-    if refusal is not None and uses:
-        promotions.give_back_taken(uow, plan.buyer_id, plan.checkout["id"], uses)
+    if refusal is not None and wanted:
+        uses.give_back(plan.buyer_id, wanted)
     return refusal
 
 

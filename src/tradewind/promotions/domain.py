@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from tradewind.kernel.errors import Conflict, FieldError, InvalidInput, NotFound
+from tradewind.kernel.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound
 from tradewind.kernel.problems import ProblemCode
 from tradewind.money.allocation import allocate
 from tradewind.money.rounding import BPS_PER_UNIT, apply_bps
@@ -494,3 +494,86 @@ def _check_value(p: Promotion) -> list[FieldError]:
     if p.amount_minor is not None and not 1 <= p.amount_minor <= 10**15:
         return [FieldError("amount_minor", "more than 0", "out_of_range")]
     return []
+
+
+# --- a batch of checkouts taking uses --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Counters:
+    """A limited promotion's row as the batch read it under its lock."""
+
+    total_quantity: int | None
+    used_count: int
+    per_buyer_limit: int | None
+
+
+def merge_uses(uses: Sequence[Use]) -> list[Use]:
+    """One use per promotion (units summed), in promotion id order."""
+    units: dict[str, int] = {}
+    total: dict[str, bool] = {}
+    for use in uses:
+        units[use.promotion_id] = units.get(use.promotion_id, 0) + use.units
+        total[use.promotion_id] = total.get(use.promotion_id, False) or use.counts_total
+    return [Use(pid, units[pid], total[pid]) for pid in sorted(units)]
+
+
+class UseLedger:
+    """What the batch's locked promotions allow, as its checkouts take uses in arrival order
+    (pure; the batch writes ``taken_total`` and ``taken_by_buyer`` once, per promotion)."""
+
+    def __init__(
+        self, counters: Mapping[str, Counters], buyer_used: Mapping[tuple[str, str], int]
+    ) -> None:
+        self._counters = dict(counters)
+        self._buyer_used = dict(buyer_used)  # (promotion id, buyer id) -> used before the batch
+        self.taken_total: dict[str, int] = {}
+        self.taken_by_buyer: dict[tuple[str, str], int] = {}
+
+    def take(self, buyer_id: str, uses: Sequence[Use]) -> DomainError | None:
+        """Take every use or none; returns the refusal instead of raising."""
+        merged = merge_uses(uses)
+        for use in merged:
+            refusal = self._refusal(buyer_id, use)
+            if refusal is not None:
+                return refusal
+        self._move(buyer_id, merged, 1)
+        return None
+
+    def give_back(self, buyer_id: str, uses: Sequence[Use]) -> None:
+        """Undo a :meth:`take` of this batch (the checkout was refused after it)."""
+        self._move(buyer_id, merge_uses(uses), -1)
+
+    def _move(self, buyer_id: str, merged: Sequence[Use], sign: int) -> None:
+        for use in merged:
+            if use.counts_total:
+                self.taken_total[use.promotion_id] = (
+                    self.taken_total.get(use.promotion_id, 0) + sign
+                )
+            c = self._counters.get(use.promotion_id)
+            if c is not None and c.per_buyer_limit is not None and use.units:
+                key = (use.promotion_id, buyer_id)
+                self.taken_by_buyer[key] = self.taken_by_buyer.get(key, 0) + sign * use.units
+
+    def limit_of(self, promotion_id: str) -> int | None:
+        c = self._counters.get(promotion_id)
+        return None if c is None else c.per_buyer_limit
+
+    def _refusal(self, buyer_id: str, use: Use) -> DomainError | None:
+        c = self._counters.get(use.promotion_id)
+        if use.counts_total:
+            taken = self.taken_total.get(use.promotion_id, 0)
+            if c is None or (
+                c.total_quantity is not None and c.used_count + taken >= c.total_quantity
+            ):
+                return Conflict("this coupon is used up", code=ProblemCode.COUPON_EXHAUSTED)
+        if c is None or c.per_buyer_limit is None:
+            return None
+        key = (use.promotion_id, buyer_id)
+        used = self._buyer_used.get(key, 0) + self.taken_by_buyer.get(key, 0)
+        if used + use.units > c.per_buyer_limit:
+            return Conflict(
+                "you have used this promotion as often as it allows",
+                code=ProblemCode.COUPON_LIMIT_REACHED,
+            )
+        return None

@@ -1,12 +1,14 @@
 """Promotions use cases and the reads and writes checkout and escrow call.
 
-Limits hold under concurrency the way stock does: a coupon's total quantity and a buyer's limit
-are counters changed only by conditional UPDATEs (``used_count < total_quantity``,
-``used + units <= per_buyer_limit``), taken in the checkout's write transaction after the batch
-has locked its promotion rows in id order (:func:`lock`), so 200 buyers racing for the last 10
-uses get exactly 10. A refused take gives back what the same checkout took before it, in the
-same transaction, so a refusal changes nothing. A retry under the same Idempotency-Key replays
-the stored answer and takes nothing again; ``(promotion_id, checkout_id)`` is unique besides.
+Limits hold under concurrency the way stock does: the checkout writer locks a batch's promotion
+rows in id order and reads them and its buyers' counters once (:func:`lock`); each checkout is
+judged against them in arrival order, all or nothing (:class:`~tradewind.promotions.domain.UseLedger`,
+pure), and the batch writes its uses with one conditional UPDATE of the promotions' counters
+(``used_count + n <= total_quantity``), one per promotion of its buyers' counters
+(``used + n <= per_buyer_limit``) and one INSERT of the redemptions (:func:`write_uses`), so 200
+buyers racing for the last 10 uses get exactly 10. A refusal keeps nothing. A retry under the
+same Idempotency-Key replays the stored answer and takes nothing again;
+``(promotion_id, checkout_id)`` is unique besides.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tradewind.catalog.service import seller_of
@@ -31,19 +33,22 @@ from tradewind.db.tables.promotions import (
 )
 from tradewind.db.uow import UnitOfWork, use_case
 from tradewind.identity.domain import Principal, Role, require_role
-from tradewind.kernel.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound
+from tradewind.kernel.errors import DomainError, FieldError, InvalidInput, NotFound
 from tradewind.kernel.ids import new_id
 from tradewind.kernel.problems import ProblemCode
 from tradewind.money.currency import minor_unit_digits
 from tradewind.promotions.domain import (
     COUPON_KINDS,
     SELLER_KINDS,
+    Counters,
     Kind,
     OrderDiscounts,
     Promotion,
     Tier,
     Use,
+    UseLedger,
     check_promotion,
+    merge_uses,
     normalise_code,
 )
 
@@ -389,112 +394,121 @@ def claimable(
 # --- what the checkout writer does -----------------------------------------------------------
 
 
-def lock(uow: UnitOfWork, ids: Iterable[str]) -> None:
-    """Lock the batch's promotion rows in id order before any counter moves (PostgreSQL; on
-    SQLite the write transaction holds the database), so two batches never deadlock."""
-    wanted = sorted(set(ids))
-    if wanted and uow.conn.dialect.name == "postgresql":
-        uow.conn.execute(
-            select(promotions.c.id)
-            .where(promotions.c.id.in_(wanted))
-            .order_by(promotions.c.id)
-            .with_for_update()
-        ).all()
-
-
-def take(
-    uow: UnitOfWork, buyer_id: str, checkout_id: str, uses: Sequence[Use]
-) -> DomainError | None:
-    """Take a checkout's uses, all or none: ``None``, or the refusal (nothing kept)."""
-    merged = _merge(uses)
-    done: list[Use] = []
-    for use in merged:
-        refusal = _take_one(uow, buyer_id, use)
-        if refusal is not None:
-            _give_back(uow, buyer_id, done)
-            return refusal
-        done.append(use)
-    if merged:
-        now = uow.clock.now()
-        uow.conn.execute(
-            insert(promotion_redemptions),
-            [
-                {
-                    "promotion_id": u.promotion_id,
-                    "checkout_id": checkout_id,
-                    "buyer_id": buyer_id,
-                    "units": u.units,
-                    "counts_total": u.counts_total,
-                    "status": "used",
-                    "created_at": now,
-                    "returned_at": None,
-                }
-                for u in merged
-            ],
+def lock(uow: UnitOfWork, wanted: Iterable[tuple[str, Sequence[Use]]]) -> UseLedger:
+    """Lock the batch's promotion rows in id order (PostgreSQL; on SQLite the write
+    transaction holds the database) and read them and the batch's buyers' uses: two
+    statements per batch. ``wanted`` is each checkout's (buyer id, uses)."""
+    pairs = {(u.promotion_id, buyer) for buyer, uses in wanted for u in uses}
+    ids = sorted({pid for pid, _ in pairs})
+    if not ids:
+        return UseLedger({}, {})
+    query = (
+        select(
+            promotions.c.id,
+            promotions.c.total_quantity,
+            promotions.c.used_count,
+            promotions.c.per_buyer_limit,
         )
-    return None
-
-
-def give_back_taken(uow: UnitOfWork, buyer_id: str, checkout_id: str, uses: Sequence[Use]) -> None:
-    """Undo :func:`take` in the same transaction (the checkout was refused after it)."""
-    _give_back(uow, buyer_id, _merge(uses))
-    uow.conn.execute(
-        promotion_redemptions.delete().where(promotion_redemptions.c.checkout_id == checkout_id)
+        .where(promotions.c.id.in_(ids))
+        .order_by(promotions.c.id)
     )
-
-
-def _merge(uses: Sequence[Use]) -> list[Use]:
-    units: dict[str, int] = defaultdict(int)
-    total: dict[str, bool] = {}
-    for use in uses:
-        units[use.promotion_id] += use.units
-        total[use.promotion_id] = total.get(use.promotion_id, False) or use.counts_total
-    return [Use(pid, units[pid], total[pid]) for pid in sorted(units)]
-
-
-def _take_one(uow: UnitOfWork, buyer_id: str, use: Use) -> DomainError | None:
-    conn = uow.conn
-    if use.counts_total:
-        taken = conn.execute(
-            update(promotions)
-            .where(
-                promotions.c.id == use.promotion_id,
-                or_(
-                    promotions.c.total_quantity.is_(None),
-                    promotions.c.used_count < promotions.c.total_quantity,
-                ),
+    if not uow.is_sqlite:
+        query = query.with_for_update()
+    counters = {
+        r.id: Counters(r.total_quantity, r.used_count, r.per_buyer_limit)
+        for r in uow.conn.execute(query)
+    }
+    buyers = sorted({buyer for _, buyer in pairs})
+    used = {
+        (r.promotion_id, r.buyer_id): r.used
+        for r in uow.conn.execute(
+            select(promotion_buyer_uses).where(
+                promotion_buyer_uses.c.promotion_id.in_(ids),
+                promotion_buyer_uses.c.buyer_id.in_(buyers),
             )
-            .values(used_count=promotions.c.used_count + 1)
-        ).rowcount
-        if taken != 1:
-            return Conflict("this coupon is used up", code=ProblemCode.COUPON_EXHAUSTED)
-    limit = conn.scalar(
-        select(promotions.c.per_buyer_limit).where(promotions.c.id == use.promotion_id)
-    )
-    if limit is None:
-        return None
-    inserted_ignoring_conflicts(
-        conn,
-        promotion_buyer_uses,
-        {"promotion_id": use.promotion_id, "buyer_id": buyer_id, "used": 0},
-        promotion_buyer_uses.c.used,
-    )
-    within = conn.execute(
-        update(promotion_buyer_uses)
+        )
+        if (r.promotion_id, r.buyer_id) in pairs
+    }
+    return UseLedger(counters, used)
+
+
+def write_uses(
+    uow: UnitOfWork, ledger: UseLedger, placed: Sequence[tuple[str, str, Sequence[Use]]]
+) -> None:
+    """Write what the batch took: one conditional UPDATE of the promotions' counters, one per
+    promotion of its buyers' counters, one INSERT of the redemptions. ``placed`` is each
+    placed checkout's (buyer id, checkout id, uses). Raises (failing the whole batch) if a row
+    no longer agrees with what was read under its lock, which would be a bug; the limits stay
+    in the statements regardless."""
+    _write_totals(uow, {p: n for p, n in ledger.taken_total.items() if n})
+    by_promotion: dict[str, dict[str, int]] = defaultdict(dict)
+    for (pid, buyer), n in sorted(ledger.taken_by_buyer.items()):
+        if n:
+            by_promotion[pid][buyer] = n
+    if by_promotion:
+        inserted_ignoring_conflicts(
+            uow.conn,
+            promotion_buyer_uses,
+            [
+                {"promotion_id": pid, "buyer_id": b, "used": 0}
+                for pid, buyers in by_promotion.items()
+                for b in buyers
+            ],
+            promotion_buyer_uses.c.used,
+        )
+    for pid, buyers in by_promotion.items():
+        _write_buyer_uses(uow, pid, buyers, ledger.limit_of(pid))
+    now = uow.clock.now()
+    rows = [
+        {
+            "promotion_id": u.promotion_id,
+            "checkout_id": checkout_id,
+            "buyer_id": buyer,
+            "units": u.units,
+            "counts_total": u.counts_total,
+            "status": "used",
+            "created_at": now,
+            "returned_at": None,
+        }
+        for buyer, checkout_id, uses in placed
+        for u in merge_uses(uses)
+    ]
+    if rows:
+        uow.conn.execute(insert(promotion_redemptions), rows)
+
+
+def _write_totals(uow: UnitOfWork, taken: Mapping[str, int]) -> None:
+    if not taken:
+        return
+    units = case(dict(sorted(taken.items())), value=promotions.c.id)
+    written = uow.conn.execute(
+        update(promotions)
         .where(
-            promotion_buyer_uses.c.promotion_id == use.promotion_id,
-            promotion_buyer_uses.c.buyer_id == buyer_id,
-            promotion_buyer_uses.c.used + use.units <= limit,
+            promotions.c.id.in_(sorted(taken)),
+            or_(
+                promotions.c.total_quantity.is_(None),
+                promotions.c.used_count + units <= promotions.c.total_quantity,
+            ),
         )
-        .values(used=promotion_buyer_uses.c.used + use.units)
+        .values(used_count=promotions.c.used_count + units)
     ).rowcount
-    if within != 1:
-        _give_back(uow, buyer_id, [Use(use.promotion_id, 0, use.counts_total)])
-        return Conflict(
-            "you have used this promotion as often as it allows",
-            code=ProblemCode.COUPON_LIMIT_REACHED,
-        )
-    return None
+    if written != len(taken):
+        raise RuntimeError(f"{len(taken) - written} promotions changed under their locks")
+
+
+def _write_buyer_uses(
+    uow: UnitOfWork, promotion_id: str, taken: Mapping[str, int], limit: int | None
+) -> None:
+    units = case(dict(taken), value=promotion_buyer_uses.c.buyer_id)
+    query = update(promotion_buyer_uses).where(
+        promotion_buyer_uses.c.promotion_id == promotion_id,
+        promotion_buyer_uses.c.buyer_id.in_(sorted(taken)),
+    )
+    if limit is not None:
+        query = query.where(promotion_buyer_uses.c.used + units <= limit)
+    written = uow.conn.execute(query.values(used=promotion_buyer_uses.c.used + units)).rowcount
+    if written != len(taken):
+        raise RuntimeError(f"{len(taken) - written} buyers' uses changed under their locks")
 
 
 def _give_back(uow: UnitOfWork, buyer_id: str, uses: Iterable[Use]) -> None:
