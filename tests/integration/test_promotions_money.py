@@ -266,6 +266,27 @@ def test_worked_example(
         "store_promotion": store_off,
         "store_coupon": ex.store_coupon,
     }
+    _ledger_check_knows_the_promotion_accounts(container, ex, order_b["id"])
+
+
+def _ledger_check_knows_the_promotion_accounts(
+    container: Container, ex: Example, order_id: str
+) -> None:
+    """One more unit of funding for an order: ``ledger check`` names the order and both
+    figures (rule 7; the overfilled escrow and the running balances not yet applied at commit
+    are breaches of their own)."""
+    from tradewind.escrow.checks import check_ledger
+    from tradewind.ledger.service import post
+    from tradewind.money.amount import Money
+
+    with container.uow() as uow:
+        extra = ledger.promotion_funding(order_id, Money(1, ex.currency), "tamper")
+        post(uow, extra, order_id=order_id)
+        named = [b for b in check_ledger(uow) if b.startswith(f"order {order_id}: ")]
+        assert named == [
+            f"order {order_id}: the platform funded {ex.platform_b + 1} of its discounts, "
+            f"more than the {ex.platform_b} its discount lines say"
+        ]
 
 
 def _percent(amount: int, bps: int) -> int:

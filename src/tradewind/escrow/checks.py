@@ -22,6 +22,7 @@ from tradewind.ledger.checks import (
 from tradewind.ordering.orders import order_totals
 from tradewind.payments.mismatches import held_captures_minor
 from tradewind.payments.service import refunded_before_release_minor
+from tradewind.promotions.service import platform_funded_by_order
 
 HOLDING = ("AWAITING_SHIPMENT", "AWAITING_RECEIPT", "IN_DISPUTE")
 EMPTY = (
@@ -57,7 +58,9 @@ def expected_figures(uow: UnitOfWork, order_ids: Collection[str] | None) -> Expe
     """What escrow must hold for every order (``None``) or for ``order_ids``, and the held
     captures suspense must match."""
     return Expected(
-        order_escrow=order_escrow(uow, order_ids), held_captures_minor=held_captures_minor(uow)
+        order_escrow=order_escrow(uow, order_ids),
+        held_captures_minor=held_captures_minor(uow),
+        platform_funded_minor=platform_funded_by_order(uow, order_ids),
     )
 
 

@@ -17,13 +17,17 @@ service functions.
    refunded or cancelled.
 6. Suspense per currency equals the captures held for an operator in that currency (a
    surplus or late capture passes through suspense and back out in one database transaction).
-7. The append-only triggers are installed, and on PostgreSQL the deferred balance trigger
+7. ``platform:promotions`` moves only by an order's promotion funding and clawbacks; the
+   funding is at most the platform-funded part of the order's discount lines, and the
+   clawbacks never exceed the funding.
+8. The append-only triggers are installed, and on PostgreSQL the deferred balance trigger
    (migration 0009) that refuses an unbalanced transaction at commit.
 
 A clean run is recorded (:func:`record_run`) with the transaction id it verified through and
 every account's balance at that point. :func:`incremental_check` then verifies only what came
 after: it replays the new transactions from those balances (rules 1-3), checks the running
-balances of the accounts they touched (4), the escrow of the orders they name (5), and 6-7.
+balances of the accounts they touched (4), the escrow and promotion funding of the orders
+they name (5, 7), and 6 and 8.
 Its cost follows what was written since, not the size of the ledger. What it cannot see, a
 status change with no money move or a balance row changed by hand, the full run finds; run it
 daily (the incremental one as often as wanted).
@@ -79,6 +83,8 @@ class Expected:
 
     order_escrow: Sequence[OrderEscrow]
     held_captures_minor: Mapping[str, int]  # by currency: captures held for an operator
+    # order id -> the platform-funded part of its discount lines (orders with any)
+    platform_funded_minor: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,7 @@ class CheckRun:
 
 
 def check_books(uow: UnitOfWork, expected: Expected) -> list[str]:
-    """Every breach of rules 1-7 over the whole ledger, as one sentence each."""
+    """Every breach of rules 1-8 over the whole ledger, as one sentence each."""
     return full_check(uow, expected).breaches
 
 
@@ -113,6 +119,7 @@ def full_check(uow: UnitOfWork, expected: Expected, *, settle: timedelta = SETTL
     breaches += _running_balances_match_entries(uow)
     breaches += _escrow_matches_orders(uow, expected.order_escrow)
     breaches += _suspense_matches_held(uow, expected.held_captures_minor)
+    breaches += _promotions_match_orders(uow, expected.platform_funded_minor, None)
     breaches += _triggers_installed(uow)
     return CheckRun(FULL, breaches, through, len(loaded), _balances_through(uow, through))
 
@@ -140,7 +147,9 @@ def incremental_check(
     breaches += _currencies_match(uow, accounts)
     breaches += _running_balances_continue(uow, opening, [tx for _, tx in loaded])
     order_ids = _orders_named(uow, since)
-    breaches += _escrow_matches_orders(uow, expected_for(order_ids).order_escrow)
+    named = expected_for(order_ids)
+    breaches += _escrow_matches_orders(uow, named.order_escrow)
+    breaches += _promotions_match_orders(uow, named.platform_funded_minor, order_ids)
     breaches += _suspense_matches_held(uow, expected_for(()).held_captures_minor)
     breaches += _triggers_installed(uow)
     verified = dict(opening)
@@ -370,6 +379,56 @@ def _suspense_matches_held(uow: UnitOfWork, held: Mapping[str, int]) -> list[str
         if holds != expected:
             breaches.append(
                 f"suspense ({currency}) holds {holds}, expected {expected} of held captures"
+            )
+    return breaches
+
+
+PROMOTION_KINDS = (
+    domain.TxKind.PROMOTION_FUNDING.value,
+    domain.TxKind.PROMOTION_CLAWBACK.value,
+    domain.TxKind.PROMOTION_CLAWBACK_FX.value,
+)
+
+
+def _promotions_match_orders(
+    uow: UnitOfWork, funded: Mapping[str, int], order_ids: Collection[str] | None
+) -> list[str]:
+    """Rule 7: ``platform:promotions`` moves only by promotion funding and clawbacks of an
+    order; an order's funding is at most the platform-funded part of its discount lines (less
+    when refunds before release took goods back), and its clawbacks never exceed it."""
+    query = (
+        select(
+            ledger_transactions.c.order_id,
+            ledger_transactions.c.kind,
+            func.sum(ledger_entries.c.amount_minor),
+        )
+        .join(ledger_transactions, ledger_transactions.c.id == ledger_entries.c.transaction_id)
+        .where(ledger_entries.c.account.like("platform:promotions:%"))
+        .group_by(ledger_transactions.c.order_id, ledger_transactions.c.kind)
+    )
+    if order_ids is not None:
+        query = query.where(ledger_transactions.c.order_id.in_(sorted(order_ids)))
+    paid: dict[str, int] = defaultdict(int)
+    back: dict[str, int] = defaultdict(int)
+    breaches = []
+    for order_id, kind, total in uow.conn.execute(query):
+        if order_id is None or kind not in PROMOTION_KINDS:
+            breaches.append(f"platform:promotions has {kind} entries of order {order_id}")
+        elif kind == domain.TxKind.PROMOTION_FUNDING.value:
+            paid[order_id] += int(total)
+        else:
+            back[order_id] -= int(total)
+    for order_id in sorted(set(paid) | set(back)):
+        owed = funded.get(order_id, 0)
+        if paid[order_id] > owed:
+            breaches.append(
+                f"order {order_id}: the platform funded {paid[order_id]} of its discounts, "
+                f"more than the {owed} its discount lines say"
+            )
+        if back[order_id] > paid[order_id]:
+            breaches.append(
+                f"order {order_id}: {back[order_id]} of platform funding clawed back, "
+                f"more than the {paid[order_id]} paid"
             )
     return breaches
 

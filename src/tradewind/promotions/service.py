@@ -2,13 +2,13 @@
 
 Limits hold under concurrency the way stock does: the checkout writer locks a batch's promotion
 rows in id order and reads them and its buyers' counters once (:func:`lock`); each checkout is
-judged against them in arrival order, all or nothing (:class:`~tradewind.promotions.domain.UseLedger`,
-pure), and the batch writes its uses with one conditional UPDATE of the promotions' counters
-(``used_count + n <= total_quantity``), one per promotion of its buyers' counters
-(``used + n <= per_buyer_limit``) and one INSERT of the redemptions (:func:`write_uses`), so 200
-buyers racing for the last 10 uses get exactly 10. A refusal keeps nothing. A retry under the
-same Idempotency-Key replays the stored answer and takes nothing again;
-``(promotion_id, checkout_id)`` is unique besides.
+judged against them in arrival order, all or nothing
+(:class:`~tradewind.promotions.domain.UseLedger`, pure), and the batch writes its uses with
+one conditional UPDATE of the promotions' counters (``used_count + n <= total_quantity``), one
+per promotion of its buyers' counters (``used + n <= per_buyer_limit``) and one INSERT of the
+redemptions (:func:`write_uses`), so 200 buyers racing for the last 10 uses get exactly 10. A
+refusal keeps nothing. A retry under the same Idempotency-Key replays the stored answer and
+takes nothing again; ``(promotion_id, checkout_id)`` is unique besides.
 """
 
 from __future__ import annotations
@@ -591,6 +591,21 @@ def platform_funded_minor(uow: UnitOfWork, order_id: str) -> int:
         )
     )
     return int(funded or 0)
+
+
+def platform_funded_by_order(
+    uow: UnitOfWork, order_ids: Collection[str] | None = None
+) -> dict[str, int]:
+    """Order id -> what the platform funds of its discounts, for every order with any (or for
+    ``order_ids``): what ``tradewind ledger check`` holds ``platform:promotions`` against."""
+    query = (
+        select(order_discounts.c.order_id, func.sum(order_discounts.c.platform_minor))
+        .where(order_discounts.c.platform_minor > 0)
+        .group_by(order_discounts.c.order_id)
+    )
+    if order_ids is not None:
+        query = query.where(order_discounts.c.order_id.in_(sorted(order_ids)))
+    return {str(o): int(v) for o, v in uow.conn.execute(query)}
 
 
 def give_back_void(
