@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 
+import httpx
 from fastapi.testclient import TestClient
 
 from tests.support.api import PASSWORD, register
 from tests.support.web import HTML, session_csrf, web_login
 from tradewind.bootstrap import Container
+from tradewind.identity import service as identity
 from tradewind.notifications import service as notifications
 
 
@@ -151,3 +153,43 @@ def test_account_pages_need_a_login(client: TestClient) -> None:
         answer = client.get(path, headers=HTML, follow_redirects=False)
         assert answer.status_code == 303
         assert answer.headers["location"] == f"/login?next={path}"
+
+
+def _register_form(client: TestClient, **typed: str) -> httpx.Response:
+    form = client.get("/register", headers=HTML).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None
+    data = {"role": "buyer", "country": "IL", "csrf_token": token.group(1), **typed}
+    return client.post("/register", data=data, headers=HTML, follow_redirects=False)
+
+
+def test_sign_up_errors_stand_at_their_fields_and_keep_the_input(
+    client: TestClient, container: Container
+) -> None:
+    weak = _register_form(
+        client, email="noa@example.com", password="password123", display_name="Noa Levi"
+    )
+    assert weak.status_code == 422
+    text = weak.text
+    assert 'id="password" name="password" type="password" dir="ltr"' in text
+    assert 'aria-describedby="password-error" aria-invalid="true"' in text
+    assert re.search(r'<p class="field-error error" id="password-error">[^<]*guess', text), text
+    assert 'id="email" name="email" type="email" value="noa@example.com"' in text
+    assert 'id="display_name" name="display_name" type="text" value="Noa Levi"' in text
+    assert '<option value="IL" selected>' in text
+    assert 'id="register-error"' not in text
+    with container.uow(read_only=True) as uow:
+        assert identity.account_id_for_email(uow, "noa@example.com") is None  # nothing made
+
+    register(client, "taken@example.com", country="IL")
+    taken = _register_form(
+        client,
+        email="taken@example.com",
+        password="a long harbour lantern 42",
+        display_name="Someone",
+    )
+    assert taken.status_code == 422
+    text = taken.text
+    assert 'aria-describedby="email-error" aria-invalid="true"' in text
+    assert re.search(r'id="email-error">[^<]*already', text), text
+    assert 'value="taken@example.com"' in text

@@ -329,3 +329,35 @@ def test_a_bad_token_is_refused_and_a_saved_address_can_be_used(market: Market) 
         headers={**buyer, "Idempotency-Key": "too-many"},
     )
     assert_problem(invalid, 422, "validation_failed")
+
+
+def test_a_cross_border_claim_collects_ioss_vat_like_a_checkout(
+    client: TestClient, container: Container, clock: ManualClock
+) -> None:
+    """A French shop's sale claimed from Germany under EUR 150: the claim's order stores the
+    quote a checkout would (IOSS, German VAT 19 % collected now, in the order's, checkout's
+    and claim's totals)."""
+    ops = operator_headers(client, container)
+    shop = open_shop(client, ops, "flash.paris@example.com", "FR")
+    _, offer_id = list_product(client, shop, price_minor=15000, stock=5, title="Hot lens")
+    market = Market(client, container, clock, ops, shop, offer_id)
+    sale = market.create_sale(price_minor=10000)  # EUR 100
+    buyer = register(client, "jonas@example.com", country="DE")
+    claim = client.post(
+        f"/api/v1/flash-sales/{sale['id']}/claims",
+        json={"quantity": 1, "ship_to": address_in("DE")},
+        headers={**buyer, "Idempotency-Key": "de1"},
+    )
+    assert claim.status_code == 201, claim.text
+    order = client.get(f"/api/v1/orders/{claim.json()['order_id']}", headers=buyer).json()
+    taxes, landed = order["import_taxes"], order["landed_cost"]
+    assert (taxes["paid"], taxes["regime"]) == ("at_checkout", landed["regime"])
+    assert landed["regime"] is not None
+    assert (order["items_minor"], order["shipping_minor"], order["duty_minor"]) == (10000, 0, 0)
+    assert order["vat_minor"] == landed["vat_minor"] == 1900  # 19 % of EUR 100
+    assert (taxes["collected_now_minor"], taxes["due_on_delivery_minor"]) == (1900, 0)
+    assert order["total_minor"] == 11900 == claim.json()["total_minor"]
+    checkout = client.get(f"/api/v1/checkouts/{claim.json()['checkout_id']}", headers=buyer)
+    assert checkout.json()["total_minor"] == 11900
+    other = client.get(f"/api/v1/orders/{order['id']}", headers=market.buyer("someone.else"))
+    assert other.status_code == 404  # another buyer cannot read the claim's order

@@ -17,16 +17,19 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from tradewind.catalog.service import offers_for_sale
+from tradewind.customs.landed_cost import CustomsLine
 from tradewind.db.tables.flash import flash_claims
 from tradewind.db.tables.ordering import checkouts, order_events, order_lines, orders
 from tradewind.db.uow import UnitOfWork
 from tradewind.flash.domain import ClaimStatus
-from tradewind.kernel.errors import Conflict
+from tradewind.kernel.errors import Conflict, DomainError
 from tradewind.kernel.ids import new_id
 from tradewind.money.fx import FxQuote
 from tradewind.money.service import quotes_for
 from tradewind.ordering.checkout import PAYMENT_TIMEOUT_KIND
 from tradewind.ordering.domain import OrderStatus
+from tradewind.ordering.parcels import ParcelPrice, price_parcel
 from tradewind.ordering.pricing import fx_snapshot, unit_price_for_buyer
 from tradewind.timers.service import TimerSpec, schedule_many
 
@@ -57,6 +60,43 @@ def quotes_by_currency(
     return found
 
 
+def claim_parcel(
+    uow: UnitOfWork,
+    sale: Mapping[str, Any],
+    *,
+    quantity: int,
+    unit_minor: int,
+    destination: str,
+    currency: str,
+    now: datetime,
+) -> ParcelPrice:
+    """A claim's parcel priced as checkout prices one: postage is in the sale price (free
+    shipping), and a parcel that crosses a border gets the destination's duty and VAT on the
+    claim's goods, collected now (DDP, IOSS) or estimated for delivery (DAP), from the same
+    rules. A quote that cannot be made (a missing FX rate for a threshold) reads "not quoted"
+    rather than refusing the batch's other buyers."""
+    offer = offers_for_sale(uow, [sale["offer_id"]]).get(sale["offer_id"])
+    origin = offer.seller_country if offer is not None else destination
+    weight_g = int(offer.weight_g) * quantity if offer is not None else 0
+    try:
+        return price_parcel(
+            uow,
+            service_code=sale["shipping_service"],
+            free_shipping=True,
+            weight_g=weight_g,
+            origin=origin,
+            destination=destination,
+            buyer_currency=currency,
+            seller_currency=sale["currency"],
+            customs_lines=[
+                CustomsLine(sale["hs_code"], sale["origin_country"], unit_minor * quantity)
+            ],
+            at=now,
+        )
+    except DomainError:
+        return ParcelPrice(0, 0, 0, 0, {"available": False})
+
+
 def insert_claims(
     uow: UnitOfWork,
     sale: Mapping[str, Any],
@@ -80,13 +120,35 @@ def insert_claims(
         "events": [],
         "claims": [],
     }
+    parcels: dict[tuple[str, str, int], ParcelPrice] = {}  # alike claims are priced once
     for offset, claim in enumerate(new):
         unit = unit_price_for_buyer(sale["price_minor"], sale["currency"], quotes[claim.currency])
-        total = unit * claim.quantity
+        where = (claim.currency, str(claim.ship_to["country"]), claim.quantity)
+        if where not in parcels:
+            parcels[where] = claim_parcel(
+                uow,
+                sale,
+                quantity=claim.quantity,
+                unit_minor=unit,
+                destination=where[1],
+                currency=claim.currency,
+                now=now,
+            )
+        parcel = parcels[where]
+        items = unit * claim.quantity
+        total = items + parcel.duty_minor + parcel.vat_minor
         checkout_id, order_id, claim_id = new_id("chk"), new_id("ord"), new_id("claim")
         rows["checkouts"].append(_checkout(checkout_id, claim, total, due, now))
         rows["orders"].append(
-            _order(order_id, checkout_id, sale, claim, total, snapshots[claim.currency], now)
+            _order(
+                order_id,
+                checkout_id,
+                sale,
+                claim,
+                (items, parcel),
+                snapshots[claim.currency],
+                now,
+            )
         )
         rows["lines"].append(_line(order_id, sale, claim.quantity, unit))
         rows["events"].append(_placed(order_id, claim, now))
@@ -146,11 +208,12 @@ def _order(
     checkout_id: str,
     sale: Mapping[str, Any],
     claim: NewClaim,
-    total: int,
+    priced: tuple[int, ParcelPrice],
     fx: dict[str, Any],
     now: datetime,
 ) -> dict[str, Any]:
-    # The sale price is all-in: no postage is charged and no duty collected at claim time.
+    # The sale price includes postage; duty and VAT are the parcel's, as at checkout.
+    items, parcel = priced
     return {
         "id": order_id,
         "checkout_id": checkout_id,
@@ -160,11 +223,12 @@ def _order(
         "status": OrderStatus.AWAITING_PAYMENT.value,
         "version": 1,
         "currency": claim.currency,
-        "items_minor": total,
+        "items_minor": items,
         "shipping_minor": 0,
-        "duty_minor": 0,
-        "vat_minor": 0,
-        "total_minor": total,
+        "duty_minor": parcel.duty_minor,
+        "vat_minor": parcel.vat_minor,
+        "total_minor": items + parcel.duty_minor + parcel.vat_minor,
+        "landed_cost": parcel.landed_cost,
         "seller_currency": sale["currency"],
         "seller_items_minor": sale["price_minor"] * claim.quantity,
         "seller_shipping_minor": 0,

@@ -14,6 +14,7 @@ from sqlalchemy import insert, select
 from tradewind.catalog.service import offers_for_sale
 from tradewind.db.tables.flash import flash_buyers, flash_claims, flash_sales
 from tradewind.db.uow import UnitOfWork
+from tradewind.flash._orders import claim_parcel
 from tradewind.flash.domain import (
     Terms,
     claimed_percent,
@@ -26,6 +27,7 @@ from tradewind.identity.domain import Principal, Role, ensure_visible, require_r
 from tradewind.kernel.errors import NotFound
 from tradewind.kernel.ids import new_id
 from tradewind.kernel.problems import ProblemCode
+from tradewind.ordering.import_taxes import import_taxes
 from tradewind.ordering.orders import order_statuses
 
 MAX_CLAIMS_SHOWN = 50
@@ -84,6 +86,28 @@ def sale_view(row: dict[str, Any], now: datetime) -> dict[str, Any]:
         "starts_in_s": seconds_until(now, row["starts_at"]),
         "ends_in_s": seconds_until(now, row["ends_at"]),
     }
+
+
+def claim_import_taxes(
+    uow: UnitOfWork,
+    sale: dict[str, Any],
+    *,
+    unit_minor: int,
+    destination: str,
+    currency: str,
+) -> dict[str, Any]:
+    """The import taxes of a one-unit claim shipped to ``destination``, read as the claim's
+    order will store them (``ordering.import_taxes``): what the product page shows."""
+    parcel = claim_parcel(
+        uow,
+        sale,
+        quantity=1,
+        unit_minor=unit_minor,
+        destination=destination,
+        currency=currency,
+        now=uow.clock.now(),
+    )
+    return import_taxes(parcel.landed_cost, parcel.duty_minor + parcel.vat_minor).as_dict()
 
 
 def get_sale(uow: UnitOfWork, sale_id: str) -> dict[str, Any]:
@@ -172,6 +196,21 @@ def my_sale(uow: UnitOfWork, principal: Principal, sale_id: str) -> dict[str, An
         "claims": claims,
         "waitlist": waitlist_entry(uow, sale_id, principal.account_id),
     }
+
+
+def claim_of_checkout(uow: UnitOfWork, buyer_id: str, checkout_id: str) -> dict[str, Any] | None:
+    """The sale and product of the claim behind this buyer's checkout; None for a checkout
+    of the cart. (Looked up through the buyer's claims, which ``buyer_id`` indexes.)"""
+    row = uow.conn.execute(
+        select(flash_claims.c.id, flash_claims.c.sale_id, flash_sales.c.product_id)
+        .join(flash_sales, flash_sales.c.id == flash_claims.c.sale_id)
+        .where(flash_claims.c.buyer_id == buyer_id, flash_claims.c.checkout_id == checkout_id)
+    ).first()
+    return (
+        None
+        if row is None
+        else {"claim_id": row.id, "sale_id": row.sale_id, "product_id": row.product_id}
+    )
 
 
 def get_claim(uow: UnitOfWork, principal: Principal, claim_id: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from tradewind.identity import service as identity
 from tradewind.identity.domain import Role
 from tradewind.kernel.errors import DomainError, TooManyRequests, Unauthenticated
 from tradewind.kernel.i18n import _, ngettext
+from tradewind.kernel.problems import ProblemCode
 from tradewind.logistics.shipping import REGIONS
 from tradewind.web import locale
 from tradewind.web.deps import (
@@ -173,6 +174,9 @@ def register_form(request: Request, role: str = "buyer") -> HTMLResponse:
     )
 
 
+_SIGN_UP_FIELDS = ("display_name", "email", "password", "country")
+
+
 @router.post("/register", response_model=None)
 def register(
     request: Request,
@@ -210,6 +214,19 @@ def register(
             account_id = identity.insert_account(uow, prepared)
             uow.commit()
     except DomainError as exc:
-        return _form_page(request, "register.html", 422, error=problem_text(exc), values=values)
+        # The reason beside its field (the email taken, a password too easy to guess), in
+        # words; a refusal that names no field stays above the form.
+        fields = [f.field for f in exc.errors if f.field in _SIGN_UP_FIELDS] or (
+            ["email"] if exc.code is ProblemCode.EMAIL_TAKEN else []
+        )
+        errors = {fields[0]: problem_text(exc)} if fields else {}
+        return _form_page(
+            request,
+            "register.html",
+            422,
+            error=None if errors else problem_text(exc),
+            errors=errors,
+            values=values,
+        )
     target = "/seller" if chosen is Role.SELLER else "/"
     return _start_session(container, account_id, f"{target}?notice=registered")

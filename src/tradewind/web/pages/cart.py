@@ -17,6 +17,7 @@ from fastapi.responses import Response
 
 from tradewind.catalog import reads as catalog_reads
 from tradewind.db.uow import UnitOfWork
+from tradewind.flash import service as flash
 from tradewind.identity import service as identity
 from tradewind.identity.addresses import ADDRESS_FIELDS
 from tradewind.identity.domain import Principal, Role
@@ -264,13 +265,14 @@ def _checkout_view(container: ContainerDep, buyer: Principal, checkout_id: str) 
         except NotFound:
             payment = None
         names = catalog_reads.seller_names(uow, [o["seller_id"] for o in found["orders"]])
+        claim = flash.claim_of_checkout(uow, buyer.account_id, checkout_id)
         left_s = int((found["payment_due_at"] - uow.clock.now()).total_seconds())
     found["pay_within_s"] = max(0, left_s)  # the hold's countdown, by the server's clock
     for order in found["orders"]:
         order["seller_name"] = names.get(order["seller_id"], "")
         service = SERVICES.get(order["shipping_service"])
         order["service_name"] = service.name if service else order["shipping_service"]
-    return {"principal": buyer, "checkout": found, "payment": payment}
+    return {"principal": buyer, "checkout": found, "payment": payment, "flash_claim": claim}
 
 
 @router.get("/checkouts/{checkout_id}")
@@ -297,11 +299,18 @@ def checkout_status(
 def cancel(
     checkout_id: str, request: Request, principal: OptionalPrincipalDep, container: ContainerDep
 ) -> Response:
-    """Give the checkout up before paying: stock back at once, the lines back in the cart."""
+    """Give the checkout up before paying: stock back at once, the lines back in the cart.
+
+    A flash-sale claim's checkout is different (decision 54): its units go back to the sale
+    (and its waitlist), never into the cart, where they would turn silently into a line at
+    the offer's normal price; the buyer is taken back to the product page, told so."""
     buyer = need(principal, Role.BUYER)
     with container.uow() as uow:
+        claim = flash.claim_of_checkout(uow, buyer.account_id, checkout_id)
         checkouts.cancel_checkout(uow, buyer, checkout_id)
         uow.commit()
+    if claim is not None:
+        return see_other(f"/products/{claim['product_id']}", "claim_cancelled")
     return see_other("/cart", "checkout_cancelled")
 
 

@@ -267,7 +267,9 @@ def product_page(
         rows = compare_offers(
             uow, product, listed, currency=currency, country=country, at=uow.clock.now()
         )
-        sales = flash_sale.product_sales(uow, principal, [o["id"] for o in listed], currency)
+        sales = flash_sale.product_sales(
+            uow, principal, [o["id"] for o in listed], (currency, country)
+        )
         saved = (
             identity.list_addresses(uow, principal)
             if sales and principal is not None and principal.role is Role.BUYER

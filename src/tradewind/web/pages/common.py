@@ -55,6 +55,10 @@ NOTICES = {
     "checkout_cancelled": N_(
         "The checkout was cancelled: nothing was charged, and the items are back in your cart."
     ),
+    "claim_cancelled": N_(
+        "Your flash-sale claim was cancelled: nothing was charged, and the units went back to "
+        "the sale. Your cart is unchanged."
+    ),
     "shipped": N_("The order was marked as shipped."),
     "confirmed": N_("Thank you: receipt confirmed and the seller is paid."),
     "dispute": N_("Your dispute was opened. The seller has been asked to respond."),

@@ -41,10 +41,16 @@ ACTIVE_ORDER = OrderStatus.AWAITING_PAYMENT.value
 
 
 def product_sales(
-    uow: UnitOfWork, principal: Principal | None, offer_ids: list[str], currency: str
+    uow: UnitOfWork,
+    principal: Principal | None,
+    offer_ids: list[str],
+    viewer: tuple[str, str],
 ) -> list[dict[str, Any]]:
-    """The sales running on these offers, priced for the viewer, each with what a buyer holds
-    in it (claims awaiting payment, waitlist place) and a fresh key for the claim form."""
+    """The sales running on these offers, priced for the viewer (``(currency, country)``),
+    with a unit's import taxes to the viewer's country as its claim will store them, what a
+    buyer holds in it (claims awaiting payment, waitlist place) and a fresh key for the
+    claim form."""
+    currency, country = viewer
     now = uow.clock.now()
     sales = flash.live_sales_for_offers(uow, offer_ids)
     if not sales:
@@ -60,10 +66,18 @@ def product_sales(
             else unit_price_for_buyer(sale["price_minor"], sale["currency"], quote)
         )
         mine = None if buyer is None else _mine(uow, buyer, sale["id"], now)
+        taxes = (
+            None
+            if price is None
+            else flash.claim_import_taxes(
+                uow, sale, unit_minor=price, destination=country, currency=currency
+            )
+        )
         shown.append(
             {
                 **sale,
                 "buyer_price_minor": price,
+                "taxes": taxes,
                 "buyer_currency": currency,
                 "mine": mine,
                 "claim_key": secrets.token_urlsafe(18),
