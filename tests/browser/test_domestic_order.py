@@ -56,7 +56,7 @@ def test_a_domestic_israeli_order_has_domestic_timing_and_no_customs(
     buyer.get_by_label("Country").select_option("IL")
     choice = buyer.get_by_label(f"Shipping for {shop.name}")
     choice.select_option(f"{shop.seller_id}:ems")
-    option_text = choice.locator("option:checked").inner_text()
+    option_text = choice.locator("option:checked").inner_text().strip()
     shoot(buyer, "domestic-il-shipping")
     buyer.get_by_role("button", name="Place order").click()
     expect(buyer.locator("#checkout-state")).to_be_visible()
