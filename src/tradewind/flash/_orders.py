@@ -123,33 +123,15 @@ def insert_claims(
     parcels: dict[tuple[str, str, int], ParcelPrice] = {}  # alike claims are priced once
     for offset, claim in enumerate(new):
         unit = unit_price_for_buyer(sale["price_minor"], sale["currency"], quotes[claim.currency])
-        where = (claim.currency, str(claim.ship_to["country"]), claim.quantity)
-        if where not in parcels:
-            parcels[where] = claim_parcel(
-                uow,
-                sale,
-                quantity=claim.quantity,
-                unit_minor=unit,
-                destination=where[1],
-                currency=claim.currency,
-                now=now,
-            )
-        parcel = parcels[where]
+        parcel = _parcel_of(uow, sale, claim, unit, now, parcels)
         items = unit * claim.quantity
         total = items + parcel.duty_minor + parcel.vat_minor
         checkout_id, order_id, claim_id = new_id("chk"), new_id("ord"), new_id("claim")
         rows["checkouts"].append(_checkout(checkout_id, claim, total, due, now))
-        rows["orders"].append(
-            _order(
-                order_id,
-                checkout_id,
-                sale,
-                claim,
-                (items, parcel),
-                snapshots[claim.currency],
-                now,
-            )
+        order = _order(
+            order_id, checkout_id, sale, claim, (items, parcel), snapshots[claim.currency], now
         )
+        rows["orders"].append(order)
         rows["lines"].append(_line(order_id, sale, claim.quantity, unit))
         rows["events"].append(_placed(order_id, claim, now))
         timer_specs.append(_hold_timer(checkout_id, due))
@@ -184,6 +166,29 @@ def insert_claims(
     schedule_many(uow, timer_specs)
     conn.execute(insert(flash_claims), rows["claims"])
     return rows["claims"]
+
+
+def _parcel_of(
+    uow: UnitOfWork,
+    sale: Mapping[str, Any],
+    claim: NewClaim,
+    unit: int,
+    now: datetime,
+    parcels: dict[tuple[str, str, int], ParcelPrice],
+) -> ParcelPrice:
+    """The claim's parcel, priced once for all alike claims of the batch."""
+    where = (claim.currency, str(claim.ship_to["country"]), claim.quantity)
+    if where not in parcels:
+        parcels[where] = claim_parcel(
+            uow,
+            sale,
+            quantity=claim.quantity,
+            unit_minor=unit,
+            destination=where[1],
+            currency=claim.currency,
+            now=now,
+        )
+    return parcels[where]
 
 
 def _checkout(
