@@ -301,7 +301,7 @@ def cancel(
 ) -> Response:
     """Give the checkout up before paying: stock back at once, the lines back in the cart.
 
-    A flash-sale claim's checkout is different (decision 54): its units go back to the sale
+    A flash-sale claim's checkout is different (decision 55): its units go back to the sale
     (and its waitlist), never into the cart, where they would turn silently into a line at
     the offer's normal price; the buyer is taken back to the product page, told so."""
     buyer = need(principal, Role.BUYER)
