@@ -27,7 +27,7 @@ from tradewind.db.tables.money import fx_quotes
 from tradewind.flash.domain import Terms
 from tradewind.flash.service import create_sale
 from tradewind.identity import service as identity
-from tradewind.identity.domain import Role
+from tradewind.identity.domain import Role, StaffRole
 from tradewind.money.service import record_quote
 from tradewind.search import service as search
 
@@ -44,10 +44,20 @@ class DemoAccount:
     role: Role
     country: str
     locale: str = "en"
+    staff_role: StaffRole | None = None
 
 
 DEMO_ACCOUNTS = (
     DemoAccount("operator@tradewind.test", "Olivia Operator", Role.OPERATOR, "IL"),
+    DemoAccount(
+        "support@tradewind.test", "Sam Support", Role.OPERATOR, "IL", staff_role=StaffRole.SUPPORT
+    ),
+    DemoAccount(
+        "finance@tradewind.test", "Fay Finance", Role.OPERATOR, "IL", staff_role=StaffRole.FINANCE
+    ),
+    DemoAccount(
+        "catalog@tradewind.test", "Cat Catalog", Role.OPERATOR, "IL", staff_role=StaffRole.CATALOG
+    ),
     DemoAccount("buyer@tradewind.test", "Noa Buyer", Role.BUYER, "IL", "he_IL"),
     DemoAccount("buyer.de@tradewind.test", "Jonas Käufer", Role.BUYER, "DE", "de_DE"),
     DemoAccount("buyer.us@tradewind.test", "Avery Buyer", Role.BUYER, "US", "en_US"),
@@ -70,6 +80,7 @@ def seed_accounts(container: Container) -> int:
                     role=demo.role,
                     country=demo.country,
                     locale=demo.locale,
+                    staff_role=demo.staff_role,
                 ),
             )
             uow.commit()

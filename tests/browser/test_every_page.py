@@ -163,6 +163,7 @@ def test_every_page_fits_a_phone_and_a_laptop_and_passes_axe(
         "/ops/payouts",
         "/ops/chargebacks",
         "/ops/mismatches",
+        "/ops/audit",
         "/account",
     ):
         survey.check(operator, "operator", path)

@@ -36,6 +36,7 @@ def test_new_shop_is_approved_and_uploads_listings_with_one_bad_row(
 
     operator = person("operator@tradewind.test")
     operator.goto("/ops/sellers")
+    operator.get_by_label(f"Reason for {shop_name}").fill("documents checked")
     operator.get_by_role("button", name=f"Approve {shop_name}").click()
     expect(operator.locator("#notice")).to_have_text("The shop was approved.")
 

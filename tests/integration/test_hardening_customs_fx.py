@@ -312,7 +312,7 @@ def test_console_forms_keep_the_input_and_explain_refusals(
     ops, tomorrow = market.ops, _today(http) + timedelta(days=1)
     fx_before, rules_before = _rows(container, fx_quotes), _rows(container, customs_rules)
 
-    bad_rate = {"base": "CNY", "quote": "EUR", "rate": "1e-10", "spread_bps": "0"}
+    bad_rate = {"base": "CNY", "quote": "EUR", "rate": "1e-10", "spread_bps": "0", "reason": "x"}
     page = http.post("/ops/fx", headers=ops, data={**bad_rate, "source": "ecb"})
     assert (page.status_code, page.headers["content-type"]) == (422, "text/html; charset=utf-8")
     assert 'id="form-error"' in page.text
@@ -347,6 +347,11 @@ def test_console_forms_keep_the_input_and_explain_refusals(
     assert _rows(container, customs_rules) == rules_before
 
     ok = {"destination": "DE", "effective_from": tomorrow.isoformat(), "vat_percent": "0"}
+    why_not = http.post("/ops/customs", headers=ops, data=ok)  # the why is required
+    assert why_not.status_code == 422
+    assert 'id="note-error">Give a reason.' in why_not.text
+    assert _rows(container, customs_rules) == rules_before
+    ok["note"] = "zero-rated for the test"
     made = http.post("/ops/customs", headers=ops, data=ok, follow_redirects=False)
     assert (made.status_code, made.headers["location"]) == (303, "/ops/customs?notice=amended")
     (row,) = _rows(container, customs_rules)
@@ -354,7 +359,13 @@ def test_console_forms_keep_the_input_and_explain_refusals(
     listing = http.get("/ops/customs", headers=ops)
     withdraw_url = f"/ops/customs/amendments/{row['id']}/withdraw"
     assert f'action="{withdraw_url}"' in listing.text
-    gone = http.post(withdraw_url, headers=ops, follow_redirects=False)
+    kept = http.post(withdraw_url, headers=ops, data={"reason": "  "})
+    assert kept.status_code == 422
+    assert f'id="why-{row["id"]}-error">Give a reason.' in kept.text
+    assert _rows(container, customs_rules)[0]["withdrawn_at"] is None
+    gone = http.post(
+        withdraw_url, headers=ops, data={"reason": "entered by mistake"}, follow_redirects=False
+    )
     assert (gone.status_code, gone.headers["location"]) == (303, "/ops/customs?notice=withdrawn")
     (row,) = _rows(container, customs_rules)
     assert row["withdrawn_at"] is not None

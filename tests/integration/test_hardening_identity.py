@@ -237,7 +237,7 @@ def test_signup_rules_and_profile_changes(
             "USD"
         )
         # The seed bypasses the policy on purpose: the demo accounts keep the demo password.
-        assert seed_accounts(container) == 4
+        assert seed_accounts(container) == 7
         demo = {"email": "buyer@tradewind.test", "password": "tradewind-demo"}
         assert http.post("/api/v1/tokens", json=demo).status_code == 201
 

@@ -12,7 +12,7 @@ from tests.support.api import register
 from tradewind.bootstrap import Container
 from tradewind.identity import service as identity
 from tradewind.identity.addresses import check_address
-from tradewind.identity.domain import Role
+from tradewind.identity.domain import Role, StaffRole
 from tradewind.kernel.errors import InvalidInput
 from tradewind.money.service import record_quote
 
@@ -30,17 +30,24 @@ def operator_headers(client: TestClient, container: Container) -> dict[str, str]
     return {"Authorization": f"Bearer {operator_token(container)}"}
 
 
-def operator_token(container: Container) -> str:
-    """An operator account (ops@example.com) and an API token for it, made in the database."""
+def operator_token(
+    container: Container,
+    staff_role: StaffRole | None = None,
+    email: str = "ops@example.com",
+    name: str = "Ops",
+) -> str:
+    """An operator account (ops@example.com: an admin) and an API token for it, made in the
+    database; ``staff_role`` for support, finance or catalog staff (under another email)."""
     with container.uow() as uow:
         account_id = identity.register_account(
             uow,
             identity.NewAccount(
-                email="ops@example.com",
+                email=email,
                 password="operator-password",
-                display_name="Ops",
+                display_name=name,
                 role=Role.OPERATOR,
                 country="IL",
+                staff_role=staff_role,
             ),
         )
         token = identity.create_api_token(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, insert, select
 
 from tradewind.db.tables.audit import audit_log
 from tradewind.db.uow import UnitOfWork
@@ -23,6 +23,8 @@ from tradewind.kernel.text import clean_text
 
 MAX_REASON = 500
 MAX_PAGE = 200
+# What an API call that sent no ``reason`` is recorded with; the console's forms ask for one.
+NO_REASON = N_("no reason given")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,57 @@ def entries(
         query = query.where(audit_log.c.subject_id == subject_id)
     if after is not None:
         query = query.where(audit_log.c.id > after)
+    return _entries(uow, query)
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    """What the console's audit search filters on; None: any."""
+
+    actor_id: str | None = None
+    action: str | None = None  # exact, or a prefix ending in '.' ("seller." for all of them)
+    subject_kind: str | None = None
+    subject_id: str | None = None
+    text: str | None = None  # words in the reason
+    since: datetime | None = None
+    until: datetime | None = None  # exclusive
+
+
+def search(
+    uow: UnitOfWork, query: Search, *, limit: int = 50, before: int | None = None
+) -> list[Entry]:
+    """Newest first, keyset paged: the next page is the entries with ids below ``before``."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise LimitExceeded(f"limit is 1 to {MAX_PAGE}")
+    c = audit_log.c
+    statement = select(audit_log).order_by(c.id.desc()).limit(limit)
+    if before is not None:
+        statement = statement.where(c.id < before)
+    return _entries(uow, _filtered(statement, query))
+
+
+def _filtered(statement: Select[Any], query: Search) -> Select[Any]:
+    c = audit_log.c
+    if query.actor_id:
+        statement = statement.where(c.actor_id == query.actor_id)
+    if query.action and query.action.endswith("."):
+        statement = statement.where(c.action.startswith(query.action, autoescape=True))
+    elif query.action:
+        statement = statement.where(c.action == query.action)
+    if query.subject_kind:
+        statement = statement.where(c.subject_kind == query.subject_kind)
+    if query.subject_id:
+        statement = statement.where(c.subject_id == query.subject_id)
+    for word in (query.text or "").split()[:5]:
+        statement = statement.where(c.reason.icontains(word, autoescape=True))
+    if query.since is not None:
+        statement = statement.where(c.at >= query.since)
+    if query.until is not None:
+        statement = statement.where(c.at < query.until)
+    return statement
+
+
+def _entries(uow: UnitOfWork, query: Select[Any]) -> list[Entry]:
     return [
         Entry(
             id=r.id,

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from tradewind.audit import service as audit
 from tradewind.catalog import texts
 from tradewind.catalog.domain import (
     CATEGORY_RULES,
@@ -167,8 +168,9 @@ def add_seller_rating(uow: UnitOfWork, seller_id: str, stars: int) -> None:
 
 
 def change_seller_status(
-    uow: UnitOfWork, principal: Principal, seller_id: str, action: str
+    uow: UnitOfWork, principal: Principal, seller_id: str, action: str, reason: str | None = None
 ) -> dict[str, Any]:
+    """Approve, suspend or reinstate a shop, written to the audit log with why."""
     require_role(principal, Role.OPERATOR)
     current = get_seller(uow, seller_id)
     target = seller_transition(SellerStatus(current["status"]), action)
@@ -186,6 +188,15 @@ def change_seller_status(
         raise Conflict(
             "the seller changed meanwhile; reload and retry", code=ProblemCode.STALE_STATE
         )
+    audit.record(
+        uow,
+        actor_id=principal.account_id,
+        action=f"seller.{action}",
+        subject_kind="seller",
+        subject_id=seller_id,
+        reason=reason or audit.NO_REASON,
+        detail={"from": current["status"], "to": target.value},
+    )
     return {**current, **values}
 
 

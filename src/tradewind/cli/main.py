@@ -19,7 +19,7 @@ from tradewind.bootstrap import Container, build
 from tradewind.config import Settings, load_settings
 from tradewind.db.migrate import upgrade
 from tradewind.identity import service as identity
-from tradewind.identity.domain import Role
+from tradewind.identity.domain import Role, StaffRole
 from tradewind.logs import configure_logging
 
 app = typer.Typer(
@@ -549,6 +549,9 @@ def create_operator(
     email: Annotated[str, typer.Option(help="Login email")],
     name: Annotated[str, typer.Option(help="Display name")],
     country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2")] = "US",
+    staff_role: Annotated[
+        StaffRole, typer.Option(help="What the operator may do: admin does everything")
+    ] = StaffRole.ADMIN,
     password: Annotated[
         str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
     ] = "",
@@ -564,6 +567,7 @@ def create_operator(
                 display_name=name,
                 role=Role.OPERATOR,
                 country=country,
+                staff_role=staff_role,
             ),
         )
         uow.commit()

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from sqlalchemy import insert, select, text, update
 
+from tradewind.audit import service as audit
 from tradewind.customs.amendments import Amendment, apply_valid, check_schedulable, in_effect
 from tradewind.customs.rules import RuleBook
 from tradewind.customs.rules_data import BUILTIN_RULES, default_rule_book
@@ -127,8 +128,9 @@ def amend(uow: UnitOfWork, created_by: str, amendment: Amendment) -> dict[str, A
     for refused, reason in skipped:
         if refused is amendment:  # stored rows that no longer apply do not block new ones
             raise reason
+    amendment_id = new_id("cr")
     values = {
-        "id": new_id("cr"),
+        "id": amendment_id,
         "destination": amendment.destination,
         "effective_from": amendment.effective_from.isoformat(),
         "effective_to": None,
@@ -137,17 +139,28 @@ def amend(uow: UnitOfWork, created_by: str, amendment: Amendment) -> dict[str, A
         "created_at": now,
     }
     uow.conn.execute(insert(customs_rules).values(**values))
+    audit.record(
+        uow,
+        actor_id=created_by,
+        action="customs.amend",
+        subject_kind="customs_rule",
+        subject_id=amendment_id,
+        reason=amendment.note.strip() or audit.NO_REASON,
+        detail={"destination": amendment.destination, "from": str(values["effective_from"])},
+    )
     return {**values, "withdrawn_at": None, "withdrawn_by": None}
 
 
-def withdraw(uow: UnitOfWork, withdrawn_by: str, amendment_id: str) -> dict[str, Any]:
+def withdraw(
+    uow: UnitOfWork, withdrawn_by: str, amendment_id: str, reason: str | None = None
+) -> dict[str, Any]:
     """Withdraw an amendment before its day (callers check the operator role). Idempotent:
     withdrawing a withdrawn amendment answers it again. The row is kept, marked withdrawn.
 
     One conditional UPDATE decides, so a withdrawal and the amendment's day cannot race."""
     now = uow.clock.now()
     _lock_writers(uow)
-    uow.conn.execute(
+    withdrawn = uow.conn.execute(
         update(customs_rules)
         .where(
             customs_rules.c.id == amendment_id,
@@ -155,7 +168,16 @@ def withdraw(uow: UnitOfWork, withdrawn_by: str, amendment_id: str) -> dict[str,
             customs_rules.c.effective_from > now.date().isoformat(),
         )
         .values(withdrawn_at=now, withdrawn_by=withdrawn_by)
-    )
+    ).rowcount
+    if withdrawn:
+        audit.record(
+            uow,
+            actor_id=withdrawn_by,
+            action="customs.withdraw",
+            subject_kind="customs_rule",
+            subject_id=amendment_id,
+            reason=reason or audit.NO_REASON,
+        )
     row = uow.conn.execute(select(customs_rules).where(customs_rules.c.id == amendment_id)).first()
     if row is None:
         raise NotFound(f"no customs amendment {amendment_id}", code=ProblemCode.AMENDMENT_NOT_FOUND)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from tradewind.audit import service as audit
 from tradewind.db.sql import insert_ignoring_conflicts
 from tradewind.db.tables.escrow import dispute_messages, disputes
 from tradewind.db.uow import UnitOfWork, use_case
@@ -286,6 +287,15 @@ def resolve(
     apply_event(uow, order_id, event, actor_id=principal.account_id, note=note)
     escrow.release_to_seller(uow, policy, order_id)  # the rest, if any, to the seller
     _say(uow, dispute_id, principal, "resolve", f"{resolution.value}: {note}")
+    audit.record(
+        uow,
+        actor_id=principal.account_id,
+        action=f"dispute.{resolution.value}",
+        subject_kind="dispute",
+        subject_id=dispute_id,
+        reason=note.strip()[: audit.MAX_REASON] or audit.NO_REASON,
+        detail={"order_id": order_id, "refund_minor": amount},
+    )
     return _dispute(uow, principal, dispute_id)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from tradewind.audit import service as audit
 from tradewind.catalog.service import seller_currencies, seller_terms
 from tradewind.db.sql import insert_ignoring_conflicts
 from tradewind.db.tables.escrow import payouts
@@ -44,10 +45,22 @@ def run_batch(
     *,
     minimum_major: str,
     batch_key: str,
+    reason: str | None = None,
 ) -> list[dict[str, Any]]:
-    """An operator runs a named payout batch now (re-running one name pays nobody twice)."""
+    """An operator runs a named payout batch now (re-running one name pays nobody twice);
+    written to the audit log with what it paid."""
     require_role(principal, Role.OPERATOR)
-    return run_payouts(uow, provider, minimum_major=minimum_major, batch_key=batch_key)
+    made = run_payouts(uow, provider, minimum_major=minimum_major, batch_key=batch_key)
+    audit.record(
+        uow,
+        actor_id=principal.account_id,
+        action="payouts.run",
+        subject_kind="payout_batch",
+        subject_id=batch_key[:40],
+        reason=reason or audit.NO_REASON,
+        detail={"payouts": len(made)},
+    )
+    return made
 
 
 def run_payouts(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import re
 import zoneinfo
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
 
 from zxcvbn import zxcvbn
 
@@ -36,6 +37,52 @@ class Role(StrEnum):
     OPERATOR = "operator"
 
 
+class StaffRole(StrEnum):
+    """What kind of operator: each may do only its part of the console (an operator account
+    stored without one is an admin, as every operator was before staff roles)."""
+
+    ADMIN = "admin"
+    SUPPORT = "support"
+    FINANCE = "finance"
+    CATALOG = "catalog"
+
+
+class Permission(StrEnum):
+    """One operator action (or a read that only some staff need)."""
+
+    CONSOLE = "console"  # read the console: overview, queues, orders, sellers, audit log
+    SELLERS = "sellers"  # decide seller applications, suspend and reinstate shops
+    MODERATION = "moderation"  # approve or refuse products waiting for moderation
+    DISPUTES = "disputes"  # rule on escalated disputes
+    CHARGEBACKS = "chargebacks"  # answer chargebacks with evidence
+    FX = "fx"  # add FX rates
+    CUSTOMS = "customs"  # amend and withdraw customs rules
+    PAYOUTS = "payouts"  # run payout batches, hold, release and retry payouts
+    LEDGER = "ledger"  # read and export the ledger; resolve settlement mismatches
+    RISK = "risk"  # decide risk cases, publish rules
+    CLOCK = "clock"  # move the demo clock
+
+
+_SUPPORT: Final = frozenset({Permission.CONSOLE, Permission.DISPUTES, Permission.CHARGEBACKS})
+_FINANCE: Final = frozenset(
+    {
+        Permission.CONSOLE,
+        Permission.FX,
+        Permission.CUSTOMS,
+        Permission.PAYOUTS,
+        Permission.LEDGER,
+        Permission.RISK,
+    }
+)
+_CATALOG: Final = frozenset({Permission.CONSOLE, Permission.SELLERS, Permission.MODERATION})
+PERMISSIONS: Final[Mapping[StaffRole, frozenset[Permission]]] = {
+    StaffRole.ADMIN: frozenset(Permission),
+    StaffRole.SUPPORT: _SUPPORT,
+    StaffRole.FINANCE: _FINANCE,
+    StaffRole.CATALOG: _CATALOG,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     """Who is asking. Every use case that reads or changes an owned object receives one."""
@@ -49,10 +96,22 @@ class Principal:
     locale: str
     csrf_token: str | None = None  # set only for cookie sessions
     time_zone: str | None = None  # IANA zone chosen by the account; None: its country's
+    staff_role: StaffRole | None = None  # operators only; None on an operator: admin
 
     @property
     def is_operator(self) -> bool:
         return self.role is Role.OPERATOR
+
+    @property
+    def staff(self) -> StaffRole | None:
+        """The operator's staff role (admin when none is stored); None for everyone else."""
+        if self.role is not Role.OPERATOR:
+            return None
+        return self.staff_role or StaffRole.ADMIN
+
+    def may(self, permission: Permission) -> bool:
+        staff = self.staff
+        return staff is not None and permission in PERMISSIONS[staff]
 
 
 def require_role(principal: Principal, *roles: Role) -> None:
@@ -61,6 +120,19 @@ def require_role(principal: Principal, *roles: Role) -> None:
         allowed = ", ".join(sorted(r.value for r in roles))
         raise Forbidden(
             f"this action needs one of these roles: {allowed}", code=ProblemCode.ROLE_REQUIRED
+        )
+
+
+def require_permission(principal: Principal, permission: Permission) -> None:
+    """The one staff check, for the API and the pages alike: an operator whose staff role
+    does not include ``permission`` is refused with 403 (and anybody who is no operator, with
+    the ``role_required`` of :func:`require_role`)."""
+    require_role(principal, Role.OPERATOR)
+    if not principal.may(permission):
+        raise Forbidden(
+            f"this action needs the {permission.value!r} permission, which your staff role "
+            "does not have",
+            code=ProblemCode.PERMISSION_REQUIRED,
         )
 
 

@@ -40,6 +40,7 @@ from tradewind.identity.domain import (
     DEMO_PASSWORD,
     Principal,
     Role,
+    StaffRole,
     ThrottlePolicy,
     account_delay_s,
     check_password_policy,
@@ -55,6 +56,7 @@ from tradewind.identity.domain import (
 from tradewind.kernel.errors import (
     Conflict,
     Forbidden,
+    InvalidInput,
     LimitExceeded,
     NotFound,
     TooManyRequests,
@@ -80,6 +82,7 @@ class NewAccount:
     country: str
     currency: str | None = None
     locale: str = "en"
+    staff_role: StaffRole | None = None  # operators only
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +104,7 @@ class PreparedAccount:
     country: str
     currency: str
     locale: str
+    staff_role: StaffRole | None = None
 
 
 def digest_secret(secret: str) -> str:
@@ -128,7 +132,14 @@ def prepare_account(new: NewAccount, rules: AccountRules | None = None) -> Prepa
         country=country,
         currency=_account_currency(new.currency, country, rules),
         locale=validate_locale(new.locale),
+        staff_role=_staff_role(new.role, new.staff_role),
     )
+
+
+def _staff_role(role: Role, staff_role: StaffRole | None) -> StaffRole | None:
+    if staff_role is not None and role is not Role.OPERATOR:
+        raise InvalidInput("only operators have a staff role")
+    return staff_role
 
 
 def _account_currency(chosen: str | None, country: str, rules: AccountRules | None) -> str:
@@ -155,6 +166,7 @@ def insert_account(uow: UnitOfWork, new: PreparedAccount) -> str:
                 country=new.country,
                 currency=new.currency,
                 locale=new.locale,
+                staff_role=new.staff_role.value if new.staff_role else None,
                 created_at=uow.clock.now(),
             )
         )
@@ -189,6 +201,7 @@ def _principal(row: Any, csrf_token: str | None = None) -> Principal:
         locale=row.locale,
         csrf_token=csrf_token,
         time_zone=row.time_zone,
+        staff_role=StaffRole(row.staff_role) if row.staff_role else None,
     )
 
 
@@ -365,6 +378,31 @@ def principal_for_account(uow: UnitOfWork, account_id: str) -> Principal:
     if row is None:
         raise NotFound("account not found")
     return _principal(row)
+
+
+def display_names(uow: UnitOfWork, account_ids: Collection[str]) -> dict[str, str]:
+    """Account id -> display name, in one read (the audit log names who acted)."""
+    if not account_ids:
+        return {}
+    rows = uow.conn.execute(
+        select(accounts.c.id, accounts.c.display_name).where(accounts.c.id.in_(set(account_ids)))
+    )
+    return {r.id: r.display_name for r in rows}
+
+
+MAX_STAFF_LISTED = 200
+
+
+def staff_accounts(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """The operator accounts with their staff roles (None read as admin), by name."""
+    a = accounts.c
+    rows = uow.conn.execute(
+        select(a.id, a.display_name, a.email, a.staff_role)
+        .where(a.role == Role.OPERATOR.value)
+        .order_by(a.display_name, a.id)
+        .limit(MAX_STAFF_LISTED)
+    )
+    return [{**r._mapping, "staff_role": r.staff_role or StaffRole.ADMIN.value} for r in rows]
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ class ProblemCode(StrEnum):
     # 403
     FORBIDDEN = "forbidden"
     ROLE_REQUIRED = "role_required"
+    PERMISSION_REQUIRED = "permission_required"
     CSRF_FAILED = "csrf_failed"
     WRONG_PASSWORD = "wrong_password"
     NOT_YOUR_PRODUCT = "not_your_product"
@@ -199,6 +200,7 @@ _CODES_BY_STATUS: Final[Mapping[int, tuple[ProblemCode, ...]]] = {
     403: (
         P.FORBIDDEN,
         P.ROLE_REQUIRED,
+        P.PERMISSION_REQUIRED,
         P.CSRF_FAILED,
         P.WRONG_PASSWORD,
         P.NOT_YOUR_PRODUCT,

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
+from tradewind.audit import service as audit
 from tradewind.db.tables.money import fx_quotes
 from tradewind.db.uow import UnitOfWork
 from tradewind.kernel.errors import Conflict, InvalidInput
@@ -43,8 +44,10 @@ def record_quote(
     spread_bps: int,
     source: str,
     valid_from: datetime | None = None,
+    reason: str | None = None,
 ) -> dict[str, Any]:
-    """Store a new quote. Callers check that ``created_by`` is an operator (None: seeding).
+    """Store a new quote. Callers check that ``created_by`` is an operator (None: seeding);
+    an operator's quote is written to the audit log with ``reason``.
 
     The quote is built exactly as the read path builds it (:class:`FxQuote`, the same bounds)
     before anything is written, so a stored quote can always be priced with."""
@@ -71,6 +74,16 @@ def record_quote(
         "created_at": now,
     }
     uow.conn.execute(insert(fx_quotes).values(**values))
+    if created_by is not None:
+        audit.record(
+            uow,
+            actor_id=created_by,
+            action="fx.add",
+            subject_kind="fx_quote",
+            subject_id=checked.quote_id,
+            reason=reason or audit.NO_REASON,
+            detail={k: str(values[k]) for k in ("base", "quote", "rate", "spread_bps")},
+        )
     return values
 
 

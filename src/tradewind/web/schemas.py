@@ -75,3 +75,9 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
 # and megabyte ids away from the database (PostgreSQL refuses NUL: that would be a 500).
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)]
+
+
+# An operator's why, for the audit log (``audit.NO_REASON`` is recorded when none is sent).
+ReasonField = Field(
+    default=None, min_length=1, max_length=500, description="Why, for the audit log"
+)

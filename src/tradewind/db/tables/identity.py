@@ -25,7 +25,14 @@ accounts = Table(
     # IANA zone for times shown to this person; NULL: the zone of their country.
     Column("time_zone", String(64), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
+    # An operator's staff role (admin, support, finance, catalog); NULL: admin for operators.
+    Column("staff_role", String(16), nullable=True),
     CheckConstraint("role IN ('buyer', 'seller', 'operator')", name="role"),
+    CheckConstraint(
+        "staff_role IS NULL OR (role = 'operator' AND staff_role IN "
+        "('admin', 'support', 'finance', 'catalog'))",
+        name="staff_role",
+    ),
 )
 
 api_tokens = Table(

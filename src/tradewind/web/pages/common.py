@@ -24,7 +24,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from tradewind.catalog.domain import CATEGORY_NAMES
-from tradewind.identity.domain import Principal, Role, require_role
+from tradewind.identity.domain import (
+    Permission,
+    Principal,
+    Role,
+    require_permission,
+    require_role,
+)
 from tradewind.kernel import i18n
 from tradewind.kernel.errors import DomainError, FieldError, Unauthenticated
 from tradewind.kernel.i18n import N_, _
@@ -71,6 +77,7 @@ NOTICES = {
     "withdrawn": N_("The amendment was withdrawn; it will not take effect."),
     "offer": N_("The listing was updated."),
     "payouts": N_("The payout batch ran."),
+    "clock": N_("The clock moved forward and the timers that fell due ran."),
     "registered": N_("Welcome to Tradewind."),
     "preferences": N_("Your language and region were saved."),
     "picture": N_("The picture was added."),
@@ -109,6 +116,9 @@ PROBLEM_DETAILS = {
     "invalid_input": N_("Some of what you entered is not valid. Check the form and try again."),
     "forbidden": N_("You are not allowed to do this."),
     "role_required": N_("Your account cannot use this page."),
+    "permission_required": N_(
+        "Your staff role does not include this. An admin can do it, or change your role."
+    ),
     "not_found": N_("We could not find what you were looking for."),
     "conflict": N_("This changed in the meantime. Reload the page and try again."),
     "illegal_transition": N_("This cannot be done in the order's current state."),
@@ -596,12 +606,17 @@ def render(
     return render_template(request, name, {"notice": notice, **context}, status_code)
 
 
-def need(principal: Principal | None, *roles: Role) -> Principal:
-    """The signed-in principal (or the login page), optionally limited to ``roles`` (403)."""
+def need(principal: Principal | None, *allowed: Role | Permission) -> Principal:
+    """The signed-in principal (or the login page), optionally limited to roles or to one staff
+    permission (403): the pages' side of the check the API makes with ``require_permission``."""
     if principal is None:
         raise Unauthenticated("log in to see this page", code=ProblemCode.UNAUTHENTICATED)
+    roles = [a for a in allowed if isinstance(a, Role)]
     if roles:
         require_role(principal, *roles)
+    for permission in allowed:
+        if isinstance(permission, Permission):
+            require_permission(principal, permission)
     return principal
 
 

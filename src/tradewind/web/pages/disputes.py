@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from tradewind.escrow import disputes
 from tradewind.escrow import service as escrow
 from tradewind.escrow.domain import DisputeStatus, Resolution
-from tradewind.identity.domain import Role
+from tradewind.identity.domain import Permission
 from tradewind.kernel.errors import InvalidInput
 from tradewind.kernel.problems import ProblemCode
 from tradewind.money.amount import Money
@@ -107,7 +107,7 @@ def resolve(
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """``refund`` is typed in major units of the order's currency (e.g. ``40.00``)."""
-    operator = need(principal, Role.OPERATOR)
+    operator = need(principal, Permission.DISPUTES)
     with container.uow() as uow:
         dispute = disputes.dispute_view(uow, operator, dispute_id)
         currency = orders.get_order(uow, operator, dispute["order_id"])["currency"]

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from tradewind.bootstrap import Container, send_intents
 from tradewind.db.uow import UnitOfWork
 from tradewind.escrow import chargebacks
-from tradewind.identity.domain import Principal, Role
+from tradewind.identity.domain import Permission, Principal, Role
 from tradewind.kernel.errors import DomainError
 from tradewind.kernel.i18n import N_
 from tradewind.kernel.text import check_plain_text
@@ -120,7 +120,7 @@ def _chargebacks_page(
 def ops_chargebacks(
     request: Request, principal: OptionalPrincipalDep, container: ContainerDep
 ) -> Response:
-    return _chargebacks_page(request, need(principal, Role.OPERATOR), container)
+    return _chargebacks_page(request, need(principal, Permission.CONSOLE), container)
 
 
 @router.get("/seller/chargebacks")
@@ -157,7 +157,7 @@ def ops_evidence(
     chargeback_id: Annotated[str, Path(max_length=40)],
     evidence: Annotated[str, Form(max_length=20_000)] = "",
 ) -> Response:
-    who = need(principal, Role.OPERATOR)
+    who = need(principal, Permission.CHARGEBACKS)
     return _submit(request, who, container, chargeback_id, evidence, "/ops/chargebacks")
 
 
@@ -223,7 +223,7 @@ def ops_mismatches(
     container: ContainerDep,
     status: Annotated[str, Query(pattern="^(open|resolved)$")] = "open",
 ) -> Response:
-    return _mismatches_page(request, need(principal, Role.OPERATOR), container, status=status)
+    return _mismatches_page(request, need(principal, Permission.CONSOLE), container, status=status)
 
 
 def _act_on_mismatch(
@@ -256,7 +256,7 @@ def resolve_settlement(
     mismatch_id: Annotated[str, Path(max_length=40)],
     note: Annotated[str, Form(max_length=2_000)] = "",
 ) -> Response:
-    operator = need(principal, Role.OPERATOR)
+    operator = need(principal, Permission.LEDGER)
 
     def act(uow: UnitOfWork) -> object:
         return reconciliation.resolve_settlement_mismatch(uow, operator, mismatch_id, _note(note))
@@ -275,7 +275,7 @@ def refund_held(
     mismatch_id: Annotated[str, Path(max_length=40)],
     note: Annotated[str, Form(max_length=2_000)] = "",
 ) -> Response:
-    operator = need(principal, Role.OPERATOR)
+    operator = need(principal, Permission.LEDGER)
 
     def act(uow: UnitOfWork) -> object:
         return mismatches.refund_mismatch(uow, container.payments, operator, mismatch_id, note)

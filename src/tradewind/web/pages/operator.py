@@ -1,6 +1,6 @@
 """The operator console: approvals, FX, customs rules, the ledger, payouts and health.
 
-Every handler starts with ``need(principal, Role.OPERATOR)``; the services check the role again
+Every handler starts with ``need(principal, Permission.X)`` (the staff role must grant X); the
 where they change anything. The dispute queue is the shared ``/disputes`` page.
 """
 
@@ -12,12 +12,12 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import text
 
-from tradewind.bootstrap import Container, sync_manual_clock
+from tradewind.bootstrap import Container, send_intents, sync_manual_clock
 from tradewind.catalog import reads as catalog_reads
 from tradewind.catalog import service as catalog
 from tradewind.customs import service as customs_service
 from tradewind.escrow import payouts
-from tradewind.identity.domain import Principal, Role
+from tradewind.identity.domain import Permission, Principal
 from tradewind.kernel.clock import ManualClock
 from tradewind.kernel.errors import Conflict, DomainError, InvalidInput, LimitExceeded, NotFound
 from tradewind.ledger import service as ledger
@@ -25,6 +25,7 @@ from tradewind.money import service as fx
 from tradewind.payments import sandbox
 from tradewind.timers import service as timers
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
+from tradewind.web.pages import operator_audit
 from tradewind.web.pages import operator_forms as forms
 from tradewind.web.pages.common import PAGE_SIZE, need, page, render, see_other
 from tradewind.web.problems import status_for
@@ -37,7 +38,18 @@ AMENDMENTS_PAGE = 200
 @router.get("")
 @page
 def health(request: Request, principal: OptionalPrincipalDep, container: ContainerDep) -> Response:
-    operator = need(principal, Role.OPERATOR)
+    return health_page(request, need(principal, Permission.CONSOLE), container)
+
+
+def health_page(
+    request: Request,
+    operator: Principal,
+    container: Container,
+    *,
+    form: dict[str, str] | None = None,
+    error: DomainError | None = None,
+) -> Response:
+    """Health, with the clock form (an admin moves the demo clock from here)."""
     sync_manual_clock(container)
     now = container.clock.now()
     counts: dict[str, int] = {}
@@ -48,17 +60,36 @@ def health(request: Request, principal: OptionalPrincipalDep, container: Contain
         database_ok = True
     except Exception:  # noqa: BLE001 - the dashboard reports any failure to reach the database
         database_ok = False
-    return render(
-        request,
-        "ops/health.html",
-        {
-            "principal": operator,
-            "database_ok": database_ok,
-            "counts": counts,
-            "now": now,
-            "manual_clock": isinstance(container.clock, ManualClock),
-        },
-    )
+    context = {
+        "principal": operator,
+        "database_ok": database_ok,
+        "counts": counts,
+        "now": now,
+        "manual_clock": isinstance(container.clock, ManualClock),
+        "staff_roles": operator_audit.STAFF_ROLE_NAMES,
+        **forms.context(form or {"amount": "1", "unit": "days", "reason": ""}, error),
+    }
+    status = status_for(error) if error else 200
+    return render(request, "ops/health.html", context, status_code=status)
+
+
+@router.post("/clock")
+@page
+def advance_clock(
+    request: Request,
+    principal: OptionalPrincipalDep,
+    container: ContainerDep,
+    amount: Annotated[str, Form(max_length=20)] = "",
+    unit: Annotated[str, Form(max_length=10)] = "hours",
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """The health page's clock form; a refusal answers with that page, the input kept."""
+    operator = need(principal, Permission.CLOCK)
+    form = {"amount": amount, "unit": unit, "reason": reason}
+    error = operator_audit.clock_form(container, operator, form)
+    if error is not None:
+        return health_page(request, operator, container, form=form, error=error)
+    return see_other("/ops", "clock")
 
 
 @router.get("/sellers")
@@ -68,23 +99,35 @@ def sellers(
     principal: OptionalPrincipalDep,
     container: ContainerDep,
     status: Literal["pending", "active", "suspended", ""] = "pending",
-    after: str | None = None,
+    after: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
-    operator = need(principal, Role.OPERATOR)
+    operator = need(principal, Permission.CONSOLE)
+    return _sellers_page(request, operator, container, status, after)
+
+
+def _sellers_page(
+    request: Request,
+    operator: Principal,
+    container: Container,
+    status: str,
+    after: str | None,
+    *,
+    form: dict[str, str] | None = None,
+    error: DomainError | None = None,
+) -> Response:
     with container.uow(read_only=True) as uow:
         rows = catalog.list_sellers(
             uow, operator, status=status or None, limit=PAGE_SIZE, after=after
         )
-    return render(
-        request,
-        "ops/sellers.html",
-        {
-            "principal": operator,
-            "sellers": rows,
-            "status": status,
-            "next_after": rows[-1]["id"] if len(rows) == PAGE_SIZE else None,
-        },
-    )
+    context = {
+        "principal": operator,
+        "sellers": rows,
+        "status": status,
+        "next_after": rows[-1]["id"] if len(rows) == PAGE_SIZE else None,
+        **forms.context(form or {}, error),
+    }
+    status_code = status_for(error) if error else 200
+    return render(request, "ops/sellers.html", context, status_code=status_code)
 
 
 @router.post("/sellers/{seller_id}")
@@ -95,11 +138,22 @@ def seller_action(
     principal: OptionalPrincipalDep,
     container: ContainerDep,
     action: Annotated[Literal["approve", "suspend", "reinstate"], Form()],
+    reason: Annotated[str, Form(max_length=500)] = "",
+    status: Annotated[str, Form(max_length=20)] = "pending",
 ) -> Response:
-    operator = need(principal, Role.OPERATOR)
-    with container.uow() as uow:
-        catalog.change_seller_status(uow, operator, seller_id, action)
-        uow.commit()
+    """Each decision needs a reason (written to the audit log); without one, or refused, the
+    list answers again with the reason kept and the error beside that shop's form."""
+    operator = need(principal, Permission.SELLERS)
+    form = {"seller_id": seller_id, "reason": reason}
+    try:
+        with container.uow() as uow:
+            catalog.change_seller_status(
+                uow, operator, seller_id, action, forms.reason(reason, "reason")
+            )
+            uow.commit()
+    except DomainError as exc:
+        shown = status if status in ("pending", "active", "suspended", "") else "pending"
+        return _sellers_page(request, operator, container, shown, None, form=form, error=exc)
     return see_other("/ops/sellers", action)
 
 
@@ -111,7 +165,7 @@ def fx_rates(
     container: ContainerDep,
     after: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    operator = need(principal, Role.OPERATOR)
+    operator = need(principal, Permission.CONSOLE)
     return _fx_page(request, operator, container, after=after)
 
 
@@ -151,9 +205,10 @@ def add_fx_rate(
     spread_bps: Annotated[str, Form()] = "",
     source: Annotated[str, Form()] = "",
     valid_from: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
 ) -> Response:
     """A bad rate re-renders the form with the operator's input and the reasons in words."""
-    operator = need(principal, Role.OPERATOR)
+    operator = need(principal, Permission.FX)
     form = {
         "base": base,
         "quote": quote,
@@ -161,6 +216,7 @@ def add_fx_rate(
         "spread_bps": spread_bps,
         "source": source,
         "valid_from": valid_from,
+        "reason": reason,
     }
     try:
         parsed = forms.fx_quote(form)
@@ -178,7 +234,7 @@ def customs_rules(
     request: Request, principal: OptionalPrincipalDep, container: ContainerDep
 ) -> Response:
     """The dated rule book (built-in rules plus operator amendments), and the amend form."""
-    operator = need(principal, Role.OPERATOR)
+    operator = need(principal, Permission.CONSOLE)
     return _customs_page(request, operator, container)
 
 
@@ -223,7 +279,7 @@ def amend_customs_rule(
     note: Annotated[str, Form()] = "",
 ) -> Response:
     """A refused amendment stores nothing and re-renders the form with the operator's input."""
-    operator = need(principal, Role.OPERATOR)
+    operator = need(principal, Permission.CUSTOMS)
     form = {
         "destination": destination,
         "effective_from": effective_from,
@@ -249,14 +305,17 @@ def withdraw_customs_amendment(
     request: Request,
     principal: OptionalPrincipalDep,
     container: ContainerDep,
+    reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    operator = need(principal, Role.OPERATOR)
+    operator = need(principal, Permission.CUSTOMS)
     try:
+        why = forms.reason(reason, "withdraw_reason")
         with container.uow() as uow:
-            customs_service.withdraw(uow, operator.account_id, amendment_id)
+            customs_service.withdraw(uow, operator.account_id, amendment_id, why)
             uow.commit()
-    except (Conflict, NotFound) as exc:
-        return _customs_page(request, operator, container, error=exc)
+    except (Conflict, NotFound, InvalidInput) as exc:
+        form = {**forms.AMENDMENT_DEFAULTS, "amendment_id": amendment_id, "withdraw_reason": reason}
+        return _customs_page(request, operator, container, form=form, error=exc)
     return see_other("/ops/customs", "withdrawn")
 
 
@@ -271,7 +330,7 @@ def ledger_explorer(
     prefix: Annotated[str, Query(max_length=100)] = "",
     after: Annotated[int | None, Query(ge=0)] = None,
 ) -> Response:
-    operator = need(principal, Role.OPERATOR)
+    operator = need(principal, Permission.LEDGER)
     with container.uow(read_only=True) as uow:
         txs = ledger.transactions(
             uow,
@@ -300,24 +359,34 @@ def payout_list(
     request: Request,
     principal: OptionalPrincipalDep,
     container: ContainerDep,
-    after: str | None = None,
+    after: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
-    operator = need(principal, Role.OPERATOR)
+    return _payouts_page(request, need(principal, Permission.CONSOLE), container, after=after)
+
+
+def _payouts_page(
+    request: Request,
+    operator: Principal,
+    container: Container,
+    *,
+    after: str | None = None,
+    form: dict[str, str] | None = None,
+    error: DomainError | None = None,
+) -> Response:
     with container.uow(read_only=True) as uow:
         rows = payouts.list_payouts(uow, None, limit=PAGE_SIZE, after=after)
         names = catalog_reads.seller_names(uow, list({r["seller_id"] for r in rows}))
-    return render(
-        request,
-        "ops/payouts.html",
-        {
-            "principal": operator,
-            "payouts": rows,
-            "names": names,
-            "minimum": container.settings.payout_minimum,
-            "today": container.clock.now().date().isoformat(),
-            "next_after": rows[-1]["id"] if len(rows) == PAGE_SIZE else None,
-        },
-    )
+    context = {
+        "principal": operator,
+        "payouts": rows,
+        "names": names,
+        "minimum": container.settings.payout_minimum,
+        "today": container.clock.now().date().isoformat(),
+        "next_after": rows[-1]["id"] if len(rows) == PAGE_SIZE else None,
+        **forms.context(form or {"batch": "", "reason": ""}, error),
+    }
+    status = status_for(error) if error else 200
+    return render(request, "ops/payouts.html", context, status_code=status)
 
 
 @router.post("/payouts/run")
@@ -326,14 +395,24 @@ def run_payouts(
     request: Request,
     principal: OptionalPrincipalDep,
     container: ContainerDep,
-    batch: Annotated[str, Form(min_length=1, max_length=40)],
+    batch: Annotated[str, Form(max_length=100)] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    """A named batch pays nobody twice: re-running one name is harmless."""
-    payouts.run_batch(
-        container.uow,
-        need(principal),
-        container.payments,
-        minimum_major=container.settings.payout_minimum,
-        batch_key=batch,
-    )
+    """A named batch pays nobody twice: re-running one name is harmless. A missing name or
+    reason answers with the form again."""
+    operator = need(principal, Permission.PAYOUTS)
+    form = {"batch": batch, "reason": reason}
+    try:
+        name = forms.batch_name(batch)
+        payouts.run_batch(
+            container.uow,
+            operator,
+            container.payments,
+            minimum_major=container.settings.payout_minimum,
+            batch_key=name,
+            reason=forms.reason(reason, "reason"),
+        )
+    except DomainError as exc:
+        return _payouts_page(request, operator, container, form=form, error=exc)
+    send_intents(container, limit=20)  # the payouts go out now, after the commit
     return see_other("/ops/payouts", "payouts")

@@ -32,6 +32,7 @@ AMENDMENT_DEFAULTS: Final = {
     "duty_default_percent": "",
     "note": "",
 }
+WITHDRAW_DEFAULTS: Final = {"amendment_id": "", "withdraw_reason": ""}
 FX_DEFAULTS: Final = {
     "base": "",
     "quote": "",
@@ -39,6 +40,7 @@ FX_DEFAULTS: Final = {
     "spread_bps": "100",
     "source": "operator",
     "valid_from": "",
+    "reason": "",
 }
 
 
@@ -54,6 +56,7 @@ def amendment(form: dict[str, str]) -> Amendment:
     vat = _percent(form["vat_percent"], "vat_percent", problems)
     de_minimis = _minor(form["de_minimis_minor"], "de_minimis_minor", problems)
     duty = _percent(form["duty_default_percent"], "duty_default_percent", problems)
+    _required(form["note"], "note", problems)
     _raise_if(problems)
     assert effective_from is not None
     return Amendment(
@@ -71,6 +74,7 @@ def fx_quote(form: dict[str, str]) -> dict[str, Any]:
     problems: list[FieldError] = []
     spread = _spread(form["spread_bps"], problems)
     valid_from = _moment(form["valid_from"], problems)
+    _required(form["reason"], "reason", problems)
     _raise_if(problems)
     return {
         "base": form["base"].strip().upper(),
@@ -79,7 +83,34 @@ def fx_quote(form: dict[str, str]) -> dict[str, Any]:
         "spread_bps": spread,
         "source": form["source"].strip() or "operator",
         "valid_from": valid_from,
+        "reason": form["reason"].strip(),
     }
+
+
+def reason(raw: str, field: str) -> str:
+    """Why an operator acts, for the audit log: required, 1 to 500 characters of plain text."""
+    problems: list[FieldError] = []
+    _required(raw, field, problems)
+    _raise_if(problems)
+    return raw.strip()
+
+
+def batch_name(raw: str) -> str:
+    """A payout batch's name: 1 to 40 characters of plain text."""
+    text = raw.strip()
+    if 1 <= len(text) <= MAX_FIELD_LEN and text.isprintable():
+        return text
+    message = _("Enter a batch name of 1 to %(max)s characters.") % {"max": MAX_FIELD_LEN}
+    raise InvalidInput(
+        message,
+        code=ProblemCode.INVALID_INPUT,
+        errors=[FieldError("batch", message, ProblemCode.INVALID_INPUT)],
+    )
+
+
+def _required(raw: str, field: str, problems: list[FieldError]) -> None:
+    if not raw.strip():
+        problems.append(FieldError(field, _("Give a reason."), ProblemCode.REASON_REQUIRED))
 
 
 def _raise_if(problems: list[FieldError]) -> None:

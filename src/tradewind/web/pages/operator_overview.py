@@ -20,7 +20,7 @@ from fastapi.responses import Response
 
 from tradewind.bootstrap import Container, sync_manual_clock
 from tradewind.escrow import figures as escrow_figures
-from tradewind.identity.domain import Role
+from tradewind.identity.domain import Permission
 from tradewind.kernel.i18n import _
 from tradewind.ordering import figures as order_figures
 from tradewind.ordering.figures import HourSales
@@ -131,7 +131,7 @@ def overview_figures(container: Container) -> dict[str, Any]:
 def overview(
     request: Request, principal: OptionalPrincipalDep, container: ContainerDep
 ) -> Response:
-    operator = need(principal, Role.OPERATOR)
+    operator = need(principal, Permission.CONSOLE)
     sync_manual_clock(container)
     context = {"principal": operator, "rate_days": RATE_DAYS, **overview_figures(container)}
     return render(request, "ops/overview.html", context)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
-from tradewind.identity.domain import Principal, Role
+from tradewind.identity.domain import Permission, Principal
 from tradewind.kernel.errors import DomainError
 from tradewind.risk import service as risk
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
@@ -52,7 +52,7 @@ def _risk_page(
 def risk_cases(
     request: Request, principal: OptionalPrincipalDep, container: ContainerDep
 ) -> Response:
-    return _risk_page(request, need(principal, Role.OPERATOR), container)
+    return _risk_page(request, need(principal, Permission.CONSOLE), container)
 
 
 @router.post("/risk/{case_id}")
@@ -65,7 +65,7 @@ def decide_case(
     decision: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
 ) -> Response:
-    operator = need(principal, Role.OPERATOR)
+    operator = need(principal, Permission.RISK)
     form = {"case_id": case_id, "decision": decision, "reason": reason}
     try:
         with container.uow() as uow:

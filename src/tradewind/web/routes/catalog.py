@@ -13,12 +13,13 @@ from pydantic import BaseModel, Field
 from tradewind.catalog import service as catalog
 from tradewind.catalog import texts
 from tradewind.catalog.domain import Condition, OfferStatus
+from tradewind.identity.domain import Permission, require_permission
 from tradewind.search import service as search
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.idempotency import key_header_openapi, run_idempotent
 from tradewind.web.pagination import Page, PageParams, page_params
 from tradewind.web.reads import ReadsDep
-from tradewind.web.schemas import PROBLEM_RESPONSES, StrictInput
+from tradewind.web.schemas import PROBLEM_RESPONSES, ReasonField, StrictInput
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"], responses=PROBLEM_RESPONSES)
 Paging = Annotated[PageParams, Depends(page_params)]
@@ -73,6 +74,7 @@ def seller_out(row: dict[str, Any]) -> SellerOut:
 
 class SellerAction(StrictInput):
     action: Literal["approve", "suspend", "reinstate"]
+    reason: str | None = ReasonField
 
 
 @router.post(
@@ -140,8 +142,9 @@ def change_seller_status(
     seller_id: str, body: SellerAction, principal: PrincipalDep, container: ContainerDep
 ) -> SellerOut:
     """Operators approve, suspend or reinstate a shop."""
+    require_permission(principal, Permission.SELLERS)
     with container.uow() as uow:
-        row = catalog.change_seller_status(uow, principal, seller_id, body.action)
+        row = catalog.change_seller_status(uow, principal, seller_id, body.action, body.reason)
         uow.commit()
     return seller_out(row)
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from tradewind.bootstrap import send_intents
 from tradewind.escrow import chargebacks
-from tradewind.identity.domain import Role, require_role
+from tradewind.identity.domain import Permission, Role, require_permission, require_role
 from tradewind.money.amount import Money
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.idempotency import run_idempotent
@@ -106,6 +106,8 @@ def submit_evidence(
     """The one evidence submission, before `evidence_due_at` (an operator, or a seller with an
     order in it; Idempotency-Key required). A second is `409 evidence_already_submitted`, a
     late one `409 evidence_deadline_passed`, a decided chargeback `409 chargeback_closed`."""
+    if principal.is_operator:
+        require_permission(principal, Permission.CHARGEBACKS)
     response = run_idempotent(
         request,
         container,

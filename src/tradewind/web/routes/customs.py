@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from tradewind.customs import service as customs
 from tradewind.customs.amendments import MAX_DE_MINIMIS_MINOR, MAX_NOTE_LEN, Amendment
-from tradewind.identity.domain import Role, require_role
+from tradewind.identity.domain import Permission, require_permission
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.pagination import Page, PageParams, page_params
 from tradewind.web.schemas import PROBLEM_RESPONSES, StrictInput
@@ -100,7 +100,7 @@ def amend(
     """Operators change VAT, the de minimis threshold or the default duty from a later day on.
     Orders placed before keep the rule they were quoted with. ``Location`` names the stored
     amendment (to withdraw it before its day)."""
-    require_role(principal, Role.OPERATOR)
+    require_permission(principal, Permission.CUSTOMS)
     with container.uow() as uow:
         stored = customs.amend(
             uow,
@@ -126,7 +126,7 @@ def list_amendments(
     paging: Annotated[PageParams, Depends(page_params)],
 ) -> Page[AmendmentOut]:
     """Every stored amendment, withdrawn ones included, in creation order (operators)."""
-    require_role(principal, Role.OPERATOR)
+    require_permission(principal, Permission.CONSOLE)
     with container.uow(read_only=True) as uow:
         rows = customs.list_amendments(uow, limit=paging.limit, after=paging.after)
     return Page[AmendmentOut](
@@ -143,7 +143,7 @@ def withdraw(
 ) -> AmendmentOut:
     """Withdraw an amendment before its day; idempotent. Once in effect: 409
     ``amendment_in_effect`` (orders may have been quoted with it; amend again instead)."""
-    require_role(principal, Role.OPERATOR)
+    require_permission(principal, Permission.CUSTOMS)
     with container.uow() as uow:
         row = customs.withdraw(uow, principal.account_id, amendment_id)
         uow.commit()

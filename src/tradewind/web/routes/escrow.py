@@ -15,10 +15,11 @@ from tradewind.escrow import disputes, payouts
 from tradewind.escrow import service as escrow
 from tradewind.escrow.domain import DisputeReason, DisputeStatus, Resolution
 from tradewind.fulfilment import service as fulfilment
+from tradewind.identity.domain import Permission, require_permission
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.idempotency import run_idempotent
 from tradewind.web.pagination import Page, PageParams, page_params
-from tradewind.web.schemas import PROBLEM_RESPONSES, IdPath, StrictInput
+from tradewind.web.schemas import PROBLEM_RESPONSES, IdPath, ReasonField, StrictInput
 
 router = APIRouter(prefix="/api/v1", tags=["escrow"], responses=PROBLEM_RESPONSES)
 Paging = Annotated[PageParams, Depends(page_params)]
@@ -257,6 +258,7 @@ def resolve(
     container: ContainerDep,
 ) -> Response:
     """Operators decide: full refund, partial refund (the rest to the seller) or release."""
+    require_permission(principal, Permission.DISPUTES)
     response = run_idempotent(
         request,
         container,
@@ -325,18 +327,21 @@ class PayoutRunIn(StrictInput):
         max_length=40,
         description="Batch name; re-running one batch pays nobody twice",
     )
+    reason: str | None = ReasonField
 
 
 @router.post("/ops/payouts/run", response_model=list[PayoutOut])
 def run_payouts(
     body: PayoutRunIn, principal: PrincipalDep, container: ContainerDep
 ) -> list[PayoutOut]:
+    require_permission(principal, Permission.PAYOUTS)
     rows = payouts.run_batch(
         container.uow,
         principal,
         container.payments,
         minimum_major=container.settings.payout_minimum,
         batch_key=body.batch,
+        reason=body.reason,
     )
     send_intents(container)  # the payouts go out now, after the commit
     return [PayoutOut.model_validate(r) for r in rows]

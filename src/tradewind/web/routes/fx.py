@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import AwareDatetime, BaseModel, Field
 
-from tradewind.identity.domain import Role, require_role
+from tradewind.identity.domain import Permission, require_permission
 from tradewind.money import service as fx
 from tradewind.money.fx import MAX_RATE, MAX_RATE_TEXT_LEN, MAX_SOURCE_LEN, MAX_SPREAD_BPS, MIN_RATE
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.pagination import Page, PageParams, page_params
-from tradewind.web.schemas import PROBLEM_RESPONSES, StrictInput
+from tradewind.web.schemas import PROBLEM_RESPONSES, ReasonField, StrictInput
 
 router = APIRouter(prefix="/api/v1/fx-rates", tags=["money"], responses=PROBLEM_RESPONSES)
 
@@ -30,6 +30,7 @@ class FxIn(StrictInput):
     valid_from: AwareDatetime | None = Field(
         default=None, strict=False, description="default now; from a day before now to a year ahead"
     )
+    reason: str | None = ReasonField
 
 
 class FxOut(BaseModel):
@@ -46,7 +47,7 @@ class FxOut(BaseModel):
 @router.post("", response_model=FxOut, status_code=201)
 def set_rate(body: FxIn, principal: PrincipalDep, container: ContainerDep) -> FxOut:
     """Operators publish a rate; it applies from `valid_from` (default: now) to new orders."""
-    require_role(principal, Role.OPERATOR)
+    require_permission(principal, Permission.FX)
     with container.uow() as uow:
         row = fx.record_quote(
             uow,
@@ -57,6 +58,7 @@ def set_rate(body: FxIn, principal: PrincipalDep, container: ContainerDep) -> Fx
             spread_bps=body.spread_bps,
             source=body.source,
             valid_from=body.valid_from,
+            reason=body.reason,
         )
         uow.commit()
     return FxOut.model_validate(row)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel
 
-from tradewind.identity.domain import Role, require_role
+from tradewind.identity.domain import Permission, require_permission
 from tradewind.ledger import service as ledger
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.schemas import MAX_PAGE_SIZE, MAX_SERIAL_ID, PROBLEM_RESPONSES
@@ -55,7 +55,7 @@ def list_transactions(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
     after: Annotated[int | None, Query(ge=0, le=MAX_SERIAL_ID)] = None,
 ) -> LedgerTransactionPage:
-    require_role(principal, Role.OPERATOR)
+    require_permission(principal, Permission.LEDGER)
     with container.uow(read_only=True) as uow:
         rows = ledger.transactions(
             uow, order_id=order_id, seller_id=seller_id, limit=limit, after=after
@@ -75,7 +75,7 @@ def list_accounts(
 ) -> list[LedgerAccountOut]:
     """Accounts under a prefix (``seller:slr_...``, ``order:ord_...``, ``platform:``) with their
     balances, optionally as of an instant. Positive balances are debits."""
-    require_role(principal, Role.OPERATOR)
+    require_permission(principal, Permission.LEDGER)
     with container.uow(read_only=True) as uow:
         rows: list[dict[str, Any]] = ledger.accounts_like(uow, prefix)
         if as_of is not None:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from tradewind.bootstrap import WEBHOOK_PATH, send_intents, webhook_handlers
+from tradewind.identity.domain import Permission, require_permission
 from tradewind.kernel.errors import DomainError
 from tradewind.kernel.problems import ProblemCode
 from tradewind.payments import mismatches, reconciliation
@@ -171,6 +172,7 @@ def refund_mismatch(
 ) -> Response:
     """Give a held capture back to the buyer through the processor, exactly once (operators;
     Idempotency-Key required). A resolved one is 409 `mismatch_resolved`."""
+    require_permission(principal, Permission.LEDGER)
     response = run_idempotent(
         request,
         container,
@@ -259,6 +261,7 @@ def resolve_settlement_mismatch(
 ) -> Response:
     """Record what was done about a settlement mismatch, once (operators; Idempotency-Key
     required). A resolved one is 409 `mismatch_resolved`."""
+    require_permission(principal, Permission.LEDGER)
     return run_idempotent(
         request,
         container,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from tradewind.audit import service as audit
-from tradewind.identity.domain import Role, require_role
+from tradewind.identity.domain import Permission, require_permission
 from tradewind.risk import service as risk
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.idempotency import key_header_openapi, run_idempotent
@@ -121,6 +121,7 @@ def decide(
 ) -> Response:
     """Allow (lift the holds: a held capture goes ahead) or confirm (keep them), with a reason;
     written to the audit log. Requires an Idempotency-Key (allowing moves money)."""
+    require_permission(principal, Permission.RISK)
     return run_idempotent(
         request,
         container,
@@ -136,7 +137,7 @@ def decide(
 
 @router.get("/risk/rules", response_model=RulesOut)
 def active_rules(principal: PrincipalDep, container: ContainerDep) -> RulesOut:
-    require_role(principal, Role.OPERATOR)
+    require_permission(principal, Permission.CONSOLE)
     with container.uow(read_only=True) as uow:
         return _rules_out(risk.active_rules(uow))
 
@@ -144,6 +145,7 @@ def active_rules(principal: PrincipalDep, container: ContainerDep) -> RulesOut:
 @router.post("/risk/rules", response_model=RulesOut, status_code=201)
 def add_rules(body: RulesIn, principal: PrincipalDep, container: ContainerDep) -> RulesOut:
     """Store the next rules version (active now, or kept for backtests)."""
+    require_permission(principal, Permission.RISK)
     with container.uow() as uow:
         added = risk.add_rules_version(
             uow, principal, body.rules, note=body.note, activate=body.activate
@@ -161,7 +163,7 @@ def backtest(
     version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
 ) -> dict[str, Any]:
     """Replay stored events of those days (``to`` included) through a rules version."""
-    require_role(principal, Role.OPERATOR)
+    require_permission(principal, Permission.RISK)
     first = datetime.combine(start, time(), UTC)
     last = datetime.combine(end, time(), UTC) + timedelta(days=1)
     if (last - first).days > MAX_BACKTEST_DAYS:
@@ -184,7 +186,7 @@ def audit_log(
     subject_id: Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z0-9_]+$")] = None,
 ) -> Page[AuditOut]:
     """Operator actions, oldest first: who, when, what, to which subject, why."""
-    require_role(principal, Role.OPERATOR)
+    require_permission(principal, Permission.CONSOLE)
     with container.uow(read_only=True) as uow:
         rows = audit.entries(
             uow, subject_kind=subject_kind, subject_id=subject_id, limit=limit, after=after
