@@ -11,7 +11,6 @@ from sqlalchemy import insert, select
 
 from tradewind.catalog.service import seller_terms
 from tradewind.db.tables.logistics import shipments
-from tradewind.db.tables.ordering import checkouts, order_lines, orders
 from tradewind.db.uow import UnitOfWork
 from tradewind.escrow.domain import EscrowPolicy
 from tradewind.escrow.service import start_protection
@@ -23,8 +22,10 @@ from tradewind.kernel.ids import new_id
 from tradewind.kernel.problems import ProblemCode
 from tradewind.logistics.s10 import S10Number, parse_s10
 from tradewind.logistics.shipping import SERVICES, ServiceKind, estimate_delivery_window
+from tradewind.ordering import to_ship
 from tradewind.ordering.domain import OrderEvent
 from tradewind.ordering.orders import apply_event
+from tradewind.ordering.to_ship import OrderToShip
 from tradewind.risk.domain import EventKind, RiskEvent
 
 SIMULATED_CARRIER = "postal-sim"
@@ -46,7 +47,7 @@ def shipping_kind(service_code: str) -> str:
 def _number_and_ship(
     uow: UnitOfWork,
     principal: Principal,
-    order: Any,
+    order: OrderToShip,
     origin: str,
     tracking_number: str | None,
     shipment_id: str,
@@ -85,9 +86,7 @@ def ship_order(
     require_role(principal, Role.SELLER)
     # The order row first, then the post's counter, then the claim: one lock order for typed
     # and issued numbers, so two ships of one order cannot deadlock.
-    order = uow.conn.execute(
-        select(orders).where(orders.c.id == order_id).with_for_update()
-    ).first()
+    order = to_ship.lock_order_to_ship(uow, order_id)
     ensure_visible(principal, [order.seller_account_id] if order else [], "order")
     if order is None:
         raise NotFound("order not found")
@@ -95,12 +94,8 @@ def ship_order(
     now = uow.clock.now()
     shipment_id = new_id("shp")
     number = _number_and_ship(uow, principal, order, origin, tracking_number, shipment_id)
-    ship_to: dict[str, str] = uow.conn.execute(
-        select(checkouts.c.ship_to).where(checkouts.c.id == order.checkout_id)
-    ).scalar_one()
-    lines = uow.conn.execute(
-        select(order_lines).where(order_lines.c.order_id == order_id).order_by(order_lines.c.id)
-    ).all()
+    ship_to = to_ship.ship_to(uow, order)
+    lines = to_ship.declared_lines(uow, order_id)
     declaration = {  # CN22/CN23 data
         "category": "sale_of_goods",
         "currency": order.currency,
@@ -143,7 +138,7 @@ def ship_order(
 
 
 def delivery_window_closes(
-    order: Any, origin: str, destination: str, now: datetime
+    order: OrderToShip, origin: str, destination: str, now: datetime
 ) -> datetime | None:
     """When the delivery window the buyer was shown has ended everywhere: the latest day of
     the service's window from the ship-by date (or today, if later), over even at UTC-12.
@@ -156,7 +151,7 @@ def delivery_window_closes(
     return datetime.combine(latest + timedelta(days=1), time(12), tzinfo=UTC)
 
 
-def _shipped_signal(order: Any, shipment: dict[str, Any], now: datetime) -> RiskEvent:
+def _shipped_signal(order: OrderToShip, shipment: dict[str, Any], now: datetime) -> RiskEvent:
     """The shipment as a risk event: whose, which number, from where to where (issue 18)."""
     return RiskEvent(
         EventKind.SHIPMENT,
@@ -172,9 +167,7 @@ def _shipped_signal(order: Any, shipment: dict[str, Any], now: datetime) -> Risk
 
 
 def shipment_for_order(uow: UnitOfWork, principal: Principal, order_id: str) -> dict[str, Any]:
-    order = uow.conn.execute(
-        select(orders.c.buyer_id, orders.c.seller_account_id).where(orders.c.id == order_id)
-    ).first()
+    order = to_ship.order_parties(uow, order_id)
     ensure_visible(principal, [order.buyer_id, order.seller_account_id] if order else [], "order")
     row = uow.conn.execute(select(shipments).where(shipments.c.order_id == order_id)).first()
     if row is None:

@@ -4,10 +4,10 @@ a cart by seller); ``cart`` is the buyer's cart; ``checkout`` places a checkout,
 write by ``checkout_plan`` (with ``pricing`` and ``parcels``) and written many to a transaction by
 ``checkout_write`` on this process's ``checkout_writer``; ``orders`` reads orders and moves them;
 ``discounts`` prices the cart's promotions for the cart and the checkout alike; ``ratings`` lets
-buyers rate sellers; ``payable`` is what payments reads of a checkout and its unpaid orders;
-``import_taxes`` says what an order's duty and VAT cost and when they are paid (at checkout or
-on delivery), the one reading every page and the API use; ``figures`` counts what the operator
-overview shows.
+buyers rate sellers; ``payable`` is what payments reads of a checkout and its unpaid orders,
+``to_ship`` what fulfilment reads of an order it ships; ``import_taxes`` says what an order's
+duty and VAT cost and when they are paid (at checkout or on delivery), the one reading every
+page and the API use; ``figures`` counts what the operator overview shows.
 """
 
 __all__ = [
@@ -25,4 +25,5 @@ __all__ = [
     "payable",
     "pricing",
     "ratings",
+    "to_ship",
 ]
