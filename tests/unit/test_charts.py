@@ -21,3 +21,10 @@ def test_no_sales_draws_flat_bars_and_no_points_draws_none() -> None:
     assert not bar_chart("GMV", [("Mon", 0), ("Tue", 1)], str).empty
     assert flat.peak_text == "0 USD"
     assert bar_chart("GMV", [], str).bars == ()
+
+
+def test_the_highest_mark_leaves_room_for_its_name_above_it() -> None:
+    chart = bar_chart("Late", [("30 days", 2)], str, marks=[("warn", 4), ("pause", 10)])
+    # 160 high, 18 for the day labels, 16 above the top mark: 126 for the values 0..10.
+    assert [(m.text, m.y) for m in chart.marks] == [("warn", 91.6), ("pause", 16.0)]
+    assert chart.bars[0].y == 116.8

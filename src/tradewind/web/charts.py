@@ -13,6 +13,7 @@ from dataclasses import dataclass
 WIDTH = 600
 HEIGHT = 160
 AXIS = 18  # room under the bars for the day labels
+MARK_ROOM = 16  # room above the highest mark for its name
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def bar_chart(
     peak = max([value for _, value in points] + [value for _, value in marks] + [0])
     slot = WIDTH / max(len(points), 1)
     gap = min(4.0, slot / 5)
-    room = HEIGHT - AXIS - 4
+    room = HEIGHT - AXIS - (MARK_ROOM if marks else 4)  # a mark's name sits above its line
     bars = []
     for index, (label, value) in enumerate(points):
         tall = room * max(value, 0) / peak if peak > 0 else 0.0

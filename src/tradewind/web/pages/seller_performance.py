@@ -182,7 +182,11 @@ def performance_page(
     with container.uow(read_only=True) as uow:
         shop = shop_of(uow, seller)
         if shop is None:
-            return render(request, "seller/performance.html", {"shop": None, "rows": []})
+            return render(
+                request,
+                "seller/performance.html",
+                {"principal": seller, "shop": None, "rows": []},
+            )
         figures, verdicts = performance.seller_verdicts(
             uow, shop, container.clock.now(), container.settings.seller_rules
         )
@@ -191,6 +195,7 @@ def performance_page(
         request,
         "seller/performance.html",
         {
+            "principal": seller,
             "shop": shop,
             "rows": rows(figures, verdicts),
             "level": performance.worst(verdicts),
