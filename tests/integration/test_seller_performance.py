@@ -112,7 +112,8 @@ def test_the_figures_count_each_order_once_in_both_windows(
     web_login(client, "us@example.com", PASSWORD)
     page = client.get("/seller/performance", headers=HTML)
     assert page.status_code == 200, page.text
-    assert ">Log out<" in page.text and ">Log in<" not in page.text  # the header knows the seller
+    assert ">Log out<" in page.text  # the header knows the seller
+    assert ">Log in<" not in page.text
     assert _dd(page.text, "late_shipment-30") == "50.0% (2 of 4)"
     assert _dd(page.text, "valid_tracking-90") == "100.0% (2 of 2)"
     assert _dd(page.text, "dispute-90") == "25.0% (1 of 4)"
