@@ -75,7 +75,7 @@ def test_staff_roles_and_the_audit_log(person: Callable[[str], Page]) -> None:
     expect(admin.locator("#amount-error")).to_have_text("Enter a whole number from 1 to 400.")
     expect(admin.get_by_label("Reason", exact=True)).to_have_value(f"demo {token}")
     admin.get_by_label("Move forward by").fill("1")
-    admin.get_by_label("Unit").select_option("hours")
+    admin.get_by_label("Unit", exact=True).select_option("hours")
     admin.get_by_role("button", name="Move the clock").click()
     expect(admin.locator("#notice")).to_have_text(
         "The clock moved forward and the timers that fell due ran."
