@@ -39,7 +39,7 @@ def test_the_contexts_are_found() -> None:
     packages = {info.name for info in pkgutil.iter_modules([str(SRC)]) if info.ispkg}
     assert packages >= NOT_CONTEXTS  # the exclusions name real packages
     known = {"catalog", "customs", "escrow", "flash", "fulfilment", "idempotency", "identity"}
-    known |= {"inventory", "ledger", "logistics", "money", "notifications", "ordering"}
+    known |= {"ledger", "logistics", "money", "notifications", "ordering"}
     known |= {"payments", "search", "timers"}
     assert set(_contexts()) >= known
 

@@ -1,11 +1,11 @@
-"""Judging a batch of checkouts against locked offers (tradewind.inventory.domain.StockLedger)."""
+"""Judging a batch of checkouts against locked offers (catalog.stock.domain.StockLedger)."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tradewind.inventory.domain import OfferStock, PricedUnits, StockLedger
+from tradewind.catalog.stock.domain import OfferStock, PricedUnits, StockLedger
 from tradewind.kernel.errors import Conflict, NotFound, OutOfStock
 
 

@@ -16,7 +16,6 @@ from sqlalchemy import insert, select, update
 
 from tradewind.catalog.service import product_category, seller_terms
 from tradewind.db.tables.escrow import escrow_terms
-from tradewind.db.tables.ordering import order_lines, orders
 from tradewind.db.uow import UnitOfWork, use_case
 from tradewind.escrow.domain import EscrowPolicy
 from tradewind.identity.domain import Principal, Role, ensure_visible, require_role
@@ -29,6 +28,12 @@ from tradewind.money.amount import Money
 from tradewind.ordering.checkout import return_coupons
 from tradewind.ordering.domain import OrderEvent, OrderStatus
 from tradewind.ordering.orders import apply_event, get_order
+from tradewind.ordering.settlement import (
+    SettledOrder,
+    first_product_id,
+    paid_orders_of_checkout,
+    settled_order,
+)
 from tradewind.payments.ports import PaymentProvider
 from tradewind.payments.service import refund_ref, refund_to_buyer, refunds_of_order
 from tradewind.promotions.service import platform_funded_minor
@@ -42,13 +47,6 @@ FINALIZE_KIND = "escrow.finalize"
 
 def auto_confirm_key(order_id: str) -> str:
     return f"{AUTO_CONFIRM_KIND}:{order_id}"
-
-
-def _order(uow: UnitOfWork, order_id: str) -> dict[str, Any]:
-    row = uow.conn.execute(select(orders).where(orders.c.id == order_id)).first()
-    if row is None:
-        raise NotFound("order not found")
-    return dict(row._mapping)
 
 
 def start_protection(
@@ -129,10 +127,10 @@ def extend_protection(
     uow: UnitOfWork, policy: EscrowPolicy, principal: Principal, order_id: str
 ) -> datetime:
     require_role(principal, Role.BUYER)
-    order = _order(uow, order_id)
-    ensure_visible(principal, [order["buyer_id"]], "order")
-    if order["status"] != OrderStatus.AWAITING_RECEIPT.value:
-        raise Conflict(f"order is {order['status']}", code=ProblemCode.ILLEGAL_TRANSITION)
+    order = settled_order(uow, order_id)
+    ensure_visible(principal, [order.buyer_id], "order")
+    if order.status != OrderStatus.AWAITING_RECEIPT.value:
+        raise Conflict(f"order is {order.status}", code=ProblemCode.ILLEGAL_TRANSITION)
     terms = protection_terms(uow, order_id)
     deadline = policy.extended_deadline(
         uow.clock.now(), terms["auto_confirm_at"], bool(terms["extended"])
@@ -153,8 +151,8 @@ def confirm_receipt(
     uow: UnitOfWork, policy: EscrowPolicy, principal: Principal, order_id: str
 ) -> OrderStatus:
     require_role(principal, Role.BUYER)
-    order = _order(uow, order_id)
-    ensure_visible(principal, [order["buyer_id"]], "order")
+    order = settled_order(uow, order_id)
+    ensure_visible(principal, [order.buyer_id], "order")
     status = apply_event(
         uow,
         order_id,
@@ -170,8 +168,8 @@ def confirm_receipt(
             uow.clock.now(),
             principal.account_id,
             order_id=order_id,
-            buyer_id=order["buyer_id"],
-            seller_id=order["seller_account_id"],
+            buyer_id=order.buyer_id,
+            seller_id=order.seller_account_id,
         )
     )
     return status
@@ -181,8 +179,8 @@ def auto_confirm(uow: UnitOfWork, policy: EscrowPolicy, payload: Mapping[str, An
     """Timer: protection ran out without a dispute. Idempotent: a second run finds the order
     already completed (or in dispute) and does nothing."""
     order_id = str(payload["order_id"])
-    order = _order(uow, order_id)
-    if order["status"] != OrderStatus.AWAITING_RECEIPT.value:
+    order = settled_order(uow, order_id)
+    if order.status != OrderStatus.AWAITING_RECEIPT.value:
         return
     terms = protection_terms(uow, order_id)
     now = uow.clock.now()
@@ -224,40 +222,36 @@ class ChargedOrder:
     delivered: bool
 
 
-_UNPAID = (OrderStatus.AWAITING_PAYMENT.value, OrderStatus.CANCELLED.value)
-
-
 def orders_of_checkout(uow: UnitOfWork, checkout_id: str) -> list[ChargedOrder]:
     """Every paid order of a checkout, oldest id first, with its parcel's state (shipped: escrow
     has protection terms; delivered: fulfilment reported it, or nothing was shipped)."""
-    rows = uow.conn.execute(
-        select(
-            orders,
-            escrow_terms.c.order_id.label("terms_order_id"),
-            escrow_terms.c.delivered_at.label("delivered_at"),
+    paid = paid_orders_of_checkout(uow, checkout_id)
+    delivered_at = {
+        row.order_id: row.delivered_at
+        for row in uow.conn.execute(
+            select(escrow_terms.c.order_id, escrow_terms.c.delivered_at).where(
+                escrow_terms.c.order_id.in_([o.id for o in paid])
+            )
         )
-        .outerjoin(escrow_terms, escrow_terms.c.order_id == orders.c.id)
-        .where(orders.c.checkout_id == checkout_id, orders.c.status.not_in(_UNPAID))
-        .order_by(orders.c.id)
-    ).all()
+    }
     return [
         ChargedOrder(
-            order_id=r.id,
-            seller_id=r.seller_id,
-            seller_account_id=r.seller_account_id,
-            total=Money(r.total_minor, r.currency),
-            seller_currency=r.seller_currency,
-            seller_total_minor=r.seller_items_minor + r.seller_shipping_minor,
-            tracked=r.terms_order_id is not None,
-            delivered=r.terms_order_id is None or r.delivered_at is not None,
+            order_id=o.id,
+            seller_id=o.seller_id,
+            seller_account_id=o.seller_account_id,
+            total=Money(o.total_minor, o.currency),
+            seller_currency=o.seller_currency,
+            seller_total_minor=o.seller_total_minor,
+            tracked=o.id in delivered_at,
+            delivered=o.id not in delivered_at or delivered_at[o.id] is not None,
         )
-        for r in rows
+        for o in paid
     ]
 
 
 def finalize(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
     order_id = str(payload["order_id"])
-    if _order(uow, order_id)["status"] == OrderStatus.COMPLETED.value:
+    if settled_order(uow, order_id).status == OrderStatus.COMPLETED.value:
         apply_event(
             uow,
             order_id,
@@ -268,14 +262,10 @@ def finalize(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
         )
 
 
-def commission_bps(uow: UnitOfWork, policy: EscrowPolicy, order: Mapping[str, Any]) -> int:
-    terms = seller_terms(uow, [order["seller_id"]]).get(order["seller_id"])
-    first_product = uow.conn.scalar(
-        select(order_lines.c.product_id)
-        .where(order_lines.c.order_id == order["id"])
-        .order_by(order_lines.c.id)
-        .limit(1)
-    )
+def commission_bps(uow: UnitOfWork, policy: EscrowPolicy, *, seller_id: str, order_id: str) -> int:
+    """The commission on the order: the seller's own rate if it has one, else its category's."""
+    terms = seller_terms(uow, [seller_id]).get(seller_id)
+    first_product = first_product_id(uow, order_id)
     category = product_category(uow, first_product) if first_product is not None else None
     return policy.commission_bps(terms.commission_bps if terms else None, category)
 
@@ -287,42 +277,38 @@ def escrow_held(uow: UnitOfWork, order_id: str) -> int:
 
 def release_to_seller(uow: UnitOfWork, policy: EscrowPolicy, order_id: str) -> int:
     """Move what escrow still holds to the seller (minus commission); returns amount released."""
-    order = _order(uow, order_id)
+    order = settled_order(uow, order_id)
     held = escrow_held(uow, order_id)
     now = uow.clock.now()
     # Duty and VAT collected at checkout belong to customs, not to the seller.
-    to_customs = min(held, order["duty_minor"] + order["vat_minor"])
+    to_customs = min(held, order.duty_minor + order.vat_minor)
     if to_customs > 0:
         post(
             uow,
-            _customs_transfer(order_id, Money(to_customs, order["currency"])),
+            _customs_transfer(order_id, Money(to_customs, order.currency)),
             order_id=order_id,
         )
     goods = held - to_customs
     funded = _fund_platform_discounts(uow, order, goods)
     if goods > 0:
-        rate = commission_bps(uow, policy, order)
+        rate = commission_bps(uow, policy, seller_id=order.seller_id, order_id=order.id)
         key = f"release:{order_id}"
         goods += funded.now_minor
-        if order["currency"] == order["seller_currency"]:
-            tx = ledger.release(
-                order_id, order["seller_id"], Money(goods, order["currency"]), rate, key
-            )
+        if order.currency == order.seller_currency:
+            tx = ledger.release(order_id, order.seller_id, Money(goods, order.currency), rate, key)
         else:
             paid_for_goods = funded.goods_minor + funded.total_minor
-            seller_total = order["seller_items_minor"] + order["seller_shipping_minor"]
+            seller_total = order.seller_total_minor
             seller_share = allocate(seller_total, [goods, paid_for_goods - goods])[0]
             tx = ledger.release_with_fx(
                 order_id,
-                order["seller_id"],
-                Money(goods, order["currency"]),
-                Money(seller_share, order["seller_currency"]),
+                order.seller_id,
+                Money(goods, order.currency),
+                Money(seller_share, order.seller_currency),
                 rate,
                 key,
             )
-        post(
-            uow, tx, order_id=order_id, seller_id=order["seller_id"], processor_ref=refund_ref(key)
-        )
+        post(uow, tx, order_id=order_id, seller_id=order.seller_id, processor_ref=refund_ref(key))
     uow.conn.execute(
         update(escrow_terms)
         .where(escrow_terms.c.order_id == order_id, escrow_terms.c.released_at.is_(None))
@@ -345,32 +331,30 @@ class _Funding:
     now_minor: int  # the part paid in at this release
 
 
-def _platform_share(order: Mapping[str, Any], funded_minor: int, part_minor: int) -> int:
+def _platform_share(order: SettledOrder, funded_minor: int, part_minor: int) -> int:
     """The platform-funded share that goes with ``part_minor`` of what the buyer paid for the
     goods: ``funded * part / goods`` by largest remainder, so the shares of the pieces of a
     whole add up to ``funded`` exactly (the commission-base and refund rule of decision 45)."""
-    goods = order["total_minor"] - order["duty_minor"] - order["vat_minor"]
+    goods = order.goods_minor
     part = min(part_minor, goods)
     if funded_minor == 0 or goods <= 0:
         return 0
     return allocate(funded_minor, [part, goods - part])[0]
 
 
-def _fund_platform_discounts(uow: UnitOfWork, order: Mapping[str, Any], goods: int) -> _Funding:
+def _fund_platform_discounts(uow: UnitOfWork, order: SettledOrder, goods: int) -> _Funding:
     """At release the platform pays into escrow what it funds of the discounts on the goods
     released (all of it, unless refunds before release took part of the goods back), so the
     release pays the seller as if there had been no platform coupon."""
-    total = platform_funded_minor(uow, order["id"])
-    paid_goods = order["total_minor"] - order["duty_minor"] - order["vat_minor"]
+    total = platform_funded_minor(uow, order.id)
+    paid_goods = order.goods_minor
     now = _platform_share(order, total, goods) if goods > 0 else 0
     if now > 0:
         post(
             uow,
-            ledger.promotion_funding(
-                order["id"], Money(now, order["currency"]), f"promotion:{order['id']}"
-            ),
-            order_id=order["id"],
-            seller_id=order["seller_id"],
+            ledger.promotion_funding(order.id, Money(now, order.currency), f"promotion:{order.id}"),
+            order_id=order.id,
+            seller_id=order.seller_id,
         )
     return _Funding(paid_goods, total, now)
 
@@ -393,7 +377,7 @@ def refund_from_escrow(
     """Give the buyer ``amount_minor`` back out of escrow (before release). Once the order is
     refunded in full (a dispute's full refund, a return, a cancellation), its coupons go back
     to the buyer if still valid; a partial refund keeps them used."""
-    order = _order(uow, order_id)
+    order = settled_order(uow, order_id)
     held = escrow_held(uow, order_id)
     if not 0 < amount_minor <= held:
         raise InvalidInput(
@@ -412,7 +396,7 @@ def refund_from_escrow(
     )
     post(
         uow,
-        ledger.refund_from_escrow(order_id, Money(amount_minor, order["currency"]), key),
+        ledger.refund_from_escrow(order_id, Money(amount_minor, order.currency), key),
         order_id=order_id,
         processor_ref=refund_ref(key),
     )
@@ -434,7 +418,7 @@ def cancel_paid_order(
     held = escrow_held(uow, order_id)
     if held > 0:
         refund_from_escrow(uow, provider, order_id, held, reason=note or event.value)
-    return_coupons(uow, _order(uow, order_id)["checkout_id"])
+    return_coupons(uow, settled_order(uow, order_id).checkout_id)
     return status
 
 
@@ -465,7 +449,7 @@ def ship_by_deadline(
 ) -> None:
     """Timer: the seller did not ship in time. Idempotent: shipped or cancelled orders stay."""
     order_id = str(payload["order_id"])
-    if _order(uow, order_id)["status"] == OrderStatus.AWAITING_SHIPMENT.value:
+    if settled_order(uow, order_id).status == OrderStatus.AWAITING_SHIPMENT.value:
         cancel_paid_order(
             uow,
             provider,
@@ -488,14 +472,14 @@ def refund_after_release(
     """After-sales refund (operators): the buyer is paid back and the seller owes it (clawback
     into the seller's receivable, netted against the next payout)."""
     require_role(principal, Role.OPERATOR)
-    order = _order(uow, order_id)
-    if order["status"] not in (OrderStatus.COMPLETED.value, OrderStatus.FINALIZED.value):
+    order = settled_order(uow, order_id)
+    if order.status not in (OrderStatus.COMPLETED.value, OrderStatus.FINALIZED.value):
         raise Conflict(
             "only released orders take after-sales refunds; use a dispute before",
             code=ProblemCode.NOT_RELEASED,
         )
     already = refunds_of_order(uow, order_id)
-    if not 0 < amount_minor <= order["total_minor"] - already.total_minor:
+    if not 0 < amount_minor <= order.total_minor - already.total_minor:
         raise InvalidInput(
             "refund exceeds what the buyer paid", code=ProblemCode.INVALID_REFUND_AMOUNT
         )
@@ -509,52 +493,50 @@ def refund_after_release(
         after_release=True,
         idempotency_key=key,
     )
-    if order["currency"] == order["seller_currency"]:
+    if order.currency == order.seller_currency:
         tx = ledger.refund_after_payout(
-            order_id, order["seller_id"], Money(amount_minor, order["currency"]), key
+            order_id, order.seller_id, Money(amount_minor, order.currency), key
         )
     else:
-        seller_total = order["seller_items_minor"] + order["seller_shipping_minor"]
+        seller_total = order.seller_total_minor
         # Cumulative largest remainder: each piece claws back share(after) - share(before),
         # so refunds made in pieces add up to exactly what one refund of the sum would.
         after = refunds_of_order(uow, order_id).after_release_minor  # this one is recorded
         before = after - amount_minor
 
         def share(refunded: int) -> int:
-            return allocate(seller_total, [refunded, order["total_minor"] - refunded])[0]
+            return allocate(seller_total, [refunded, order.total_minor - refunded])[0]
 
         seller_part = share(before + amount_minor) - share(before)
         tx = ledger.refund_after_payout_with_fx(
             order_id,
-            order["seller_id"],
-            Money(amount_minor, order["currency"]),
-            Money(seller_part, order["seller_currency"]),
+            order.seller_id,
+            Money(amount_minor, order.currency),
+            Money(seller_part, order.seller_currency),
             key,
         )
-    post(uow, tx, order_id=order_id, seller_id=order["seller_id"], processor_ref=refund_ref(key))
+    post(uow, tx, order_id=order_id, seller_id=order.seller_id, processor_ref=refund_ref(key))
     _claw_back_funding(uow, order, amount_minor, key)
     _return_coupons_if_refunded_in_full(uow, order)
 
 
-def _return_coupons_if_refunded_in_full(uow: UnitOfWork, order: Mapping[str, Any]) -> None:
-    if refunds_of_order(uow, order["id"]).total_minor == order["total_minor"]:
-        return_coupons(uow, order["checkout_id"], refunded_in_full=[order["id"]])
+def _return_coupons_if_refunded_in_full(uow: UnitOfWork, order: SettledOrder) -> None:
+    if refunds_of_order(uow, order.id).total_minor == order.total_minor:
+        return_coupons(uow, order.checkout_id, refunded_in_full=[order.id])
 
 
 def _claw_back_funding(
-    uow: UnitOfWork, order: Mapping[str, Any], amount_minor: int, refund_key: str
+    uow: UnitOfWork, order: SettledOrder, amount_minor: int, refund_key: str
 ) -> None:
     """A refund after release takes back its share of the platform's funding from the seller
     (cumulative largest remainder: refunds in pieces claw back what one refund of their sum
     would). Shares are of what the release paid in, on the goods the release covered."""
-    total = platform_funded_minor(uow, order["id"])
+    total = platform_funded_minor(uow, order.id)
     if total == 0:
         return
-    refunds = refunds_of_order(uow, order["id"])
+    refunds = refunds_of_order(uow, order.id)
     before_release = refunds.total_minor - refunds.after_release_minor
-    released_goods = max(
-        0, order["total_minor"] - before_release - order["duty_minor"] - order["vat_minor"]
-    )
+    released_goods = max(0, order.goods_minor - before_release)
     funded = _platform_share(order, total, released_goods)
     after = refunds.after_release_minor  # this refund is recorded
 
@@ -566,19 +548,17 @@ def _claw_back_funding(
     if back <= 0:
         return
     key = f"promotion-back:{refund_key}"
-    if order["currency"] == order["seller_currency"]:
-        tx = ledger.promotion_clawback(
-            order["id"], order["seller_id"], Money(back, order["currency"]), key
-        )
+    if order.currency == order.seller_currency:
+        tx = ledger.promotion_clawback(order.id, order.seller_id, Money(back, order.currency), key)
     else:
-        seller_total = order["seller_items_minor"] + order["seller_shipping_minor"]
+        seller_total = order.seller_total_minor
         base = released_goods + funded
         seller_back = allocate(seller_total, [back, base - back])[0]
         tx = ledger.promotion_clawback_with_fx(
-            order["id"],
-            order["seller_id"],
-            Money(back, order["currency"]),
-            Money(seller_back, order["seller_currency"]),
+            order.id,
+            order.seller_id,
+            Money(back, order.currency),
+            Money(seller_back, order.seller_currency),
             key,
         )
-    post(uow, tx, order_id=order["id"], seller_id=order["seller_id"])
+    post(uow, tx, order_id=order.id, seller_id=order.seller_id)

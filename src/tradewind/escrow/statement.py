@@ -63,7 +63,7 @@ def order_statement(
     if order["seller_account_id"] != principal.account_id:
         raise NotFound("order not found")
     goods, postage = order["seller_items_minor"], order["seller_shipping_minor"]
-    rate = commission_bps(uow, policy, order)
+    rate = commission_bps(uow, policy, seller_id=order["seller_id"], order_id=order_id)
     posted = _released(uow, order)
     if posted is None:
         net, fee = split_commission(goods + postage, rate)

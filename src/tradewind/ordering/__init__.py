@@ -5,12 +5,15 @@ write by ``checkout_plan`` (with ``pricing`` and ``parcels``) and written many t
 ``checkout_write`` on this process's ``checkout_writer``; ``orders`` reads orders and moves them;
 ``discounts`` prices the cart's promotions for the cart and the checkout alike; ``ratings`` lets
 buyers rate sellers; ``payable`` is what payments reads of a checkout and its unpaid orders,
-``to_ship`` what fulfilment reads of an order it ships; ``import_taxes`` says what an order's
-duty and VAT cost and when they are paid (at checkout or on delivery), the one reading every
-page and the API use; ``figures`` counts what the operator overview shows.
+``to_ship`` what fulfilment reads of an order it ships, ``settlement`` what escrow reads of an
+order it holds money for; ``bulk`` places many one-line orders at once (flash-sale claims);
+``import_taxes`` says what an order's duty and VAT cost and when they are paid (at checkout or
+on delivery), the one reading every page and the API use; ``figures`` counts what the operator
+overview shows.
 """
 
 __all__ = [
+    "bulk",
     "cart",
     "checkout",
     "checkout_plan",
@@ -25,5 +28,6 @@ __all__ = [
     "payable",
     "pricing",
     "ratings",
+    "settlement",
     "to_ship",
 ]

@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tradewind.catalog.service import offers_for_sale
+from tradewind.catalog.stock.domain import PricedUnits
 from tradewind.customs.landed_cost import CustomsLine
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity.addresses import check_address
 from tradewind.identity.domain import Principal, Role, require_role
-from tradewind.inventory.domain import PricedUnits
 from tradewind.kernel.errors import FieldError, InvalidInput, LimitExceeded, NotFound
 from tradewind.kernel.ids import new_id
 from tradewind.kernel.problems import ProblemCode

@@ -1,9 +1,9 @@
 """Writing planned checkouts, many in one transaction.
 
 Per batch: claim every Idempotency-Key with one INSERT (a key used before replays its stored
-answer); lock and read the batch's offers in id order (:mod:`tradewind.inventory.batch`) and
+answer); lock and read the batch's offers in id order (:mod:`tradewind.catalog.stock.batch`) and
 judge each checkout against them in arrival order, all or nothing, at the prices it was quoted
-(:mod:`tradewind.inventory.domain`) and the promotions' limits read under the same locks
+(:mod:`tradewind.catalog.stock.domain`) and the promotions' limits read under the same locks
 (:class:`tradewind.promotions.domain.UseLedger`); write the units taken with one UPDATE and
 the coupon uses with one per promotion; insert every
 checkout, order, line, event and timer of the batch with one statement per table; store the
@@ -23,11 +23,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert
 
+from tradewind.catalog.stock.batch import lock_offers, write_takes
+from tradewind.catalog.stock.domain import StockLedger
 from tradewind.db.tables.ordering import checkouts, order_events, order_lines, orders
 from tradewind.db.uow import UnitOfWork
 from tradewind.idempotency import service as idem
-from tradewind.inventory.batch import lock_offers, write_takes
-from tradewind.inventory.domain import StockLedger
 from tradewind.kernel.errors import DomainError
 from tradewind.ordering import cart
 from tradewind.ordering.checkout_plan import CheckoutPlan

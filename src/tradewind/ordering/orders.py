@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 
 from tradewind.catalog.domain import validate_hs_code
+from tradewind.catalog.stock.returns import give_back
 from tradewind.db.tables.ordering import checkouts, order_events, order_lines, orders
 from tradewind.db.uow import UnitOfWork
 from tradewind.identity.domain import Principal, ensure_visible
 from tradewind.identity.service import visible_page
-from tradewind.inventory.service import give_back
 from tradewind.kernel.errors import Conflict, IllegalTransition, NotFound
 from tradewind.kernel.i18n import N_
 from tradewind.kernel.problems import ProblemCode

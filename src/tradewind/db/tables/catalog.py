@@ -1,4 +1,4 @@
-"""Sellers (shops), master products and offers. Offer stock is owned by the inventory rules."""
+"""Sellers (shops), master products and offers. Stock moves through ``tradewind.catalog.stock``."""
 
 from sqlalchemy import (
     JSON,

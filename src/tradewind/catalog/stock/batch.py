@@ -3,7 +3,7 @@
 The batch's offer rows are locked first, in ascending id order (``SELECT ... FOR UPDATE`` on
 PostgreSQL; on SQLite the writer already holds the whole database), and read in the same
 statement. Each checkout is then judged against what the rows still hold, all or nothing, in
-arrival order (:class:`tradewind.inventory.domain.StockLedger`, pure), and the units taken are
+arrival order (:class:`tradewind.catalog.stock.domain.StockLedger`, pure), and the units taken are
 written with one conditional UPDATE for the whole batch. That is check-then-act only under locks
 that nobody else can get until the commit, and the UPDATE still re-checks stock and price and
 refuses the batch (which is then retried checkout by checkout) if anything disagrees.
@@ -18,9 +18,9 @@ from collections.abc import Iterable, Mapping
 
 from sqlalchemy import case, select, update
 
+from tradewind.catalog.stock.domain import OfferStock, StockLedger
 from tradewind.db.tables.catalog import offers
 from tradewind.db.uow import UnitOfWork
-from tradewind.inventory.domain import OfferStock, StockLedger
 
 
 def lock_offers(uow: UnitOfWork, offer_ids: Iterable[str]) -> StockLedger:

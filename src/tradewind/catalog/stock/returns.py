@@ -1,5 +1,5 @@
 """Stock coming back: units of cancelled or returned orders. Taking stock for checkouts is
-:mod:`tradewind.inventory.batch`; flash sales take from their own pool.
+:mod:`tradewind.catalog.stock.batch`; flash sales take from their own pool.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Judging checkouts against offer stock: pure, no I/O.
 
 A batch of checkouts is judged against what its offers hold once they are locked
-(:mod:`tradewind.inventory.batch` locks, reads and writes them). :class:`StockLedger` takes each
+(:mod:`tradewind.catalog.stock.batch` locks, reads and writes them). :class:`StockLedger` takes each
 checkout's lines all or nothing, in the order the checkouts arrived, and refuses the checkout if
 a line's offer is gone, its price (or currency) is no longer the one the buyer was quoted, or
 its stock is short. A refusal is returned rather than raised: the caller refuses that checkout
