@@ -141,11 +141,22 @@ def intent_handlers() -> dict[str, AnswerHandler]:
 
 def webhook_handlers() -> dict[str, Any]:
     """The processor webhooks handled by contexts above payments (payments.service.record_event
-    handles its own): escrow's chargebacks."""
-    from tradewind.escrow import chargebacks
+    handles its own): escrow's chargebacks and returned payouts."""
+    from tradewind.escrow import chargebacks, returns
     from tradewind.payments.events import CHARGEBACK_EVENTS
 
-    return dict.fromkeys(CHARGEBACK_EVENTS, chargebacks.on_chargeback_event)
+    return {
+        **dict.fromkeys(CHARGEBACK_EVENTS, chargebacks.on_chargeback_event),
+        "payout.returned": returns.on_payout_returned_event,
+    }
+
+
+def report_handlers() -> tuple[Any, ...]:
+    """What reconciliation applies from a settlement report before matching it (contexts above
+    payments): escrow's returned payouts."""
+    from tradewind.escrow import returns
+
+    return (returns.apply_report_rows,)
 
 
 def send_intents(container: Container, *, limit: int = 100, retry_now: bool = False) -> int:
@@ -247,7 +258,7 @@ def _timer_handlers(container: Container) -> dict[str, TimerHandler]:
         tracking.poll(uow, policy, container.payments, payload)
 
     def reconcile(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
-        reconciliation.reconcile_timer(uow, container.payments, payload)
+        reconciliation.reconcile_timer(uow, container.payments, payload, report_handlers())
 
     def payout_batch(uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
         payouts.payout_batch(uow, container.payments, container.settings.payout_minimum, payload)

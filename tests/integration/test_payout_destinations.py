@@ -43,7 +43,11 @@ def test_a_bad_iban_is_refused_field_by_field_and_a_good_one_is_kept_masked(
         ("iban", "invalid_iban"),
         ("bic", "invalid_bic"),
     ]
-    assert client.get(URL, headers=shop.headers).json() == {"current": None, "history": []}
+    assert client.get(URL, headers=shop.headers).json() == {
+        "current": None,
+        "history": [],
+        "flag": None,
+    }
 
     good = client.put(
         URL,

@@ -22,7 +22,7 @@ from sqlalchemy import func, insert, select, update
 
 from tradewind.bench.checkout import SHIP_TO, seed_offers
 from tradewind.bench.harness import BENCH_SECRET, bench_database
-from tradewind.bootstrap import Container, build
+from tradewind.bootstrap import Container, build, report_handlers
 from tradewind.config import Settings
 from tradewind.db.tables.payments import (
     processor_intents,
@@ -168,7 +168,9 @@ def _reconcile_month(container: Container) -> dict[str, Any]:
     counts: dict[str, int] = dict.fromkeys(reconciliation.KINDS, 0)
     found: list[dict[str, Any]] = []
     for day in _days():
-        result = reconciliation.reconcile_day(container.uow, container.payments, day)
+        result = reconciliation.reconcile_day(
+            container.uow, container.payments, day, report_handlers()
+        )
         for kind, n in result.counts.items():
             counts[kind] += n
         found += [

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 
-from tradewind.bootstrap import Container, build
+from tradewind.bootstrap import Container, build, report_handlers
 from tradewind.config import Settings, load_settings
 from tradewind.db.migrate import upgrade
 from tradewind.identity import service as identity
@@ -277,7 +277,9 @@ def reconcile(
         when = date.fromisoformat(day) if day else container.clock.now().date() - timedelta(1)
     except ValueError as exc:
         raise typer.BadParameter("--date must be YYYY-MM-DD") from exc
-    result = reconciliation.reconcile_day(container.uow, container.payments, when)
+    result = reconciliation.reconcile_day(
+        container.uow, container.payments, when, report_handlers()
+    )
     counts = ", ".join(f"{kind.replace('_', ' ')} {n}" for kind, n in result.counts.items())
     typer.echo(f"{when}: {counts}")
     for finding in result.mismatches:

@@ -5,7 +5,8 @@ through the seller's answer to an operator's decision; ``payouts`` pays sellers 
 batches, net of what they owe; ``chargebacks`` takes card-network disputes from the processor
 (liability by reason code, the one evidence submission, won or lost in the ledger);
 ``destinations`` keeps where a seller's payouts go (IBAN, history, a risk event per change);
-``checks``
+``returns`` takes back a payout the bank returned (reason code, ledger reversal, the destination
+flagged until the seller sets it again); ``checks``
 runs the ledger's whole-books check with the figures
 (order totals, refunds, held captures) only ordering and payments know.
  ``figures`` counts what the operator overview shows; ``statement`` is a seller's money
@@ -20,6 +21,7 @@ __all__ = [
     "domain",
     "figures",
     "payouts",
+    "returns",
     "service",
     "statement",
 ]

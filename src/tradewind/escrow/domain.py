@@ -228,3 +228,27 @@ def bank_account(holder_name: str, iban: str, bic: str | None) -> BankAccount:
     return BankAccount(
         name, parsed.compact, str(checked_bic.compact) if checked_bic else None, parsed.country_code
     )
+
+
+# Why a bank sends a payout back: ISO 20022 return reason codes (ExternalReturnReason1Code, as
+# SEPA credit transfer returns carry them), in words for the seller. Every return flags the
+# destination (the seller checks the account and sets it again, even when it was right).
+RETURN_REASONS: dict[str, str] = {
+    "AC01": N_("the account number is wrong"),
+    "AC04": N_("the account is closed"),
+    "AC06": N_("the account is blocked"),
+    "AG01": N_("the account does not accept this kind of payment"),
+    "AM05": N_("the bank saw it as a duplicate payment"),
+    "BE01": N_("the name does not match the account holder"),
+    "FOCR": N_("it was recalled"),
+    "MD07": N_("the account holder has died"),
+    "MS02": N_("the account holder refused it"),
+    "MS03": N_("the bank gave no reason"),
+    "RC01": N_("the bank code (BIC) is wrong"),
+}
+UNKNOWN_RETURN_REASON = N_("the bank gave a reason we do not know")
+
+
+def return_reason(code: str) -> str:
+    """The reason of an ISO 20022 return code in words (marked, English; translate when shown)."""
+    return RETURN_REASONS.get(code, UNKNOWN_RETURN_REASON)

@@ -6,7 +6,7 @@ pays nothing twice. Below the minimum nothing is paid and the balance waits for 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,9 +16,12 @@ from sqlalchemy import func, select, update
 from tradewind.audit import service as audit
 from tradewind.catalog.service import seller_currencies, seller_terms
 from tradewind.db.sql import insert_ignoring_conflicts
-from tradewind.db.tables.escrow import payouts
+from tradewind.db.tables.escrow import payout_returns, payouts
 from tradewind.db.uow import UnitOfWork, use_case
+from tradewind.escrow import destinations
+from tradewind.escrow.returns import returns_of
 from tradewind.identity.domain import Principal, Role, require_role
+from tradewind.kernel.errors import NotFound
 from tradewind.kernel.ids import new_id
 from tradewind.ledger import domain as ledger
 from tradewind.ledger.domain import LedgerKeyReused
@@ -64,16 +67,27 @@ def run_batch(
 
 
 def run_payouts(
-    uow: UnitOfWork, provider: PaymentProvider, *, minimum_major: str, batch_key: str
+    uow: UnitOfWork,
+    provider: PaymentProvider,
+    *,
+    minimum_major: str,
+    batch_key: str,
+    only: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Pay every seller whose available balance (payable minus receivable) reaches the minimum.
+    """Pay every seller whose available balance (payable minus receivable) reaches the minimum,
+    unless its payout destination is flagged by a returned payout (``escrow.returns``).
 
     The ledger books the payout now; the processor is asked after commit (an outbox intent
     under the batch key), and the payout row moves ``requested -> paid`` (or ``refused``) when
-    it answers (:func:`on_payout_answer`)."""
+    it answers (:func:`on_payout_answer`). ``only``: these sellers alone (tests, a retry)."""
     made = []
-    terms = seller_terms(uow, list(seller_currencies(uow)))
-    for seller_id in seller_currencies(uow):
+    sellers = [s for s in seller_currencies(uow) if only is None or s in only]
+    terms = seller_terms(uow, sellers)
+    flagged = destinations.flags(uow)
+    in_use = destinations.current_ids(uow)
+    for seller_id in sellers:
+        if seller_id in flagged:
+            continue  # a payout came back from this destination: the seller must set it again
         payable_name = ledger.seller_payable(seller_id)
         receivable_name = ledger.seller_receivable(seller_id)
         currency = account_currency(uow, payable_name)
@@ -115,6 +129,7 @@ def run_payouts(
             "status": "requested",
             "batch_key": key,
             "created_at": uow.clock.now(),
+            "destination_id": in_use.get(seller_id),
         }
         insert_ignoring_conflicts(uow.conn, payouts, row)
         if plan.pay.amount_minor:
@@ -204,6 +219,13 @@ def seller_balances(uow: UnitOfWork, seller_id: str) -> dict[str, Any]:
             )
         )
         or 0
+    ) - int(
+        uow.conn.scalar(
+            select(func.coalesce(func.sum(payout_returns.c.amount_minor), 0)).where(
+                payout_returns.c.seller_id == seller_id
+            )
+        )
+        or 0
     )
     return {
         "currency": currency,
@@ -215,11 +237,59 @@ def seller_balances(uow: UnitOfWork, seller_id: str) -> dict[str, Any]:
 
 
 def list_payouts(
-    uow: UnitOfWork, seller_id: str | None, *, limit: int, after: str | None
+    uow: UnitOfWork,
+    seller_id: str | None,
+    *,
+    limit: int,
+    after: str | None,
+    newest_first: bool = False,
 ) -> list[dict[str, Any]]:
-    query = select(payouts).order_by(payouts.c.id).limit(limit)
+    """Payouts in id order (or newest first), each with its return (``returned``: the
+    ``payout_returns`` row, or None)."""
+    order = payouts.c.id.desc() if newest_first else payouts.c.id
+    query = select(payouts).order_by(order).limit(limit)
     if seller_id:
         query = query.where(payouts.c.seller_id == seller_id)
     if after:
-        query = query.where(payouts.c.id > after)
-    return [dict(r._mapping) for r in uow.conn.execute(query)]
+        query = query.where(payouts.c.id < after if newest_first else payouts.c.id > after)
+    rows = [dict(r._mapping) for r in uow.conn.execute(query)]
+    came_back = returns_of(uow, [r["id"] for r in rows if r["status"] == "returned"])
+    return [{**r, "returned": came_back.get(r["id"])} for r in rows]
+
+
+HELD_DESTINATION, HELD_QUALITY, HELD_RISK = "destination_returned", "quality_paused", "risk_held"
+
+
+def held_because(uow: UnitOfWork, seller_id: str) -> list[str]:
+    """Why the next batch would skip this seller, as the batch decides it (none: it pays
+    what is available): a destination flagged by a return, the shop paused by the quality
+    rules, or payouts held by a risk case."""
+    reasons = []
+    if seller_id in destinations.flags(uow, [seller_id]):
+        reasons.append(HELD_DESTINATION)
+    terms = seller_terms(uow, [seller_id]).get(seller_id)
+    if terms is not None and terms.quality_level == "paused":
+        reasons.append(HELD_QUALITY)
+    account = terms.account_id if terms else seller_id
+    restriction = payout_restrictions(uow, [account]).get(account)
+    if restriction is not None and restriction.held:
+        reasons.append(HELD_RISK)
+    return reasons
+
+
+def payout_of_seller(uow: UnitOfWork, seller_id: str, payout_id: str) -> dict[str, Any] | None:
+    """One of the seller's payouts with its return (None if it is not this seller's)."""
+    row = uow.conn.execute(
+        select(payouts).where(payouts.c.id == payout_id, payouts.c.seller_id == seller_id)
+    ).first()
+    if row is None:
+        return None
+    return {**row._mapping, "returned": returns_of(uow, [payout_id]).get(payout_id)}
+
+
+def payout_key(uow: UnitOfWork, payout_id: str) -> str:
+    """The request key a payout was made under (what the processor knows it by)."""
+    key = uow.conn.scalar(select(payouts.c.batch_key).where(payouts.c.id == payout_id))
+    if key is None:
+        raise NotFound("payout not found")
+    return str(key)

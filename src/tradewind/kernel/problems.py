@@ -96,6 +96,7 @@ class ProblemCode(StrEnum):
     EVIDENCE_ALREADY_SUBMITTED = "evidence_already_submitted"
     EVIDENCE_DEADLINE_PASSED = "evidence_deadline_passed"
     CHARGEBACK_CLOSED = "chargeback_closed"
+    PAYOUT_NOT_RETURNABLE = "payout_not_returnable"
     CONFLICT = "conflict"
     # 413
     BODY_TOO_LARGE = "body_too_large"
@@ -261,6 +262,7 @@ _CODES_BY_STATUS: Final[Mapping[int, tuple[ProblemCode, ...]]] = {
         P.EVIDENCE_ALREADY_SUBMITTED,
         P.EVIDENCE_DEADLINE_PASSED,
         P.CHARGEBACK_CLOSED,
+        P.PAYOUT_NOT_RETURNABLE,
         P.CONFLICT,
     ),
     413: (P.BODY_TOO_LARGE,),

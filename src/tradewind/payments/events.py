@@ -9,6 +9,10 @@ JSON into a :class:`WebhookEvent` or raises ``InvalidInput``:
 - ``bad_event``: anything else; ``errors`` names each field (``data.amount_minor``) and why
   (``not_an_integer``, ``out_of_range``, ``amount_not_positive``, ``currency``, ...).
 
+Events about a payment carry its ``payment_id`` and ``reference``; a payout's event
+(``payout.returned``: the bank sent a paid payout back) carries neither, only the processor's
+``payout_id``, our ``request_key`` and what came back.
+
 Pure: no I/O. Fields the processor adds that Tradewind does not read are ignored (processors
 add fields without notice) and are not stored: :meth:`WebhookEvent.payload` keeps only the
 checked ones.
@@ -32,6 +36,8 @@ MAX_REQUEST_KEY_LEN = 200
 _ID_RE = re.compile(r"[A-Za-z0-9_-]{1,100}", re.ASCII)
 _CODE_RE = re.compile(r"[a-z0-9_]{1,64}", re.ASCII)
 _REASON_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.]{0,15}", re.ASCII)
+# An ISO 20022 return reason code (ExternalReturnReason1Code): AC04, MS03, FOCR...
+_RETURN_CODE_RE = re.compile(r"[A-Z0-9]{4}", re.ASCII)
 
 # The fields of ``data`` each event type must carry, beyond ``payment_id`` and ``reference``.
 EVENT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -53,6 +59,19 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     },
 }
 CHARGEBACK_EVENTS = ("chargeback.opened", "chargeback.won", "chargeback.lost")
+# Events about a payout, not a payment: the fields of ``data`` each must carry.
+PAYOUT_EVENT_FIELDS: dict[str, tuple[str, ...]] = {
+    "payout.returned": (
+        "payout_id",
+        "request_key",
+        "amount_minor",
+        "currency",
+        "return_code",
+        "return_id",
+    ),
+}
+PAYOUT_EVENTS = tuple(PAYOUT_EVENT_FIELDS)
+EVENT_FIELDS.update(PAYOUT_EVENT_FIELDS)
 MAX_EVIDENCE_WINDOW = timedelta(days=120)  # networks allow 7-45 days; beyond this is a bug
 # Fields an event type may carry; absent ones are None. ``fee_minor``: what the processor kept
 # of a capture (0 or more); ``request_key``: the idempotency key of the refund request.
@@ -67,9 +86,9 @@ class WebhookEvent:
     event_id: str
     kind: str
     created: datetime
-    payment_id: str
-    reference: str
     currency: str
+    payment_id: str = ""  # "" for a payout's event
+    reference: str = ""
     amount_minor: int | None = None
     decline_code: str | None = None
     refund_id: str | None = None
@@ -78,6 +97,9 @@ class WebhookEvent:
     chargeback_id: str | None = None
     reason_code: str | None = None
     evidence_due_by: datetime | None = None
+    payout_id: str | None = None
+    return_code: str | None = None
+    return_id: str | None = None
 
     @property
     def amount(self) -> Money:
@@ -87,11 +109,9 @@ class WebhookEvent:
 
     def payload(self) -> dict[str, Any]:
         """The event as stored: the checked fields only."""
-        data: dict[str, Any] = {
-            "payment_id": self.payment_id,
-            "reference": self.reference,
-            "currency": self.currency,
-        }
+        data: dict[str, Any] = {"currency": self.currency}
+        if self.kind not in PAYOUT_EVENT_FIELDS:
+            data |= {"payment_id": self.payment_id, "reference": self.reference}
         for name in (
             "amount_minor",
             "decline_code",
@@ -100,6 +120,9 @@ class WebhookEvent:
             "request_key",
             "chargeback_id",
             "reason_code",
+            "payout_id",
+            "return_code",
+            "return_id",
         ):
             if (value := getattr(self, name)) is not None:
                 data[name] = value
@@ -128,7 +151,10 @@ def parse_event(raw: object, now: datetime) -> WebhookEvent:
     if not isinstance(data, dict):
         errors.append(FieldError("data", "must be an object", "not_an_object"))
         raise _bad(errors)
-    fields = _data_fields(kind, data, errors)
+    if kind in PAYOUT_EVENT_FIELDS:
+        fields = _payout_fields(data, errors)
+    else:
+        fields = _data_fields(kind, data, errors)
     if "evidence_due_by" in EVENT_FIELDS[kind]:
         fields["evidence_due_by"] = _deadline(data.get("evidence_due_by"), created, errors)
     if errors:
@@ -162,6 +188,30 @@ def _data_fields(kind: str, data: dict[str, Any], errors: list[FieldError]) -> d
     if "request_key" in optional and data.get("request_key") is not None:
         fields["request_key"] = _request_key(data["request_key"], errors)
     return fields
+
+
+def _payout_fields(data: dict[str, Any], errors: list[FieldError]) -> dict[str, Any]:
+    """A payout's event: which payout (the processor's id and our request key), what came
+    back (a positive amount in an ISO 4217 currency) and why (an ISO 20022 reason code)."""
+    code = data.get("return_code")
+    if not isinstance(code, str) or not _RETURN_CODE_RE.fullmatch(code):
+        message = "must be an ISO 20022 return reason code: 4 of [A-Z0-9], such as AC04"
+        errors.append(FieldError("data.return_code", message, "invalid"))
+        code = ""
+    return {
+        "payout_id": _identifier(data.get("payout_id"), "data.payout_id", errors),
+        "request_key": _request_key(data.get("request_key"), errors),
+        "amount_minor": _amount(data.get("amount_minor"), errors),
+        "currency": _currency(data.get("currency"), errors),
+        "return_code": code,
+        "return_id": _identifier(data.get("return_id"), "data.return_id", errors),
+    }
+
+
+def return_code_ok(value: object) -> bool:
+    """True for a well-formed ISO 20022 return reason code (the report's rows are checked
+    with the same rule as the webhook's field)."""
+    return isinstance(value, str) and bool(_RETURN_CODE_RE.fullmatch(value))
 
 
 def _request_key(value: object, errors: list[FieldError]) -> str:

@@ -46,13 +46,16 @@ class SettlementRow:
 
     ``amount`` is signed from our side (a capture adds, refunds, fees, chargebacks and payouts
     take away); ``reference`` is what we can match: the processor payment id of a capture or a
-    fee, our request key of a refund or a payout, the processor's chargeback id."""
+    fee, our request key of a refund, a payout or a payout's return, the processor's
+    chargeback id."""
 
     row_id: str
-    type: str  # capture, refund, fee, chargeback, chargeback_reversal, payout
+    type: str  # capture, refund, fee, chargeback, chargeback_reversal, payout, payout_return
     reference: str
     amount: Money
     settlement_date: date
+    # A payout_return's ISO 20022 reason code (AC04: account closed), as the bank gave it.
+    reason_code: str | None = None
 
 
 class PaymentProvider(Protocol):

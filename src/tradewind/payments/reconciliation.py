@@ -12,7 +12,12 @@ of the transactions whose ``processor_ref`` is ``"<type>:<reference>"`` (``captu
   reported short is never left looking paid in full);
 - ``missing_theirs``: the ledger booked a processor movement on the day that neither that
   day's report nor the next day's lists (the processor acts seconds after our commit, so a
-  movement decided just before midnight may settle the next day).
+  movement decided just before midnight may settle the next day), nor the day before's (a
+  movement we learn of from a report, a returned payout, is booked when the report is read).
+
+Before matching, the report's rows are offered to ``row_handlers`` (the composition root's
+``report_handlers``: escrow books a ``payout_return`` row no webhook has told of yet), so a
+movement the report is the first to tell is booked once and then matched like any other.
 
 Everything but ``matched`` goes to the operators' queue (``settlement_mismatches``, beside the
 capture mismatches of :mod:`tradewind.payments.mismatches`) with what to do. A row is keyed by
@@ -23,7 +28,7 @@ The matching itself (:func:`match_rows`) is pure.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -97,7 +102,9 @@ def match_rows(
     ours_on_day: set[str],
     theirs_next_day: set[str],
 ) -> list[Finding]:
-    """Pure: classify each row (and each of our refs of the day the report misses)."""
+    """Pure: classify each row (and each of our refs of the day the report misses).
+    ``theirs_next_day``: what the neighbouring days' reports list (a movement booked on one
+    side of midnight and settled on the other is not missing)."""
     findings = []
     seen: Counter[str] = Counter()
     for row in rows:
@@ -131,22 +138,41 @@ def _one(per_currency: Mapping[str, int]) -> Money:
     return Money(per_currency[currency], currency)
 
 
+# Applies the rows of a report a context above payments books itself (returns how many).
+RowHandler = Callable[[UnitOfWork, Sequence[SettlementRow]], int]
+
+
 def reconcile_day(
-    uow_factory: UnitOfWorkFactory, provider: PaymentProvider, day: date
+    uow_factory: UnitOfWorkFactory,
+    provider: PaymentProvider,
+    day: date,
+    row_handlers: Sequence[RowHandler] = (),
 ) -> DayResult:
     """Reconcile ``day`` in a transaction of its own (``tradewind reconcile``)."""
     with uow_factory() as uow:
-        result = reconcile_in(uow, provider, day)
+        result = reconcile_in(uow, provider, day, row_handlers)
         uow.commit()
     return result
 
 
-def reconcile_in(uow: UnitOfWork, provider: PaymentProvider, day: date) -> DayResult:
-    """Fetch the day's report (and the next day's, for movements settled after midnight),
-    match it and queue the mismatches in ``uow``. Fetching a report is a read at the
-    processor and moves nothing, so it may run inside the transaction."""
+def reconcile_in(
+    uow: UnitOfWork,
+    provider: PaymentProvider,
+    day: date,
+    row_handlers: Sequence[RowHandler] = (),
+) -> DayResult:
+    """Fetch the day's report (and its neighbours', for movements settled across midnight),
+    book what only the report tells (``row_handlers``), match it and queue the mismatches in
+    ``uow``. Fetching a report is a read at the processor and moves nothing, so it may run
+    inside the transaction."""
     rows = provider.settlement_report(day)
-    next_day = {row_ref(r) for r in provider.settlement_report(day + timedelta(days=1))}
+    for handler in row_handlers:
+        handler(uow, rows)
+    next_day = {
+        row_ref(r)
+        for other in (day - timedelta(days=1), day + timedelta(days=1))
+        for r in provider.settlement_report(other)
+    }
     start = datetime.combine(day, time(0), tzinfo=UTC)
     ours_on_day = processor_refs_between(uow, start, start + timedelta(days=1))
     booked = processor_movements(uow, {row_ref(r) for r in rows} | ours_on_day)
@@ -171,9 +197,14 @@ def schedule_daily_reconcile(uow: UnitOfWork, now: datetime) -> None:
     )
 
 
-def reconcile_timer(uow: UnitOfWork, provider: PaymentProvider, payload: Mapping[str, Any]) -> None:
+def reconcile_timer(
+    uow: UnitOfWork,
+    provider: PaymentProvider,
+    payload: Mapping[str, Any],
+    row_handlers: Sequence[RowHandler] = (),
+) -> None:
     """Timer: reconcile the day in the payload, then arm the next day's run."""
-    reconcile_in(uow, provider, date.fromisoformat(str(payload["day"])))
+    reconcile_in(uow, provider, date.fromisoformat(str(payload["day"])), row_handlers)
     schedule_daily_reconcile(uow, uow.clock.now())
 
 

@@ -13,6 +13,10 @@
   disputed amount leaves our balance at once (a ``chargeback`` row of the report), one
   evidence submission is taken, and the network's decision
   (:meth:`SandboxProvider.decide_chargeback`) returns it (``chargeback_reversal``) or not.
+- Payouts the bank returns days after paying them (:meth:`SandboxProvider.return_payout`:
+  account closed, wrong account, ... as ISO 20022 reason codes): the amount comes back to our
+  balance (a ``payout_return`` row of the report, with its reason) and a ``payout.returned``
+  webhook follows.
 - Every state change emits an event, delivered as an HMAC-signed webhook by an outbox
   dispatcher: late (jittered by up to 3 s), sometimes twice, so out of order, and retried with
   backoff while the receiver fails.
@@ -212,6 +216,49 @@ class SandboxProvider:
         self._move(uow, "payout", None, key, -amount.amount_minor, amount)
         return self._remember(uow, key, ProviderAnswer("succeeded", processor_ref=new_id("po")))
 
+    def return_payout(self, idempotency_key: str, reason_code: str) -> str:
+        """The seller's bank sends back a payout it had accepted (the bank's side: tests, the
+        demo and ``/api/v1/sandbox/psp/payout-returns`` drive it): the amount comes back to
+        our balance now and a ``payout.returned`` webhook follows. Returns the return's id."""
+        with self._uow() as uow:
+            paid = uow.conn.execute(
+                select(sandbox_psp_balance_moves).where(
+                    sandbox_psp_balance_moves.c.type.in_(("payout", "payout_return")),
+                    sandbox_psp_balance_moves.c.reference == idempotency_key,
+                )
+            ).all()
+            if [m.type for m in paid] != ["payout"]:
+                raise Conflict(
+                    "no paid payout with this key, or it was already returned",
+                    code=ProblemCode.PAYOUT_NOT_RETURNABLE,
+                )
+            move = paid[0]
+            amount = Money(-move.amount_minor, move.currency)
+            return_id = new_id("pr")
+            self._move(
+                uow,
+                "payout_return",
+                None,
+                idempotency_key,
+                amount.amount_minor,
+                amount,
+                reason_code=reason_code,
+            )
+            answer = self._replayed(uow, idempotency_key)
+            self._emit_about(
+                uow,
+                None,
+                "payout.returned",
+                currency=amount.currency,
+                payout_id=answer.processor_ref if answer and answer.processor_ref else return_id,
+                request_key=idempotency_key,
+                amount_minor=amount.amount_minor,
+                return_code=reason_code,
+                return_id=return_id,
+            )
+            uow.commit()
+        return return_id
+
     def submit_chargeback_evidence(
         self, chargeback_id: str, evidence: str, idempotency_key: str
     ) -> ProviderAnswer:
@@ -343,7 +390,9 @@ class SandboxProvider:
                 .order_by(sandbox_psp_balance_moves.c.created_at, sandbox_psp_balance_moves.c.id)
             ).all()
         return [
-            SettlementRow(r.id, r.type, r.reference, Money(r.amount_minor, r.currency), day)
+            SettlementRow(
+                r.id, r.type, r.reference, Money(r.amount_minor, r.currency), day, r.reason_code
+            )
             for r in rows
         ]
 
@@ -445,6 +494,8 @@ class SandboxProvider:
         reference: str,
         signed_minor: int,
         amount: Money,
+        *,
+        reason_code: str | None = None,
     ) -> None:
         now = uow.clock.now()
         uow.conn.execute(
@@ -457,29 +508,36 @@ class SandboxProvider:
                 currency=amount.currency,
                 created_at=now,
                 settlement_date=now.date().isoformat(),
+                reason_code=reason_code,
             )
         )
 
     def _emit(self, uow: UnitOfWork, payment: dict[str, Any], kind: str, **data: Any) -> None:
+        about = {
+            "payment_id": payment["id"],
+            "reference": payment["merchant_reference"],
+            "currency": payment["currency"],
+        }
+        self._emit_about(uow, payment["id"], kind, **about, **data)
+
+    def _emit_about(self, uow: UnitOfWork, subject: str | None, kind: str, **data: Any) -> None:
+        """Queue one event: about a payment (``subject`` its id: delivered to the payment's
+        webhook URL), or about a payout (None: delivered to this processor's webhook URL)."""
         event_id = new_id("evt")
         now = uow.clock.now()
         jitter = timedelta(milliseconds=_hash(event_id) % MAX_JITTER_MS)
         uow.conn.execute(
             insert(sandbox_psp_events).values(
                 id=event_id,
-                payment_id=payment["id"],
+                payment_id=subject,
+                webhook_url=None if subject else self.webhook_url,
                 type=kind,
                 created_at=now,
                 payload={
                     "id": event_id,
                     "type": kind,
                     "created": int(now.timestamp()),
-                    "data": {
-                        "payment_id": payment["id"],
-                        "reference": payment["merchant_reference"],
-                        "currency": payment["currency"],
-                        **data,
-                    },
+                    "data": data,
                 },
                 due_at=now + jitter,
                 deliveries_wanted=2 if _hash(event_id + "dup") % DUPLICATE_EVERY == 0 else 1,
@@ -500,8 +558,13 @@ def dispatch_webhooks(
         due = [
             dict(r._mapping)
             for r in uow.conn.execute(
-                select(sandbox_psp_events, sandbox_psp_payments.c.webhook_url)
-                .join(
+                select(
+                    sandbox_psp_events,
+                    func.coalesce(
+                        sandbox_psp_payments.c.webhook_url, sandbox_psp_events.c.webhook_url
+                    ).label("target_url"),
+                )
+                .outerjoin(
                     sandbox_psp_payments,
                     sandbox_psp_payments.c.id == sandbox_psp_events.c.payment_id,
                 )
@@ -522,7 +585,7 @@ def dispatch_webhooks(
             SIGNATURE_HEADER: sign(secret, body, int(now.timestamp())),
         }
         try:
-            status = sender(event["webhook_url"], body, headers)
+            status = sender(event["target_url"], body, headers)
             error = None if 200 <= status < 300 else f"HTTP {status}"
         except Exception as exc:  # noqa: BLE001 - any transport failure is retried
             error = f"{type(exc).__name__}: {exc}"

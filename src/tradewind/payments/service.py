@@ -32,7 +32,7 @@ from tradewind.money.amount import Money
 from tradewind.ordering import payable
 from tradewind.ordering.checkout import mark_paid
 from tradewind.payments import outbox
-from tradewind.payments.events import WebhookEvent, parse_event
+from tradewind.payments.events import PAYOUT_EVENTS, WebhookEvent, parse_event
 from tradewind.payments.mismatches import (
     CAPTURABLE,
     hold_capture,
@@ -151,6 +151,9 @@ def record_event(
     handler = {**_HANDLERS, **(handlers or {})}.get(event.kind)
     if handler is None:
         raise RuntimeError(f"no handler is wired for {event.kind} webhooks")
+    if event.kind in PAYOUT_EVENTS:
+        handler(uow, provider, {}, event)  # about a payout: there is no payment to pass
+        return True
     payment = uow.conn.execute(
         select(payments).where(payments.c.provider_payment_id == event.payment_id)
     ).first()

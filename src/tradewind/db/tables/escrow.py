@@ -49,6 +49,8 @@ payouts = Table(
     Column("status", String(16), nullable=False),
     Column("batch_key", String(100), nullable=False, unique=True),
     Column("created_at", UtcDateTime(), nullable=False),
+    # The destination in use when the batch paid it (None: the seller had set none).
+    Column("destination_id", String(ID_LEN), nullable=True),
     Index("ix_payouts_seller_id_id", "seller_id", "id"),
 )
 
@@ -123,6 +125,26 @@ payout_destinations = Table(
     Column("country", String(2), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_payout_destinations_seller_id_id", "seller_id", "id"),
+)
+
+payout_returns = Table(
+    "payout_returns",
+    metadata,
+    # A payout the bank accepted and later sent back (wrong or closed account...), as the
+    # processor reported it by webhook or in its settlement report: one row per payout,
+    # whichever report comes first; append-only. Its destination is flagged by it: the
+    # seller's next payout waits until the seller sets a destination again.
+    Column("id", String(ID_LEN), primary_key=True),
+    Column("payout_id", String(ID_LEN), nullable=False, unique=True),
+    Column("seller_id", String(ID_LEN), nullable=False),
+    Column("destination_id", String(ID_LEN), nullable=True),
+    Column("reason_code", String(4), nullable=False),  # ISO 20022 return reason (AC04...)
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("provider_return_id", String(100), nullable=False),
+    Column("source", String(16), nullable=False),  # webhook | report
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_payout_returns_seller_id_id", "seller_id", "id"),
 )
 
 # The operator overview counts disputes opened in its window.

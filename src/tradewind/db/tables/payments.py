@@ -90,7 +90,9 @@ sandbox_psp_events = Table(
     "sandbox_psp_events",
     metadata,
     Column("id", String(ID_LEN), primary_key=True),
-    Column("payment_id", String(ID_LEN), nullable=False),
+    # The payment the event is about; None for a payout's event, which goes to `webhook_url`.
+    Column("payment_id", String(ID_LEN), nullable=True),
+    Column("webhook_url", String(500), nullable=True),
     Column("type", String(64), nullable=False),
     Column("payload", JSON, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
@@ -160,8 +162,8 @@ sandbox_psp_balance_moves = Table(
     "sandbox_psp_balance_moves",
     metadata,
     # The sandbox processor's own balance log: one row per movement of the merchant's balance
-    # (capture, refund, fee, chargeback, chargeback_reversal, payout), what its daily
-    # settlement report lists. `reference` is what the merchant can match: the processor
+    # (capture, refund, fee, chargeback, chargeback_reversal, payout, payout_return), what its
+    # daily settlement report lists. `reference` is what the merchant can match: the processor
     # payment id for captures and fees, the merchant's request key for refunds and payouts,
     # the chargeback id for chargebacks.
     Column("id", String(ID_LEN), primary_key=True),
@@ -173,6 +175,8 @@ sandbox_psp_balance_moves = Table(
     Column("currency", String(3), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("settlement_date", String(10), nullable=False),
+    # A payout_return's reason (ISO 20022 return reason code, as the bank gave it).
+    Column("reason_code", String(16), nullable=True),
     Index("ix_sandbox_psp_balance_moves_date", "settlement_date", "id"),
 )
 

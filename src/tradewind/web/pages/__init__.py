@@ -24,6 +24,7 @@ from tradewind.web.pages import (
     seller,
     seller_listings,
     seller_orders,
+    seller_payouts,
     seller_performance,
     settings,
 )
@@ -40,6 +41,7 @@ for _module in (
     disputes,
     seller_listings,
     seller_orders,
+    seller_payouts,
     seller_performance,
     flash_sale,
     seller,

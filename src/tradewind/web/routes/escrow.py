@@ -13,7 +13,7 @@ from tradewind.bootstrap import send_intents
 from tradewind.catalog import service as catalog
 from tradewind.escrow import disputes, payouts
 from tradewind.escrow import service as escrow
-from tradewind.escrow.domain import DisputeReason, DisputeStatus, Resolution
+from tradewind.escrow.domain import DisputeReason, DisputeStatus, Resolution, return_reason
 from tradewind.fulfilment import service as fulfilment
 from tradewind.identity.domain import Permission, require_permission
 from tradewind.web.deps import ContainerDep, PrincipalDep
@@ -290,14 +290,39 @@ class BalancesOut(BaseModel):
     owed_minor: int
 
 
+class PayoutReturnOut(BaseModel):
+    reason_code: str = Field(description="ISO 20022 return reason code, such as AC04")
+    reason: str = Field(description="the reason in English words")
+    amount_minor: int = Field(description="what came back, in the payout's currency")
+    source: str = Field(description="webhook or report: which told of it first")
+    created_at: datetime
+
+
 class PayoutOut(BaseModel):
     id: str
     seller_id: str
     currency: str
     amount_minor: int
     netted_minor: int
-    status: str
+    status: str = Field(description="requested, paid, refused or returned")
     created_at: datetime
+    returned: PayoutReturnOut | None = Field(
+        default=None, description="the bank's return of a paid payout, with its reason"
+    )
+
+
+def payout_out(row: dict[str, Any]) -> PayoutOut:
+    back = row.get("returned")
+    shown = {k: row[k] for k in PayoutOut.model_fields if k != "returned"}
+    if back:
+        shown["returned"] = PayoutReturnOut(
+            reason_code=back["reason_code"],
+            reason=return_reason(back["reason_code"]),
+            amount_minor=back["amount_minor"],
+            source=back["source"],
+            created_at=back["created_at"],
+        )
+    return PayoutOut.model_validate(shown)
 
 
 @router.get("/sellers/me/balances", response_model=BalancesOut)
@@ -316,7 +341,7 @@ def list_payouts(
         seller_id = None if principal.is_operator else catalog.seller_of(uow, principal)["id"]
         rows = payouts.list_payouts(uow, seller_id, limit=paging.limit, after=paging.after)
     return Page[PayoutOut](
-        items=[PayoutOut.model_validate(r) for r in rows],
+        items=[payout_out(r) for r in rows],
         next_cursor=rows[-1]["id"] if len(rows) == paging.limit else None,
     )
 
@@ -344,4 +369,4 @@ def run_payouts(
         reason=body.reason,
     )
     send_intents(container)  # the payouts go out now, after the commit
-    return [PayoutOut.model_validate(r) for r in rows]
+    return [payout_out({**r, "returned": None}) for r in rows]

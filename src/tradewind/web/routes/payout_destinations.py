@@ -8,7 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from tradewind.escrow import destinations
+from tradewind.escrow import destinations, payouts
+from tradewind.escrow.domain import return_reason
+from tradewind.identity.domain import Role, require_role
 from tradewind.risk.domain import EventKind
 from tradewind.web.deps import ContainerDep, PrincipalDep
 from tradewind.web.risk_signals import account_event
@@ -33,9 +35,21 @@ class PayoutDestinationOut(BaseModel):
     created_at: datetime
 
 
+class DestinationFlagOut(BaseModel):
+    payout_id: str = Field(description="the payout the bank sent back")
+    reason_code: str = Field(description="ISO 20022 return reason code, such as AC04")
+    reason: str = Field(description="the reason in English words")
+    returned_at: datetime
+
+
 class PayoutDestinationsOut(BaseModel):
     current: PayoutDestinationOut | None
     history: list[PayoutDestinationOut] = Field(description="every destination, newest first")
+    flag: DestinationFlagOut | None = Field(
+        default=None,
+        description="a payout to the destination in use came back: payouts wait until the "
+        "seller sets a destination again",
+    )
 
 
 def _out(row: dict[str, Any]) -> PayoutDestinationOut:
@@ -48,9 +62,48 @@ def _out(row: dict[str, Any]) -> PayoutDestinationOut:
 def get_destination(principal: PrincipalDep, container: ContainerDep) -> PayoutDestinationsOut:
     with container.uow(read_only=True) as uow:
         rows = destinations.destination_history.within(uow, principal)
+        flag = destinations.own_flag.within(uow, principal)
     return PayoutDestinationsOut(
-        current=_out(rows[0]) if rows else None, history=[_out(r) for r in rows]
+        current=_out(rows[0]) if rows else None,
+        history=[_out(r) for r in rows],
+        flag=_flag(flag) if flag else None,
     )
+
+
+def _flag(row: dict[str, Any]) -> DestinationFlagOut:
+    return DestinationFlagOut(
+        payout_id=row["payout_id"],
+        reason_code=row["reason_code"],
+        reason=return_reason(row["reason_code"]),
+        returned_at=row["created_at"],
+    )
+
+
+class SandboxPayoutReturnIn(StrictInput):
+    payout_id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_]+$")
+    reason_code: str = Field(
+        min_length=4, max_length=4, pattern=r"^[A-Z0-9]{4}$", description="ISO 20022, e.g. AC04"
+    )
+
+
+class SandboxPayoutReturnOut(BaseModel):
+    return_id: str
+
+
+@router.post(
+    "/api/v1/sandbox/psp/payout-returns", response_model=SandboxPayoutReturnOut, status_code=201
+)
+def sandbox_return_payout(
+    body: SandboxPayoutReturnIn, principal: PrincipalDep, container: ContainerDep
+) -> SandboxPayoutReturnOut:
+    """The sandbox's bank sends back a paid payout (operators, for demos): the amount comes
+    back to the processor balance (a `payout_return` report row) and a `payout.returned`
+    webhook follows. `404` unknown payout, `409 payout_not_returnable` if never paid or
+    already returned."""
+    require_role(principal, Role.OPERATOR)
+    with container.uow(read_only=True) as uow:
+        key = payouts.payout_key(uow, body.payout_id)
+    return SandboxPayoutReturnOut(return_id=container.payments.return_payout(key, body.reason_code))
 
 
 @router.put("/api/v1/sellers/me/payout-destination", response_model=PayoutDestinationOut)
