@@ -23,7 +23,7 @@ from tradewind.identity.domain import PERMISSIONS, Permission, StaffRole
 EXPECTED = {
     "admin": {p.value for p in Permission},
     "support": {"console", "disputes", "chargebacks"},
-    "finance": {"console", "fx", "customs", "payouts", "ledger", "risk"},
+    "finance": {"console", "fx", "customs", "payouts", "ledger", "risk", "promotions"},
     "catalog": {"console", "sellers", "moderation"},
 }
 # One valid request per guarded API action (a valid body: validation answers before the check).
@@ -48,6 +48,7 @@ API = [
     ),
     ("POST", "/api/v1/ops/clock/advance", {"seconds": 60}, "clock"),
     ("POST", "/api/v1/ops/payment-mismatches/pm_none/refund", {"note": "x"}, "ledger"),
+    ("POST", "/api/v1/promotions/prm_none/end", {"reason": "ok"}, "promotions"),
 ]
 PAGES = [
     ("POST", "/ops/sellers/sel_none", {"action": "approve", "reason": "ok"}, "sellers"),
@@ -60,6 +61,7 @@ PAGES = [
     ("POST", "/ops/clock", {"amount": "1", "unit": "hours", "reason": "ok"}, "clock"),
     ("POST", "/ops/chargebacks/cb_none/evidence", {"evidence": "ok"}, "chargebacks"),
     ("POST", "/ops/mismatches/settlement/sm_none", {"note": "ok"}, "ledger"),
+    ("POST", "/ops/promotions/prm_none/end", {"reason": "ok"}, "promotions"),
 ]
 CONSOLE_PAGES = [
     "/ops",
@@ -72,6 +74,7 @@ CONSOLE_PAGES = [
     "/ops/chargebacks",
     "/ops/mismatches",
     "/ops/audit",
+    "/ops/promotions",
 ]
 
 

@@ -61,6 +61,7 @@ class Permission(StrEnum):
     LEDGER = "ledger"  # read and export the ledger; resolve settlement mismatches
     RISK = "risk"  # decide risk cases, publish rules
     CLOCK = "clock"  # move the demo clock
+    PROMOTIONS = "promotions"  # create and end platform coupons (the platform's spend)
 
 
 _SUPPORT: Final = frozenset({Permission.CONSOLE, Permission.DISPUTES, Permission.CHARGEBACKS})
@@ -72,6 +73,7 @@ _FINANCE: Final = frozenset(
         Permission.PAYOUTS,
         Permission.LEDGER,
         Permission.RISK,
+        Permission.PROMOTIONS,
     }
 )
 _CATALOG: Final = frozenset({Permission.CONSOLE, Permission.SELLERS, Permission.MODERATION})

@@ -59,6 +59,7 @@ class ProblemCode(StrEnum):
     OUT_OF_STOCK = "out_of_stock"
     COUPON_EXHAUSTED = "coupon_exhausted"
     COUPON_LIMIT_REACHED = "coupon_limit_reached"
+    PROMOTION_ENDED = "promotion_ended"
     OFFER_PRICE_CHANGED = "offer_price_changed"
     INSUFFICIENT_STOCK = "insufficient_stock"
     EMAIL_TAKEN = "email_taken"
@@ -225,6 +226,7 @@ _CODES_BY_STATUS: Final[Mapping[int, tuple[ProblemCode, ...]]] = {
         P.OUT_OF_STOCK,
         P.COUPON_EXHAUSTED,
         P.COUPON_LIMIT_REACHED,
+        P.PROMOTION_ENDED,
         P.OFFER_PRICE_CHANGED,
         P.INSUFFICIENT_STOCK,
         P.EMAIL_TAKEN,

@@ -64,6 +64,21 @@ COUPON_KINDS = (Kind.STORE_COUPON, Kind.PLATFORM_COUPON)
 SELLER_KINDS = (Kind.ITEM_DISCOUNT, Kind.STORE_PROMOTION, Kind.STORE_COUPON, Kind.FREE_SHIPPING)
 
 
+class Status(StrEnum):
+    """Where a promotion stands, as its owner's list shows it."""
+
+    SCHEDULED = "scheduled"
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+def status_at(p: Promotion, now: datetime) -> Status:
+    """Ended when ended early or past its window; scheduled before it; active within it."""
+    if not p.active or now >= p.ends_at:
+        return Status.ENDED
+    return Status.SCHEDULED if now < p.starts_at else Status.ACTIVE
+
+
 class Funder(StrEnum):
     SELLER = "seller"
     PLATFORM = "platform"

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from tradewind.audit import service as audit
 from tradewind.catalog.service import seller_of
 from tradewind.db.sql import inserted_ignoring_conflicts
 from tradewind.db.tables.promotions import (
@@ -32,8 +33,8 @@ from tradewind.db.tables.promotions import (
     promotions,
 )
 from tradewind.db.uow import UnitOfWork, use_case
-from tradewind.identity.domain import Principal, Role, require_role
-from tradewind.kernel.errors import DomainError, FieldError, InvalidInput, NotFound
+from tradewind.identity.domain import Permission, Principal, Role, require_permission, require_role
+from tradewind.kernel.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound
 from tradewind.kernel.ids import new_id
 from tradewind.kernel.problems import ProblemCode
 from tradewind.money.currency import minor_unit_digits
@@ -50,6 +51,7 @@ from tradewind.promotions.domain import (
     check_promotion,
     merge_uses,
     normalise_code,
+    status_at,
 )
 
 MAX_LISTED = 200
@@ -105,12 +107,18 @@ class PromotionSpec:
 
 
 @use_case
-def create_promotion(uow: UnitOfWork, principal: Principal, spec: PromotionSpec) -> dict[str, Any]:
-    """A seller creates one of its shop's kinds; an operator creates platform coupons.
+def create_promotion(
+    uow: UnitOfWork, principal: Principal, spec: PromotionSpec, reason: str | None = None
+) -> dict[str, Any]:
+    """A seller creates one of its shop's kinds; an operator (with the ``promotions``
+    permission) creates platform coupons, written to the audit log with ``reason``.
 
-    Refusals: 403 ``role_required``; 422 ``invalid_promotion`` with one error per field
-    (a kind the role may not create, the value, the window, the code, the limits)."""
+    Refusals: 403 ``role_required`` / ``permission_required``; 422 ``invalid_promotion`` with
+    one error per field (a kind the role may not create, the value, the window, the code, the
+    limits)."""
     require_role(principal, Role.SELLER, Role.OPERATOR)
+    if principal.role is Role.OPERATOR:
+        require_permission(principal, Permission.PROMOTIONS)
     kind = _kind_for(principal, spec.kind)
     seller_id, currency = None, spec.currency or principal.currency
     if principal.role is Role.SELLER:
@@ -153,7 +161,60 @@ def create_promotion(uow: UnitOfWork, principal: Principal, spec: PromotionSpec)
             code=ProblemCode.INVALID_PROMOTION,
             errors=[FieldError("code", "this code is taken", "code_taken")],
         ) from exc
-    return _view(p, _spend(uow, [p.id]).get(p.id, (0, 0, 0)))
+    if principal.role is Role.OPERATOR:
+        _audit(uow, principal, "promotion.create", p.id, reason, {"code": p.code, "name": p.name})
+    return _view(p, _spend(uow, [p.id]).get(p.id, (0, 0, 0)), uow.clock.now())
+
+
+def _audit(
+    uow: UnitOfWork,
+    principal: Principal,
+    action: str,
+    promotion_id: str,
+    reason: str | None,
+    detail: Mapping[str, Any],
+) -> None:
+    audit.record(
+        uow,
+        actor_id=principal.account_id,
+        action=action,
+        subject_kind="promotion",
+        subject_id=promotion_id,
+        reason=audit.NO_REASON if reason is None else reason,
+        detail=detail,
+    )
+
+
+@use_case
+def end_promotion(
+    uow: UnitOfWork, principal: Principal, promotion_id: str, reason: str | None = None
+) -> dict[str, Any]:
+    """End a promotion now: no checkout applies it from here on (uses already taken stay).
+
+    A seller ends only its shop's own (anyone else's is 404, as if it did not exist); an
+    operator with the ``promotions`` permission ends platform coupons, audited with
+    ``reason``. Ending one already ended is 409 ``promotion_ended`` and changes nothing."""
+    require_role(principal, Role.SELLER, Role.OPERATOR)
+    owned = promotions.c.kind == Kind.PLATFORM_COUPON.value
+    if principal.role is Role.SELLER:
+        owned = promotions.c.seller_id == seller_of(uow, principal)["id"]
+    else:
+        require_permission(principal, Permission.PROMOTIONS)
+    row = uow.conn.execute(select(promotions).where(promotions.c.id == promotion_id, owned)).first()
+    if row is None:
+        raise NotFound("promotion not found")
+    now = uow.clock.now()
+    ended = uow.conn.execute(
+        update(promotions)
+        .where(promotions.c.id == promotion_id, promotions.c.active.is_(True))
+        .values(active=False, ends_at=min(row.ends_at, max(now, row.starts_at)))
+    ).rowcount
+    if ended != 1 or row.ends_at <= now:
+        raise Conflict("this promotion has already ended", code=ProblemCode.PROMOTION_ENDED)
+    if principal.role is Role.OPERATOR:
+        _audit(uow, principal, "promotion.end", promotion_id, reason, {"code": row.code})
+    fresh = uow.conn.execute(select(promotions).where(promotions.c.id == promotion_id)).one()
+    return _view(_promotion(fresh), _spend(uow, [promotion_id]).get(promotion_id, (0, 0, 0)), now)
 
 
 def _kind_for(principal: Principal, kind: str) -> Kind:
@@ -216,7 +277,8 @@ def list_promotions(uow: UnitOfWork, principal: Principal) -> list[dict[str, Any
         query = query.where(promotions.c.kind == Kind.PLATFORM_COUPON.value)
     rows = uow.conn.execute(query.limit(MAX_LISTED)).all()
     spend = _spend(uow, [r.id for r in rows])
-    return [_view(_promotion(r), spend.get(r.id, (0, 0, 0))) for r in rows]
+    now = uow.clock.now()
+    return [_view(_promotion(r), spend.get(r.id, (0, 0, 0)), now) for r in rows]
 
 
 def _spend(uow: UnitOfWork, ids: Sequence[str]) -> dict[str, tuple[int, int, int]]:
@@ -236,9 +298,11 @@ def _spend(uow: UnitOfWork, ids: Sequence[str]) -> dict[str, tuple[int, int, int
     return {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows}
 
 
-def _view(p: Promotion, spend: tuple[int, int, int]) -> dict[str, Any]:
+def _view(p: Promotion, spend: tuple[int, int, int], now: datetime) -> dict[str, Any]:
     orders, discount, platform = spend
     return {
+        "status": status_at(p, now).value,
+        "uses_left": None if p.total_quantity is None else p.total_quantity - p.used_count,
         "id": p.id,
         "kind": p.kind.value,
         "name": p.name,
@@ -384,7 +448,7 @@ def claimable(
     ).all()
     used = used_by_buyer(uow, principal.account_id, [r.id for r in rows])
     return [
-        _view(p, (0, 0, 0))
+        _view(p, (0, 0, 0), now)
         for p in (_promotion(r) for r in rows)
         if not p.exhausted()
         and (p.per_buyer_limit is None or used.get(p.id, 0) < p.per_buyer_limit)

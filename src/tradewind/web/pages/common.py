@@ -88,6 +88,8 @@ NOTICES = {
         "Claimed: the units are held for you until the time below. Pay before it runs out."
     ),
     "waitlist": N_("You joined the waitlist."),
+    "promotion_created": N_("The promotion was created."),
+    "promotion_ended": N_("The promotion was ended: checkouts no longer apply it."),
 }
 
 
@@ -113,6 +115,7 @@ PROBLEM_DETAILS = {
     ),
     "coupon_exhausted": N_("This coupon has been used up."),
     "coupon_limit_reached": N_("You have already used this coupon."),
+    "promotion_ended": N_("This promotion has already ended."),
     "invalid_input": N_("Some of what you entered is not valid. Check the form and try again."),
     "forbidden": N_("You are not allowed to do this."),
     "role_required": N_("Your account cannot use this page."),

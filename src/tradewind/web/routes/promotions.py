@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import AwareDatetime, BaseModel, Field
 
 from tradewind.ordering import cart as carts
@@ -46,10 +46,21 @@ class PromotionIn(StrictInput):
     total_quantity: int | None = None
     per_buyer_limit: int | None = Field(default=None, description="coupons: default 1")
     currency: str | None = Field(default=None, min_length=3, max_length=3)
+    reason: str | None = Field(
+        default=None, max_length=500, description="operators: why, for the audit log"
+    )
+
+
+class EndIn(StrictInput):
+    reason: str | None = Field(
+        default=None, max_length=500, description="operators: why, for the audit log"
+    )
 
 
 class PromotionOut(BaseModel):
     id: str
+    status: str = Field(description="scheduled, active or ended")
+    uses_left: int | None = Field(description="total_quantity less used_count; null: no limit")
     kind: str
     name: str
     seller_id: str | None
@@ -88,11 +99,27 @@ def create_promotion(
     body: PromotionIn, principal: PrincipalDep, container: ContainerDep
 ) -> PromotionOut:
     spec = promotions.PromotionSpec(
-        **body.model_dump(exclude={"tiers", "offer_ids"}),
+        **body.model_dump(exclude={"tiers", "offer_ids", "reason"}),
         tiers=tuple((t[0], t[1]) for t in body.tiers),
         offer_ids=tuple(body.offer_ids),
     )
-    return PromotionOut.model_validate(promotions.create_promotion(container.uow, principal, spec))
+    return PromotionOut.model_validate(
+        promotions.create_promotion(container.uow, principal, spec, body.reason)
+    )
+
+
+@router.post("/promotions/{promotion_id}/end", response_model=PromotionOut)
+def end_promotion(
+    promotion_id: Annotated[str, Path(max_length=40)],
+    principal: PrincipalDep,
+    container: ContainerDep,
+    body: EndIn | None = None,
+) -> PromotionOut:
+    """End a promotion now (sellers: their own; operators: platform coupons, audited)."""
+    reason = body.reason if body else None
+    return PromotionOut.model_validate(
+        promotions.end_promotion(container.uow, principal, promotion_id, reason)
+    )
 
 
 @router.get("/promotions", response_model=list[PromotionOut])
