@@ -74,7 +74,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc
     )
     # The demo imports the whole Chorus catalog before it answers; on a loaded two-core machine
     # that has taken over a minute.
-    server.start(timeout_s=900)
+    server.start(timeout_s=300)
     yield server
     server.stop()
 

@@ -44,10 +44,11 @@ class Survey:
     def __init__(self) -> None:
         self.problems: list[dict[str, Any]] = []
         self.visited: list[str] = []
+        self.widths = WIDTHS
 
     def check(self, page: Page, who: str, path: str | None = None) -> None:
         """``path``: go there first; None checks the page as it is (after a form post)."""
-        for width, height in WIDTHS:
+        for width, height in self.widths:
             page.set_viewport_size({"width": width, "height": height})
             if path is not None:
                 response = page.goto(path)
@@ -57,15 +58,14 @@ class Survey:
             label = f"{who} {path or page.url} @{width}"
             if overflow := page.evaluate(_OVERFLOW_JS):
                 self.problems.append({"page": label, "overflow": overflow})
-            if width == WIDTHS[-1][0] or width == WIDTHS[0][0]:
-                for found in axe_violations(page):
-                    self.problems.append(
-                        {
-                            "page": label,
-                            "axe": found["rule"],
-                            "nodes": [n.get("target") for n in found["nodes"]],
-                        }
-                    )
+            for found in axe_violations(page):
+                self.problems.append(
+                    {
+                        "page": label,
+                        "axe": found["rule"],
+                        "nodes": [n.get("target") for n in found["nodes"]],
+                    }
+                )
             if SHOTS:
                 name = f"{who}-{(path or page.url).strip('/').replace('/', '_') or 'home'}"
                 safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:90]

@@ -118,7 +118,7 @@ def test_account_language_beats_cookie_and_header(client: TestClient, container:
     _login(client, "dana@example.test")
     page = _html(client, **{"Accept-Language": "en-US"})
     assert HTML_TAG.search(page).groups() == ("he", "rtl")  # type: ignore[union-attr]
-    assert "שלום, Dana. התחברת לחשבון קונה." in page
+    assert "שלום, <bdi>Dana</bdi>. התחברת לחשבון קונה." in page
     assert "<bdi>Dana</bdi> (קונה)" in page
 
 

@@ -176,7 +176,7 @@ def refund_returned(
     if held:
         escrow.refund_from_escrow(uow, provider, order_id, held, reason="returned to sender")
     apply_event(uow, order_id, OrderEvent.RESOLVE_REFUND, actor_id=None, note=message)
-    _say(uow, dispute_id, None, "resolve", f"refund_full: {message}")
+    _say(uow, dispute_id, None, "resolve", message)  # the resolution is the dispute's
     return dispute_id
 
 
@@ -286,7 +286,7 @@ def resolve(
     )
     apply_event(uow, order_id, event, actor_id=principal.account_id, note=note)
     escrow.release_to_seller(uow, policy, order_id)  # the rest, if any, to the seller
-    _say(uow, dispute_id, principal, "resolve", f"{resolution.value}: {note}")
+    _say(uow, dispute_id, principal, "resolve", note)  # the resolution is the dispute's
     audit.record(
         uow,
         actor_id=principal.account_id,

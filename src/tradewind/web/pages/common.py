@@ -423,6 +423,7 @@ HISTORY_NOTES = {
     "payment did not arrive in time": N_("the payment did not arrive in time"),
     "cancelled by the buyer": N_("cancelled by the buyer"),
     "cancelled by the seller": N_("cancelled by the seller"),
+    "the seller did not respond in time": N_("the seller did not respond in time"),
 }
 _HISTORY_PATTERNS = (
     (re.compile(r"payment (\S+)"), N_("payment reference %(value)s")),
@@ -564,6 +565,25 @@ def _major(amount_minor: int, currency: str) -> str:
     return str(Money(int(amount_minor), currency).to_decimal())
 
 
+FSI, PDI = "\u2068", "\u2069"  # Unicode's first-strong isolate and its end
+
+
+def _isolate(text: object) -> str:
+    """User content (a shop's or a person's name, a title) where markup cannot isolate it
+    (an ``<option>``, ``<title>``, an attribute): between FSI and PDI, so a Latin name keeps
+    its order in a Hebrew sentence. English pages get the text as it is (their tests match
+    labels exactly, and Latin in English needs no isolation)."""
+    value = "" if text is None else str(text)
+    if not value or locale.current().language == "en":
+        return value
+    return f"{FSI}{value}{PDI}"
+
+
+def _bdi(text: object) -> Markup:
+    """User content inside a sentence of ours, in markup: ``<bdi>`` (escaped)."""
+    return Markup("<bdi>{}</bdi>").format("" if text is None else text)
+
+
 def image_src(url: str | None) -> str:
     """A catalog image URL as the page may load it: https (the policy allows no plain http,
     and the catalog's makers serve both), or one of the site's own ``/media/`` files; anything
@@ -599,6 +619,8 @@ templates.env.filters["category"] = _category
 templates.env.filters["ledger_kind"] = _ledger_kind
 templates.env.filters["scan"] = _scan
 templates.env.filters["history_note"] = history_note
+templates.env.filters["isolate"] = _isolate
+templates.env.filters["bdi"] = _bdi
 
 
 def render(
