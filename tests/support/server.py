@@ -22,6 +22,7 @@ class ServerProcess:
         log_path: Path | None = None,
     ) -> None:
         self.port = free_port()
+        self.database_url = database_url
         self.base_url = f"http://127.0.0.1:{self.port}"
         self._env = {
             **os.environ,
