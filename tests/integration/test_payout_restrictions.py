@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert, update
 
 from tests.support.api import register
-from tests.support.market import Shop, list_product, open_shop, operator_headers
-from tests.support.money_flow import assert_ledger_ok, buy, pay
+from tests.support.market import list_product, open_shop, operator_headers
+from tests.support.money_flow import assert_ledger_ok, buy, pay, sell_one
 from tradewind.bootstrap import Container
 from tradewind.db.tables.risk import risk_holds
 from tradewind.kernel.clock import ManualClock
@@ -20,20 +20,6 @@ from tradewind.ledger.service import balance
 def _balance(container: Container, account: str) -> int:
     with container.uow(read_only=True) as uow:
         return balance(uow, account)
-
-
-def _sell(
-    client: TestClient, container: Container, clock: ManualClock, shop: Shop, key: str
-) -> None:
-    """One 100.00 USD order paid, shipped and confirmed: 9,200 payable (8% commission)."""
-    offer_id = list_product(client, shop, price_minor=10000, stock=1, title=f"Lamp {key}")[1]
-    buyer = register(client, f"buyer.{key}@example.com", country="US")
-    checkout = buy(client, buyer, offer_id, key=key)
-    assert pay(client, container, clock, buyer, checkout["id"])["status"] == "captured"
-    order_id = checkout["orders"][0]["id"]
-    client.post(f"/api/v1/orders/{order_id}/ship", headers=shop.headers, json={})
-    confirmed = client.post(f"/api/v1/orders/{order_id}/confirm-receipt", headers=buyer)
-    assert confirmed.json()["status"] == "COMPLETED", confirmed.text
 
 
 def _restrict(container: Container, account_id: str, action: str, amount: int) -> None:
@@ -73,7 +59,7 @@ def test_a_payout_hold_pays_nothing_until_lifted(
     ops = operator_headers(client, container)
     shop = open_shop(client, ops, "held.shop@example.com", "US")
     account_id = client.get("/api/v1/me", headers=shop.headers).json()["id"]
-    _sell(client, container, clock, shop, "h1")
+    sell_one(client, container, clock, shop, "h1")
     _restrict(container, account_id, "hold_payout", 0)
 
     assert _run(client, ops, "day-1") == []
@@ -92,13 +78,13 @@ def test_a_rolling_reserve_keeps_a_fifth_of_each_payout_back(
     shop = open_shop(client, ops, "reserve.shop@example.com", "US")
     account_id = client.get("/api/v1/me", headers=shop.headers).json()["id"]
     _restrict(container, account_id, "rolling_reserve", 2000)
-    _sell(client, container, clock, shop, "r1")
+    sell_one(client, container, clock, shop, "r1")
 
     # 9,200 owed: 1,840 (20%) kept, 7,360 paid.
     assert _run(client, ops, "day-1") == [(7360, 0)]
     assert _balance(container, ledger.seller_payable(shop.seller_id)) == -1840
     # A second sale: 1,840 + 9,200 = 11,040 owed, 2,208 kept, 8,832 paid.
-    _sell(client, container, clock, shop, "r2")
+    sell_one(client, container, clock, shop, "r2")
     assert _run(client, ops, "day-2") == [(8832, 0)]
     assert _balance(container, ledger.seller_payable(shop.seller_id)) == -2208
     # Lifted: the reserve is paid out with the next batch.
@@ -149,7 +135,7 @@ def test_a_payout_the_bank_refuses_returns_to_the_balance_and_is_paid_next_time(
 
     ops = operator_headers(client, container)
     shop = open_shop(client, ops, "refused.shop@example.com", "US")
-    _sell(client, container, clock, shop, "f1")
+    sell_one(client, container, clock, shop, "f1")
     container.payments.refuse_payouts_to = {shop.seller_id}
     assert _run(client, ops, "day-1") == [(9200, 0)]
     send_intents(container, retry_now=True)

@@ -52,6 +52,9 @@ API = [
 ]
 PAGES = [
     ("POST", "/ops/sellers/sel_none", {"action": "approve", "reason": "ok"}, "sellers"),
+    ("POST", "/ops/applications/sel_none", {"action": "reject", "reason": "ok"}, "sellers"),
+    ("POST", "/ops/payouts/holds/sel_none", {"action": "hold", "reason": "ok"}, "payouts"),
+    ("POST", "/ops/payouts/po_none/retry", {"reason": "ok"}, "payouts"),
     ("POST", "/ops/fx", {"base": "USD", "quote": "EUR", "rate": "0.9", "reason": "ok"}, "fx"),
     ("POST", "/ops/customs/amendments/cr_none/withdraw", {"reason": "ok"}, "customs"),
     ("GET", "/ops/ledger", None, "ledger"),
@@ -67,6 +70,7 @@ CONSOLE_PAGES = [
     "/ops",
     "/ops/overview",
     "/ops/sellers",
+    "/ops/applications",
     "/ops/fx",
     "/ops/customs",
     "/ops/payouts",

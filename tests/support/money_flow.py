@@ -7,7 +7,8 @@ from urllib.parse import urlparse
 
 from fastapi.testclient import TestClient
 
-from tests.support.market import SHIP_TO
+from tests.support.api import register
+from tests.support.market import SHIP_TO, Shop, list_product
 from tradewind.bootstrap import Container, send_intents
 from tradewind.escrow.checks import check_ledger
 from tradewind.kernel.clock import ManualClock
@@ -100,3 +101,17 @@ def set_parcel_fate(container: Container, tracking_number: str, scenario: str) -
     with container.uow() as uow:
         postal_sim.set_scenario(uow, tracking_number, scenario)
         uow.commit()
+
+
+def sell_one(
+    client: TestClient, container: Container, clock: ManualClock, shop: Shop, key: str
+) -> None:
+    """One 100.00 USD order paid, shipped and confirmed: 9,200 payable (8% commission)."""
+    offer_id = list_product(client, shop, price_minor=10000, stock=1, title=f"Lamp {key}")[1]
+    buyer = register(client, f"buyer.{key}@example.com", country="US")
+    checkout = buy(client, buyer, offer_id, key=key)
+    assert pay(client, container, clock, buyer, checkout["id"])["status"] == "captured"
+    order_id = checkout["orders"][0]["id"]
+    client.post(f"/api/v1/orders/{order_id}/ship", headers=shop.headers, json={})
+    confirmed = client.post(f"/api/v1/orders/{order_id}/confirm-receipt", headers=buyer)
+    assert confirmed.json()["status"] == "COMPLETED", confirmed.text

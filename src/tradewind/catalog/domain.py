@@ -27,10 +27,12 @@ class SellerStatus(StrEnum):
     PENDING = "pending"
     ACTIVE = "active"
     SUSPENDED = "suspended"
+    REJECTED = "rejected"  # the application was refused, with a reason the seller sees
 
 
 _SELLER_TRANSITIONS = {
     (SellerStatus.PENDING, "approve"): SellerStatus.ACTIVE,
+    (SellerStatus.PENDING, "reject"): SellerStatus.REJECTED,
     (SellerStatus.ACTIVE, "suspend"): SellerStatus.SUSPENDED,
     (SellerStatus.PENDING, "suspend"): SellerStatus.SUSPENDED,
     (SellerStatus.SUSPENDED, "reinstate"): SellerStatus.ACTIVE,
@@ -40,7 +42,8 @@ _SELLER_TRANSITIONS = {
 def seller_transition(current: SellerStatus, action: str) -> SellerStatus:
     target = _SELLER_TRANSITIONS.get((current, action))
     if target is None:
-        raise IllegalTransition(f"a {current.value} seller cannot be {action}d")
+        verb = action + ("d" if action.endswith("e") else "ed")
+        raise IllegalTransition(f"a {current.value} seller cannot be {verb}")
     return target
 
 

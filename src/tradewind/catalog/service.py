@@ -57,6 +57,12 @@ class SellerApplication:
     handling_days: int = 2
     country: str | None = None
     currency: str | None = None
+    sells: str | None = None  # what the shop means to sell, in the seller's words
+    contact: str | None = None  # how the operators reach the shop (the account's email if none)
+
+
+MAX_SELLS_LEN = 500
+MAX_CONTACT_LEN = 200
 
 
 def apply_as_seller(
@@ -85,6 +91,9 @@ def apply_as_seller(
         "rating_count": 0,
         "created_at": uow.clock.now(),
         "approved_at": None,
+        "sells": _application_text(app.sells, "sells", MAX_SELLS_LEN),
+        "contact": _application_text(app.contact, "contact", MAX_CONTACT_LEN),
+        "decision_reason": None,
     }
     try:
         with uow.conn.begin_nested():
@@ -92,6 +101,18 @@ def apply_as_seller(
     except IntegrityError as exc:
         raise Conflict("this account already has a shop", code=ProblemCode.SELLER_EXISTS) from exc
     return values
+
+
+def _application_text(value: str | None, field: str, max_len: int) -> str | None:
+    if value is None or not value.strip():
+        return None
+    text = clean_text(value.strip(), field)
+    if len(text) > max_len:
+        raise InvalidInput(
+            f"{field} must be at most {max_len} characters",
+            errors=[FieldError(field, f"must be at most {max_len} characters")],
+        )
+    return text
 
 
 def seller_of(uow: UnitOfWork, principal: Principal) -> dict[str, Any]:
@@ -170,12 +191,13 @@ def add_seller_rating(uow: UnitOfWork, seller_id: str, stars: int) -> None:
 def change_seller_status(
     uow: UnitOfWork, principal: Principal, seller_id: str, action: str, reason: str | None = None
 ) -> dict[str, Any]:
-    """Approve, suspend or reinstate a shop, written to the audit log with why."""
+    """Approve, reject, suspend or reinstate a shop, written to the audit log with why; the
+    reason is also kept on the shop (its seller center shows it)."""
     require_role(principal, Role.OPERATOR)
     current = get_seller(uow, seller_id)
     target = seller_transition(SellerStatus(current["status"]), action)
     now = uow.clock.now()
-    values: dict[str, Any] = {"status": target.value}
+    values: dict[str, Any] = {"status": target.value, "decision_reason": reason}
     if target is SellerStatus.ACTIVE and current["approved_at"] is None:
         values["approved_at"] = now
     # Conditional on the status we read: a concurrent operator action makes this a 409.

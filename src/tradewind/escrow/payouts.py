@@ -14,15 +14,17 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from tradewind.audit import service as audit
-from tradewind.catalog.service import seller_currencies, seller_terms
+from tradewind.catalog.service import SellerTerms, seller_currencies, seller_terms
 from tradewind.db.sql import insert_ignoring_conflicts
 from tradewind.db.tables.escrow import payout_returns, payouts
 from tradewind.db.uow import UnitOfWork, use_case
-from tradewind.escrow import destinations
+from tradewind.escrow import destinations, payout_queue
 from tradewind.escrow.returns import returns_of
-from tradewind.identity.domain import Principal, Role, require_role
-from tradewind.kernel.errors import NotFound
+from tradewind.identity.domain import Permission, Principal, Role, require_permission, require_role
+from tradewind.kernel.errors import Conflict, NotFound
+from tradewind.kernel.i18n import N_
 from tradewind.kernel.ids import new_id
+from tradewind.kernel.problems import ProblemCode
 from tradewind.ledger import domain as ledger
 from tradewind.ledger.domain import LedgerKeyReused
 from tradewind.ledger.service import account_currency, balances, post
@@ -85,57 +87,130 @@ def run_payouts(
     terms = seller_terms(uow, sellers)
     flagged = destinations.flags(uow)
     in_use = destinations.current_ids(uow)
+    held = payout_queue.held_ids(uow)
     for seller_id in sellers:
         if seller_id in flagged:
             continue  # a payout came back from this destination: the seller must set it again
-        payable_name = ledger.seller_payable(seller_id)
-        receivable_name = ledger.seller_receivable(seller_id)
-        currency = account_currency(uow, payable_name)
-        if currency is None:
-            continue
-        found = balances(uow, [payable_name, receivable_name])
-        owed_to_seller = max(0, -found[payable_name])
-        owed_by_seller = max(0, found[receivable_name])
-        minimum = round_to_minor(Decimal(minimum_major), currency)
-        if seller_id in terms and terms[seller_id].quality_level == "paused":
-            continue  # the quality rules hold this shop's payouts until an operator decides
-        account = terms[seller_id].account_id if seller_id in terms else seller_id
-        reserve_bps = _risk_reserve_bps(uow, account, Money(owed_to_seller, currency))
-        if reserve_bps is None:
-            continue  # risk holds this seller's payouts until an operator decides
-        kept = owed_to_seller * reserve_bps // 10_000
-        plan = ledger.net_payout(
-            Money(owed_to_seller - kept, currency), Money(owed_by_seller, currency), minimum
-        )
-        key = f"payout:{seller_id}:{currency}:{batch_key}"
-        tx = ledger.settle_payout(seller_id, plan, key)
-        if tx is None:
-            continue
-        try:
-            posted = post(uow, tx, seller_id=seller_id, processor_ref=f"payout:{key}")
-        except LedgerKeyReused:
-            # This batch already settled this seller, and the balances moved since (a release
-            # after the first run): the rest waits for the next batch. The refused post wrote
-            # nothing, so carrying on is safe.
-            continue
-        if not posted.created:
-            continue  # this batch already paid this seller
-        row = {
-            "id": new_id("po"),
-            "seller_id": seller_id,
-            "currency": currency,
-            "amount_minor": plan.pay.amount_minor,
-            "netted_minor": plan.net.amount_minor,
-            "status": "requested",
-            "batch_key": key,
-            "created_at": uow.clock.now(),
-            "destination_id": in_use.get(seller_id),
-        }
-        insert_ignoring_conflicts(uow.conn, payouts, row)
-        if plan.pay.amount_minor:
-            outbox.enqueue(uow, provider, outbox.PAYOUT, key, amount=plan.pay, subject_id=seller_id)
-        made.append(row)
+        if seller_id in held:
+            continue  # an operator holds this shop's payouts until released
+        terms_of, destination = terms.get(seller_id), in_use.get(seller_id)
+        row = _pay_seller(uow, provider, seller_id, terms_of, minimum_major, batch_key, destination)
+        if row is not None:
+            made.append(row)
     return made
+
+
+def _pay_seller(
+    uow: UnitOfWork,
+    provider: PaymentProvider,
+    seller_id: str,
+    terms: SellerTerms | None,
+    minimum_major: str,
+    batch_key: str,
+    destination_id: str | None,
+) -> dict[str, Any] | None:
+    """Pay one shop what it is owed under ``batch_key`` (once), or None when nothing is paid."""
+    payable_name = ledger.seller_payable(seller_id)
+    receivable_name = ledger.seller_receivable(seller_id)
+    currency = account_currency(uow, payable_name)
+    if currency is None:
+        return None
+    found = balances(uow, [payable_name, receivable_name])
+    owed_to_seller = max(0, -found[payable_name])
+    owed_by_seller = max(0, found[receivable_name])
+    minimum = round_to_minor(Decimal(minimum_major), currency)
+    if terms is not None and terms.quality_level == "paused":
+        return None  # the quality rules hold this shop's payouts until an operator decides
+    account = terms.account_id if terms is not None else seller_id
+    reserve_bps = _risk_reserve_bps(uow, account, Money(owed_to_seller, currency))
+    if reserve_bps is None:
+        return None  # risk holds this seller's payouts until an operator decides
+    kept = owed_to_seller * reserve_bps // 10_000
+    plan = ledger.net_payout(
+        Money(owed_to_seller - kept, currency), Money(owed_by_seller, currency), minimum
+    )
+    key = f"payout:{seller_id}:{currency}:{batch_key}"
+    tx = ledger.settle_payout(seller_id, plan, key)
+    if tx is None:
+        return None
+    try:
+        posted = post(uow, tx, seller_id=seller_id, processor_ref=f"payout:{key}")
+    except LedgerKeyReused:
+        # This batch already settled this seller, and the balances moved since (a release
+        # after the first run): the rest waits for the next batch. The refused post wrote
+        # nothing, so carrying on is safe.
+        return None
+    if not posted.created:
+        return None  # this batch already paid this seller
+    row = {
+        "id": new_id("po"),
+        "seller_id": seller_id,
+        "currency": currency,
+        "amount_minor": plan.pay.amount_minor,
+        "netted_minor": plan.net.amount_minor,
+        "status": "requested",
+        "batch_key": key,
+        "created_at": uow.clock.now(),
+        "destination_id": destination_id,
+    }
+    insert_ignoring_conflicts(uow.conn, payouts, row)
+    if plan.pay.amount_minor:
+        outbox.enqueue(uow, provider, outbox.PAYOUT, key, amount=plan.pay, subject_id=seller_id)
+    return row
+
+
+def retry_payout(
+    uow: UnitOfWork, principal: Principal, provider: PaymentProvider, payout_id: str, reason: str
+) -> dict[str, Any]:
+    """Pay a failed payout again now: its refusal gave the money back to the shop's balance, so
+    this pays what the shop is owed (that money included) as a payout of its own, booked by the
+    ledger under ``retry-<payout id>`` and asked of the processor after commit. Retrying one
+    already retried answers the payout it made, and pays nothing twice."""
+    require_permission(principal, Permission.PAYOUTS)
+    failed = uow.conn.execute(select(payouts).where(payouts.c.id == payout_id)).first()
+    if failed is None:
+        raise NotFound("payout not found", code=ProblemCode.NOT_FOUND)
+    batch_key = f"retry-{payout_id}"
+    key = f"payout:{failed.seller_id}:{failed.currency}:{batch_key}"
+    if failed.status == payout_queue.RETRIED:
+        again = uow.conn.execute(select(payouts).where(payouts.c.batch_key == key)).first()
+        if again is not None:
+            return dict(again._mapping)
+    if failed.status != payout_queue.FAILED:
+        raise Conflict(
+            N_("Only a failed payout can be retried."), code=ProblemCode.PAYOUT_NOT_FAILED
+        )
+    shop = [failed.seller_id]
+    if payout_queue.held_ids(uow, shop) or destinations.flags(uow, shop):
+        raise Conflict(
+            N_("This shop's payouts are held: release them first."), code=ProblemCode.PAYOUTS_HELD
+        )
+    terms = seller_terms(uow, [failed.seller_id]).get(failed.seller_id)
+    destination = destinations.current_ids(uow, shop).get(failed.seller_id)
+    row = _pay_seller(uow, provider, failed.seller_id, terms, "0", batch_key, destination)
+    if row is None:
+        raise Conflict(
+            N_(
+                "Nothing can be paid to this shop now: its payouts are held or its balance is "
+                "spent."
+            ),
+            code=ProblemCode.NOTHING_TO_PAY,
+        )
+    uow.conn.execute(
+        update(payouts)
+        .where(payouts.c.id == payout_id, payouts.c.status == payout_queue.FAILED)
+        .values(status=payout_queue.RETRIED)
+    )
+    audit.record(
+        uow,
+        actor_id=principal.account_id,
+        action="payouts.retry",
+        subject_kind="payout",
+        subject_id=payout_id,
+        reason=reason,
+        detail={"payout": row["id"], "amount_minor": row["amount_minor"]},
+    )
+    return row
 
 
 def _risk_reserve_bps(uow: UnitOfWork, account_id: str, owed: Money) -> int | None:
@@ -215,7 +290,8 @@ def seller_balances(uow: UnitOfWork, seller_id: str) -> dict[str, Any]:
     paid = int(
         uow.conn.scalar(
             select(func.coalesce(func.sum(payouts.c.amount_minor), 0)).where(
-                payouts.c.seller_id == seller_id, payouts.c.status != "refused"
+                payouts.c.seller_id == seller_id,
+                payouts.c.status.not_in((payout_queue.FAILED, payout_queue.RETRIED)),
             )
         )
         or 0

@@ -98,6 +98,9 @@ class ProblemCode(StrEnum):
     EVIDENCE_DEADLINE_PASSED = "evidence_deadline_passed"
     CHARGEBACK_CLOSED = "chargeback_closed"
     PAYOUT_NOT_RETURNABLE = "payout_not_returnable"
+    PAYOUT_NOT_FAILED = "payout_not_failed"
+    PAYOUTS_HELD = "payouts_held"
+    NOTHING_TO_PAY = "nothing_to_pay"
     CONFLICT = "conflict"
     # 413
     BODY_TOO_LARGE = "body_too_large"
@@ -265,6 +268,9 @@ _CODES_BY_STATUS: Final[Mapping[int, tuple[ProblemCode, ...]]] = {
         P.EVIDENCE_DEADLINE_PASSED,
         P.CHARGEBACK_CLOSED,
         P.PAYOUT_NOT_RETURNABLE,
+        P.PAYOUT_NOT_FAILED,
+        P.PAYOUTS_HELD,
+        P.NOTHING_TO_PAY,
         P.CONFLICT,
     ),
     413: (P.BODY_TOO_LARGE,),

@@ -384,3 +384,18 @@ def balance_totals(uow: UnitOfWork, pattern: str, *, credit_only: bool = False) 
     if credit_only:
         query = query.where(ledger_balances.c.balance_minor < 0)
     return {str(currency): int(total) for currency, total in uow.conn.execute(query).all()}
+
+
+def credit_balances(uow: UnitOfWork, pattern: str, limit: int) -> list[tuple[str, str, int]]:
+    """``(account, currency, balance)`` of the accounts named like ``pattern`` that are in
+    credit (what is owed), the largest first, at most ``limit``: one read of the open balances."""
+    query = (
+        select(
+            ledger_balances.c.account, ledger_accounts.c.currency, ledger_balances.c.balance_minor
+        )
+        .join(ledger_accounts, ledger_balances.c.account == ledger_accounts.c.name)
+        .where(ledger_balances.c.account.like(pattern), ledger_balances.c.balance_minor < 0)
+        .order_by(ledger_balances.c.balance_minor, ledger_balances.c.account)
+        .limit(limit)
+    )
+    return [(str(a), str(c), int(b)) for a, c, b in uow.conn.execute(query).all()]

@@ -38,7 +38,12 @@ sellers = Table(
     # good, warned or paused under the quality rules (tradewind.quality); paused: no new
     # listings and no payouts until an operator reinstates the shop
     Column("quality_level", String(16), nullable=False, server_default="good"),
-    CheckConstraint("status IN ('pending', 'active', 'suspended')", name="status"),
+    # the application's own words (NULL for shops that applied before they were asked)
+    Column("sells", String(500), nullable=True),
+    Column("contact", String(200), nullable=True),
+    # the operator's last decision on the shop, with why: the seller center shows it
+    Column("decision_reason", String(500), nullable=True),
+    CheckConstraint("status IN ('pending', 'active', 'suspended', 'rejected')", name="status"),
     CheckConstraint("handling_days BETWEEN 0 AND 30", name="handling_days"),
 )
 

@@ -149,3 +149,14 @@ payout_returns = Table(
 
 # The operator overview counts disputes opened in its window.
 Index("ix_disputes_created_at", disputes.c.created_at)
+
+payout_holds = Table(
+    "payout_holds",
+    metadata,
+    # A shop whose payouts an operator stopped, and why: the batch pays it nothing until an
+    # operator releases it (the row is deleted; the audit log keeps both steps).
+    Column("seller_id", String(ID_LEN), primary_key=True),
+    Column("reason", String(500), nullable=False),
+    Column("held_by", String(ID_LEN), nullable=False),
+    Column("held_at", UtcDateTime(), nullable=False),
+)

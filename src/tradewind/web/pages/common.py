@@ -57,6 +57,12 @@ NOTICES = {
     "approve": N_("The shop was approved."),
     "suspend": N_("The shop was suspended."),
     "reinstate": N_("The shop was reinstated."),
+    "reject": N_("The application was rejected; the seller sees your reason."),
+    "payout_held": N_("The shop's payouts are held until you release them."),
+    "payout_held_already": N_("The shop's payouts were already held; nothing changed."),
+    "payout_released": N_("The shop's payouts are released; the next batch pays it."),
+    "payout_released_already": N_("The shop's payouts were not held; nothing changed."),
+    "payout_retried": N_("The payout was sent again."),
     "cart": N_("Your cart was updated."),
     "checkout_cancelled": N_(
         "The checkout was cancelled: nothing was charged, and the items are back in your cart."
@@ -323,6 +329,11 @@ LABELS = {
     "processing error": N_("processing error"),
     "other": N_("other"),
     "held": N_("held"),
+    # payouts (requested, paid, refused by the processor, retried by an operator) and shops
+    "requested": N_("requested"),
+    "refused": N_("refused"),
+    "retried": N_("retried"),
+    "rejected": N_("rejected"),
 }
 # Parcel statuses as tracking pages say them (the enum spells them InTransit, AttemptFail).
 TRACKING_LABELS = {

@@ -20,8 +20,8 @@ from tradewind.kernel.i18n import N_
 from tradewind.kernel.text import check_plain_text
 from tradewind.payments import mismatches, reconciliation
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
-from tradewind.web.pages.common import PAGE_SIZE, need, page, render, see_other
-from tradewind.web.problems import status_for
+from tradewind.web.pages import operator_forms as forms
+from tradewind.web.pages.common import PAGE_SIZE, need, page, see_other
 
 router = APIRouter(include_in_schema=False)
 
@@ -99,20 +99,14 @@ def _chargebacks_page(
         )
     rows.sort(key=lambda r: (r["status"] not in chargebacks.OPEN_STATES, r["evidence_due_at"]))
     base = "/ops/chargebacks" if who.role is Role.OPERATOR else "/seller/chargebacks"
-    return render(
-        request,
-        "chargebacks.html",
-        {
-            "principal": who,
-            "chargebacks": rows,
-            "base": base,
-            "rules": RULES,
-            "now": container.clock.now(),
-            "form": form or {},
-            "error": error,
-        },
-        status_code=status_for(error) if error else 200,
-    )
+    values = {
+        "principal": who,
+        "chargebacks": rows,
+        "base": base,
+        "rules": RULES,
+        "now": container.clock.now(),
+    }
+    return forms.answer(request, "chargebacks.html", values, form or {}, error)
 
 
 @router.get("/ops/chargebacks")
@@ -204,15 +198,8 @@ def _mismatches_page(
         "status": status,
         "actions": SETTLEMENT_ACTIONS,
         "kinds": KIND_NAMES,
-        "form": form or {},
-        "error": error,
     }
-    return render(
-        request,
-        "ops/mismatches.html",
-        context,
-        status_code=status_for(error) if error else 200,
-    )
+    return forms.answer(request, "ops/mismatches.html", context, form or {}, error)
 
 
 @router.get("/ops/mismatches")

@@ -12,11 +12,9 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import text
 
-from tradewind.bootstrap import Container, send_intents, sync_manual_clock
-from tradewind.catalog import reads as catalog_reads
+from tradewind.bootstrap import Container, sync_manual_clock
 from tradewind.catalog import service as catalog
 from tradewind.customs import service as customs_service
-from tradewind.escrow import payouts
 from tradewind.identity.domain import Permission, Principal
 from tradewind.kernel.clock import ManualClock
 from tradewind.kernel.errors import Conflict, DomainError, InvalidInput, LimitExceeded, NotFound
@@ -28,7 +26,6 @@ from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
 from tradewind.web.pages import operator_audit
 from tradewind.web.pages import operator_forms as forms
 from tradewind.web.pages.common import PAGE_SIZE, need, page, render, see_other
-from tradewind.web.problems import status_for
 
 router = APIRouter(prefix="/ops", include_in_schema=False)
 FX_PAGE = 200
@@ -60,17 +57,16 @@ def health_page(
         database_ok = True
     except Exception:  # noqa: BLE001 - the dashboard reports any failure to reach the database
         database_ok = False
-    context = {
+    values = {
         "principal": operator,
         "database_ok": database_ok,
         "counts": counts,
         "now": now,
         "manual_clock": isinstance(container.clock, ManualClock),
         "staff_roles": operator_audit.STAFF_ROLE_NAMES,
-        **forms.context(form or {"amount": "1", "unit": "days", "reason": ""}, error),
     }
-    status = status_for(error) if error else 200
-    return render(request, "ops/health.html", context, status_code=status)
+    form = form or {"amount": "1", "unit": "days", "reason": ""}
+    return forms.answer(request, "ops/health.html", values, form, error)
 
 
 @router.post("/clock")
@@ -98,7 +94,7 @@ def sellers(
     request: Request,
     principal: OptionalPrincipalDep,
     container: ContainerDep,
-    status: Literal["pending", "active", "suspended", ""] = "pending",
+    status: Literal["pending", "active", "suspended", "rejected", ""] = "pending",
     after: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
     operator = need(principal, Permission.CONSOLE)
@@ -119,15 +115,13 @@ def _sellers_page(
         rows = catalog.list_sellers(
             uow, operator, status=status or None, limit=PAGE_SIZE, after=after
         )
-    context = {
+    values = {
         "principal": operator,
         "sellers": rows,
         "status": status,
         "next_after": rows[-1]["id"] if len(rows) == PAGE_SIZE else None,
-        **forms.context(form or {}, error),
     }
-    status_code = status_for(error) if error else 200
-    return render(request, "ops/sellers.html", context, status_code=status_code)
+    return forms.answer(request, "ops/sellers.html", values, form or {}, error)
 
 
 @router.post("/sellers/{seller_id}")
@@ -137,7 +131,7 @@ def seller_action(
     request: Request,
     principal: OptionalPrincipalDep,
     container: ContainerDep,
-    action: Annotated[Literal["approve", "suspend", "reinstate"], Form()],
+    action: Annotated[Literal["approve", "reject", "suspend", "reinstate"], Form()],
     reason: Annotated[str, Form(max_length=500)] = "",
     status: Annotated[str, Form(max_length=20)] = "pending",
 ) -> Response:
@@ -152,7 +146,8 @@ def seller_action(
             )
             uow.commit()
     except DomainError as exc:
-        shown = status if status in ("pending", "active", "suspended", "") else "pending"
+        known = ("pending", "active", "suspended", "rejected", "")
+        shown = status if status in known else "pending"
         return _sellers_page(request, operator, container, shown, None, form=form, error=exc)
     return see_other("/ops/sellers", action)
 
@@ -180,17 +175,12 @@ def _fx_page(
 ) -> Response:
     with container.uow(read_only=True) as uow:
         rows = fx.list_quotes(uow, limit=FX_PAGE, after=after)
-    return render(
-        request,
-        "ops/fx.html",
-        {
-            "principal": operator,
-            "quotes": rows,
-            "next_after": rows[-1]["id"] if len(rows) == FX_PAGE else None,
-            **forms.context(form or forms.FX_DEFAULTS, error),
-        },
-        status_code=status_for(error) if error else 200,
-    )
+    values = {
+        "principal": operator,
+        "quotes": rows,
+        "next_after": rows[-1]["id"] if len(rows) == FX_PAGE else None,
+    }
+    return forms.answer(request, "ops/fx.html", values, form or forms.FX_DEFAULTS, error)
 
 
 @router.post("/fx")
@@ -251,18 +241,14 @@ def _customs_page(
         amendments = customs_service.list_amendments(uow, limit=AMENDMENTS_PAGE, after=None)
     countries = [(c, book.history(c)) for c in sorted(book.destinations)]
     today = container.clock.now().date()
-    return render(
-        request,
-        "ops/customs.html",
-        {
-            "principal": operator,
-            "countries": countries,
-            "today": today,
-            "amendments": amendments,
-            **forms.context(form or forms.AMENDMENT_DEFAULTS, error),
-        },
-        status_code=status_for(error) if error else 200,
-    )
+    values = {
+        "principal": operator,
+        "countries": countries,
+        "today": today,
+        "amendments": amendments,
+    }
+    form = form or forms.AMENDMENT_DEFAULTS
+    return forms.answer(request, "ops/customs.html", values, form, error)
 
 
 @router.post("/customs")
@@ -351,68 +337,3 @@ def ledger_explorer(
             "next_after": txs[-1]["id"] if len(txs) == PAGE_SIZE else None,
         },
     )
-
-
-@router.get("/payouts")
-@page
-def payout_list(
-    request: Request,
-    principal: OptionalPrincipalDep,
-    container: ContainerDep,
-    after: Annotated[str | None, Query(max_length=40)] = None,
-) -> Response:
-    return _payouts_page(request, need(principal, Permission.CONSOLE), container, after=after)
-
-
-def _payouts_page(
-    request: Request,
-    operator: Principal,
-    container: Container,
-    *,
-    after: str | None = None,
-    form: dict[str, str] | None = None,
-    error: DomainError | None = None,
-) -> Response:
-    with container.uow(read_only=True) as uow:
-        rows = payouts.list_payouts(uow, None, limit=PAGE_SIZE, after=after)
-        names = catalog_reads.seller_names(uow, list({r["seller_id"] for r in rows}))
-    context = {
-        "principal": operator,
-        "payouts": rows,
-        "names": names,
-        "minimum": container.settings.payout_minimum,
-        "today": container.clock.now().date().isoformat(),
-        "next_after": rows[-1]["id"] if len(rows) == PAGE_SIZE else None,
-        **forms.context(form or {"batch": "", "reason": ""}, error),
-    }
-    status = status_for(error) if error else 200
-    return render(request, "ops/payouts.html", context, status_code=status)
-
-
-@router.post("/payouts/run")
-@page
-def run_payouts(
-    request: Request,
-    principal: OptionalPrincipalDep,
-    container: ContainerDep,
-    batch: Annotated[str, Form(max_length=100)] = "",
-    reason: Annotated[str, Form(max_length=500)] = "",
-) -> Response:
-    """A named batch pays nobody twice: re-running one name is harmless. A missing name or
-    reason answers with the form again."""
-    operator = need(principal, Permission.PAYOUTS)
-    form = {"batch": batch, "reason": reason}
-    try:
-        name = forms.batch_name(batch)
-        payouts.run_batch(
-            container.uow,
-            operator,
-            container.payments,
-            minimum_major=container.settings.payout_minimum,
-            batch_key=name,
-            reason=forms.reason(reason, "reason"),
-        )
-    except DomainError as exc:
-        return _payouts_page(request, operator, container, form=form, error=exc)
-    send_intents(container, limit=20)  # the payouts go out now, after the commit
-    return see_other("/ops/payouts", "payouts")

@@ -24,19 +24,19 @@ from tradewind.kernel.i18n import N_, _
 from tradewind.kernel.problems import ProblemCode
 from tradewind.web import locale
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
-from tradewind.web.pages.common import PAGE_SIZE, need, page, render
-from tradewind.web.problems import status_for
+from tradewind.web.pages import operator_forms as forms
+from tradewind.web.pages.common import PAGE_SIZE, need, page
 from tradewind.web.routes.ops import move_clock
 
 router = APIRouter(prefix="/ops", include_in_schema=False)
 
 # Kinds of action an operator can search for (prefixes of the stored action names).
 ACTION_GROUPS: Final = {
-    "seller.": N_("Shops: approvals, suspensions, reinstatements"),
+    "seller.": N_("Shops: approvals, rejections, suspensions, reinstatements"),
     "dispute.": N_("Dispute rulings"),
     "fx.": N_("FX rates"),
     "customs.": N_("Customs amendments"),
-    "payouts.": N_("Payouts"),
+    "payouts.": N_("Payouts: batches, holds, releases, retries"),
     "risk.": N_("Risk decisions and rules"),
     "chargeback.": N_("Chargeback evidence"),
     "clock.": N_("Clock moves"),
@@ -46,6 +46,7 @@ ACTION_NAMES: Final = {
     "seller.approve": N_("Approved a shop"),
     "seller.suspend": N_("Suspended a shop"),
     "seller.reinstate": N_("Reinstated a shop"),
+    "seller.reject": N_("Rejected a shop's application"),
     "dispute.refund_full": N_("Ruled a dispute: full refund"),
     "dispute.refund_partial": N_("Ruled a dispute: partial refund"),
     "dispute.release": N_("Ruled a dispute: paid the seller"),
@@ -53,6 +54,9 @@ ACTION_NAMES: Final = {
     "customs.amend": N_("Scheduled a customs amendment"),
     "customs.withdraw": N_("Withdrew a customs amendment"),
     "payouts.run": N_("Ran a payout batch"),
+    "payouts.hold": N_("Held a shop's payouts"),
+    "payouts.release": N_("Released a shop's payouts"),
+    "payouts.retry": N_("Retried a failed payout"),
     "risk.case.allow": N_("Allowed a risk case"),
     "risk.case.confirm": N_("Confirmed a risk case as fraud"),
     "risk.rules.add": N_("Published risk rules"),
@@ -135,15 +139,11 @@ def _audit_page(
         "groups": ACTION_GROUPS,
         "actions": ACTION_NAMES,
         "roles": STAFF_ROLE_NAMES,
-        "form": form,
-        "error": error,
-        "field_errors": {f.field: f.message for f in error.errors} if error else {},
         "next_before": rows[-1].id if len(rows) == PAGE_SIZE else None,
         "query": query,
         "no_reason": audit.NO_REASON,
     }
-    status = status_for(error) if error else 200
-    return render(request, "ops/audit.html", context, status_code=status)
+    return forms.answer(request, "ops/audit.html", context, form, error)
 
 
 Text = Annotated[str, Query(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]

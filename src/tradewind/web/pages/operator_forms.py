@@ -13,12 +13,16 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
+from fastapi import Request
+from fastapi.responses import Response
+
 from tradewind.customs.amendments import MAX_DE_MINIMIS_MINOR, Amendment
 from tradewind.kernel.errors import DomainError, FieldError, InvalidInput
 from tradewind.kernel.i18n import _
 from tradewind.kernel.problems import ProblemCode
 from tradewind.money.fx import MAX_SPREAD_BPS
-from tradewind.web.pages.common import field_text
+from tradewind.web.pages.common import field_text, render
+from tradewind.web.problems import status_for
 
 MAX_FIELD_LEN: Final = 40  # numbers, codes and dates: anything longer is not one
 _DIGITS: Final = re.compile(r"[0-9]{1,13}", re.ASCII)
@@ -48,6 +52,20 @@ def context(form: dict[str, str], error: DomainError | None) -> dict[str, Any]:
     """What a console template needs to show a form again: values, the error, per-field text."""
     fields = {f.field: field_text(f) for f in error.errors} if error else {}
     return {"form": form, "error": error, "field_errors": fields}
+
+
+def answer(
+    request: Request,
+    template: str,
+    values: dict[str, Any],
+    form: dict[str, str],
+    error: DomainError | None,
+) -> Response:
+    """A console page with its form: the operator's input kept and a refusal's words beside its
+    field, answered with the refusal's status (200 when there is none). Every console form's
+    page ends here."""
+    status = status_for(error) if error else 200
+    return render(request, template, {**values, **context(form, error)}, status_code=status)
 
 
 def amendment(form: dict[str, str]) -> Amendment:

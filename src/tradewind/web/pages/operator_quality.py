@@ -15,9 +15,9 @@ from tradewind.identity.domain import Principal, Role
 from tradewind.kernel.errors import Conflict, DomainError, InvalidInput, LimitExceeded
 from tradewind.quality import enforcement
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
-from tradewind.web.pages.common import need, page, render, see_other
+from tradewind.web.pages import operator_forms as forms
+from tradewind.web.pages.common import need, page, see_other
 from tradewind.web.pages.seller_performance import step_rows
-from tradewind.web.problems import status_for
 
 router = APIRouter(prefix="/ops", include_in_schema=False)
 SHOWN = 200  # shops on the page (the rules rarely hold more at once)
@@ -38,12 +38,8 @@ def _page(
         )
         for shop in shops:
             shop["steps"] = step_rows(enforcement.history(uow, shop["id"], limit=3))
-    return render(
-        request,
-        "ops/quality.html",
-        {"principal": operator, "shops": shops, "failed": failed, "reason": reason, "error": error},
-        status_code=status_for(error) if error else 200,
-    )
+    values = {"principal": operator, "shops": shops, "failed": failed, "reason": reason}
+    return forms.answer(request, "ops/quality.html", values, {"reason": reason}, error)
 
 
 @router.get("/quality")

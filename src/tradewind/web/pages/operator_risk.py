@@ -12,8 +12,8 @@ from tradewind.identity.domain import Permission, Principal
 from tradewind.kernel.errors import DomainError
 from tradewind.risk import service as risk
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
-from tradewind.web.pages.common import PAGE_SIZE, need, page, render, see_other
-from tradewind.web.problems import status_for
+from tradewind.web.pages import operator_forms as forms
+from tradewind.web.pages.common import PAGE_SIZE, need, page, see_other
 
 router = APIRouter(prefix="/ops", include_in_schema=False)
 
@@ -32,19 +32,13 @@ def _risk_page(
             for c in risk.list_cases(uow, operator, status="open", limit=PAGE_SIZE, after=None)
         ]
         rules = risk.active_rules(uow)
-    return render(
-        request,
-        "ops/risk.html",
-        {
-            "principal": operator,
-            "cases": cases,
-            "rules_version": rules.version,
-            "mode": container.settings.risk_mode,
-            "form": form or {},
-            "error": error,
-        },
-        status_code=status_for(error) if error else 200,
-    )
+    values = {
+        "principal": operator,
+        "cases": cases,
+        "rules_version": rules.version,
+        "mode": container.settings.risk_mode,
+    }
+    return forms.answer(request, "ops/risk.html", values, form or {}, error)
 
 
 @router.get("/risk")

@@ -61,6 +61,8 @@ def apply(
     city: Annotated[str, Form(min_length=1, max_length=100)],
     postal_code: Annotated[str, Form(max_length=20)] = "",
     handling_days: Annotated[int, Form(ge=0, le=30)] = 2,
+    sells: Annotated[str, Form(max_length=500)] = "",
+    contact: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     seller = need(principal, Role.SELLER)
     with container.uow() as uow:
@@ -71,6 +73,8 @@ def apply(
                 name=name,
                 ship_from={"line1": line1, "city": city, "postal_code": postal_code},
                 handling_days=handling_days,
+                sells=sells,
+                contact=contact,
             ),
         )
         uow.commit()

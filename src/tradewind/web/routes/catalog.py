@@ -36,6 +36,12 @@ class SellerIn(StrictInput):
     ship_from: ShipFrom
     handling_days: int = Field(default=2, ge=0, le=30)
     currency: str | None = Field(default=None, min_length=3, max_length=3)
+    sells: str | None = Field(
+        default=None, max_length=500, description="What the shop means to sell (for the review)"
+    )
+    contact: str | None = Field(
+        default=None, max_length=200, description="How operators reach the shop (for the review)"
+    )
 
 
 class SellerOut(BaseModel):
@@ -73,7 +79,7 @@ def seller_out(row: dict[str, Any]) -> SellerOut:
 
 
 class SellerAction(StrictInput):
-    action: Literal["approve", "suspend", "reinstate"]
+    action: Literal["approve", "reject", "suspend", "reinstate"]
     reason: str | None = ReasonField
 
 
@@ -101,6 +107,8 @@ def apply_as_seller(
                     ship_from=body.ship_from.model_dump(),
                     handling_days=body.handling_days,
                     currency=body.currency,
+                    sells=body.sells,
+                    contact=body.contact,
                 ),
             )
         ),
@@ -118,7 +126,7 @@ def list_sellers(
     principal: PrincipalDep,
     container: ContainerDep,
     paging: Paging,
-    status: Annotated[Literal["pending", "active", "suspended"] | None, Query()] = None,
+    status: Annotated[Literal["pending", "active", "suspended", "rejected"] | None, Query()] = None,
 ) -> Page[SellerOut]:
     """Operators: all shops, filtered by status."""
     with container.uow(read_only=True) as uow:
@@ -141,7 +149,7 @@ def get_seller(seller_id: str, container: ContainerDep, reads: ReadsDep) -> Sell
 def change_seller_status(
     seller_id: str, body: SellerAction, principal: PrincipalDep, container: ContainerDep
 ) -> SellerOut:
-    """Operators approve, suspend or reinstate a shop."""
+    """Operators approve or reject an application, suspend or reinstate a shop."""
     require_permission(principal, Permission.SELLERS)
     with container.uow() as uow:
         row = catalog.change_seller_status(uow, principal, seller_id, body.action, body.reason)
