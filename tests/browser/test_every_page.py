@@ -153,6 +153,7 @@ def test_every_page_fits_a_phone_and_a_laptop_and_passes_axe(
         "/ops",
         "/ops/overview",
         "/ops/sellers",
+        "/ops/applications",
         "/ops/quality",
         "/orders",
         f"/orders/{order_id}",
