@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tests.support.api import register
-from tests.support.market import open_shop, operator_token
+from tests.support.market import Shop, open_shop, operator_token
 from tests.support.money_flow import assert_ledger_ok, sell_one
 from tests.support.web import HTML
 from tradewind.bootstrap import Container, send_intents
@@ -214,6 +214,36 @@ def test_payouts_are_held_released_and_a_failed_one_retried_once(
         ("payouts.run", "daily run"),
         ("payouts.retry", "the seller reopened the account"),
     ]
-    with container.uow(read_only=True) as uow:
-        assert uow.conn.scalar(select(func.count()).select_from(payout_holds)) == 0
     assert_ledger_ok(container)
+    _exports(client, staff, shop, failed["id"])
+
+
+def _exports(client: TestClient, staff: dict[str, dict[str, str]], shop: Shop, failed: str) -> None:
+    """The payouts and the shop's ledger entries as CSV, for finance only."""
+    assert client.get("/ops/payouts.csv", headers=staff["support"]).status_code == 403
+    assert client.get("/ops/ledger.csv", headers=staff["catalog"]).status_code == 403
+    answer = client.get("/ops/payouts.csv", headers=staff["finance"])
+    assert answer.headers["content-type"] == "text/csv; charset=utf-8"
+    assert answer.headers["content-disposition"] == 'attachment; filename="payouts.csv"'
+    lines = [line.split(",") for line in answer.text.removeprefix("\ufeff").splitlines()]
+    assert lines[0] == [
+        "payout_id", "shop_id", "shop", "currency", "amount", "amount_minor", "netted_minor",
+        "status", "batch", "created_at",
+    ]  # fmt: skip
+    shop_name = "Shop lamps@example.com"
+    assert sorted((r[0] == failed, r[1:9]) for r in lines[1:]) == [
+        (False, [shop.seller_id, shop_name, "USD", "92.00", "9200", "0", "paid",
+                 f"payout:{shop.seller_id}:USD:retry-{failed}"]),
+        (True, [shop.seller_id, shop_name, "USD", "92.00", "9200", "0", "retried",
+                f"payout:{shop.seller_id}:USD:day-2"]),
+    ]  # fmt: skip
+    ledger_csv = client.get(f"/ops/ledger.csv?seller_id={shop.seller_id}", headers=staff["finance"])
+    entries = [line.split(",") for line in ledger_csv.text.removeprefix("\ufeff").splitlines()]
+    assert entries[0][:4] == ["entry_id", "transaction_id", "key", "kind"]
+    retried = [e[2:10] for e in entries[1:] if e[2].endswith(f"retry-{failed}")]
+    assert retried == [
+        [f"payout:{shop.seller_id}:USD:retry-{failed}", "payout", "", shop.seller_id,
+         f"seller:{shop.seller_id}:payable", "USD", "92.00", "9200"],
+        [f"payout:{shop.seller_id}:USD:retry-{failed}", "payout", "", shop.seller_id,
+         "psp:clearing:USD", "USD", "-92.00", "-9200"],
+    ]  # fmt: skip

@@ -399,3 +399,39 @@ def credit_balances(uow: UnitOfWork, pattern: str, limit: int) -> list[tuple[str
         .limit(limit)
     )
     return [(str(a), str(c), int(b)) for a, c, b in uow.conn.execute(query).all()]
+
+
+def entry_rows(
+    uow: UnitOfWork,
+    *,
+    order_id: str | None = None,
+    seller_id: str | None = None,
+    limit: int,
+    after: int | None = None,
+) -> list[dict[str, Any]]:
+    """Ledger entries with their transaction (id, key, kind, order, seller), by entry id after
+    ``after``, of one order's or one shop's transactions when given: what an export writes."""
+    query = (
+        select(
+            ledger_entries.c.id,
+            ledger_entries.c.transaction_id,
+            ledger_transactions.c.idempotency_key,
+            ledger_transactions.c.kind,
+            ledger_transactions.c.order_id,
+            ledger_transactions.c.seller_id,
+            ledger_entries.c.account,
+            ledger_entries.c.currency,
+            ledger_entries.c.amount_minor,
+            ledger_entries.c.created_at,
+        )
+        .join(ledger_transactions, ledger_transactions.c.id == ledger_entries.c.transaction_id)
+        .order_by(ledger_entries.c.id)
+        .limit(limit)
+    )
+    if order_id:
+        query = query.where(ledger_transactions.c.order_id == order_id)
+    if seller_id:
+        query = query.where(ledger_transactions.c.seller_id == seller_id)
+    if after is not None:
+        query = query.where(ledger_entries.c.id > after)
+    return [dict(r._mapping) for r in uow.conn.execute(query)]

@@ -26,6 +26,7 @@ from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
 from tradewind.web.pages import operator_audit
 from tradewind.web.pages import operator_forms as forms
 from tradewind.web.pages.common import PAGE_SIZE, need, page, render, see_other
+from tradewind.web.pages.csv_export import csv_response, major
 
 router = APIRouter(prefix="/ops", include_in_schema=False)
 FX_PAGE = 200
@@ -337,3 +338,54 @@ def ledger_explorer(
             "next_after": txs[-1]["id"] if len(txs) == PAGE_SIZE else None,
         },
     )
+
+
+LEDGER_COLUMNS = (
+    "entry_id", "transaction_id", "key", "kind", "order_id", "shop_id", "account", "currency",
+    "amount", "amount_minor", "created_at",
+)  # fmt: skip
+LEDGER_EXPORT_PAGE = 1000
+MAX_LEDGER_EXPORTED = 50_000  # entries in one download; narrow it by order or shop
+
+
+@router.get("/ledger.csv")
+@page
+def export_ledger(
+    request: Request,
+    principal: OptionalPrincipalDep,
+    container: ContainerDep,
+    order_id: Annotated[str, Query(max_length=64)] = "",
+    seller_id: Annotated[str, Query(max_length=64)] = "",
+) -> Response:
+    """The ledger entries the explorer's filters select, one row each (debits positive)."""
+    need(principal, Permission.LEDGER)
+    rows: list[dict[str, Any]] = []
+    with container.uow(read_only=True) as uow:
+        while len(rows) < MAX_LEDGER_EXPORTED:
+            found = ledger.entry_rows(
+                uow,
+                order_id=order_id or None,
+                seller_id=seller_id or None,
+                limit=LEDGER_EXPORT_PAGE,
+                after=rows[-1]["id"] if rows else None,
+            )
+            rows += found
+            if len(found) < LEDGER_EXPORT_PAGE:
+                break
+    lines = (
+        [
+            str(r["id"]),
+            str(r["transaction_id"]),
+            r["idempotency_key"],
+            r["kind"],
+            r["order_id"] or "",
+            r["seller_id"] or "",
+            r["account"],
+            r["currency"],
+            major(r["amount_minor"], r["currency"]),
+            str(r["amount_minor"]),
+            r["created_at"].isoformat(),
+        ]
+        for r in rows[:MAX_LEDGER_EXPORTED]
+    )
+    return csv_response(LEDGER_COLUMNS, lines, "ledger.csv", numeric={0, 1, 8, 9})

@@ -23,10 +23,17 @@ from tradewind.kernel.errors import DomainError
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
 from tradewind.web.pages import operator_forms as forms
 from tradewind.web.pages.common import PAGE_SIZE, need, page, see_other
+from tradewind.web.pages.csv_export import csv_response, major
 
 router = APIRouter(prefix="/ops", include_in_schema=False)
 ID = Annotated[str, Path(pattern=r"^[A-Za-z0-9_]{1,40}$")]
 Reason = Annotated[str, Form(max_length=500)]
+EXPORT_PAGE = 1000
+MAX_EXPORTED = 50_000  # rows in one download; a bigger book is exported by date range
+PAYOUT_COLUMNS = (
+    "payout_id", "shop_id", "shop", "currency", "amount", "amount_minor", "netted_minor",
+    "status", "batch", "created_at",
+)  # fmt: skip
 
 
 @router.get("/payouts")
@@ -160,3 +167,37 @@ def retry(
         return payouts_page(request, operator, container, form=form, error=exc)
     send_intents(container, limit=20)  # the payout goes out now, after the commit
     return see_other("/ops/payouts", "payout_retried")
+
+
+@router.get("/payouts.csv")
+@page
+def export_payouts(
+    request: Request, principal: OptionalPrincipalDep, container: ContainerDep
+) -> Response:
+    """Every payout, oldest first (at most ``MAX_EXPORTED``): finance staff only."""
+    need(principal, Permission.PAYOUTS)
+    rows: list[dict[str, Any]] = []
+    with container.uow(read_only=True) as uow:
+        while len(rows) < MAX_EXPORTED:
+            after = rows[-1]["id"] if rows else None
+            found = payouts.list_payouts(uow, None, limit=EXPORT_PAGE, after=after)
+            rows += found
+            if len(found) < EXPORT_PAGE:
+                break
+        names = catalog_reads.seller_names(uow, list({r["seller_id"] for r in rows}))
+    lines = (
+        [
+            r["id"],
+            r["seller_id"],
+            names.get(r["seller_id"], ""),
+            r["currency"],
+            major(r["amount_minor"], r["currency"]),
+            str(r["amount_minor"]),
+            str(r["netted_minor"]),
+            r["status"],
+            r["batch_key"],
+            r["created_at"].isoformat(),
+        ]
+        for r in rows[:MAX_EXPORTED]
+    )
+    return csv_response(PAYOUT_COLUMNS, lines, "payouts.csv", numeric={4, 5, 6})
