@@ -390,16 +390,6 @@ def display_names(uow: UnitOfWork, account_ids: Collection[str]) -> dict[str, st
     return {r.id: r.display_name for r in rows}
 
 
-def emails(uow: UnitOfWork, account_ids: Collection[str]) -> dict[str, str]:
-    """Account id -> email, in one read (an operator reviewing a shop reaches its owner)."""
-    if not account_ids:
-        return {}
-    rows = uow.conn.execute(
-        select(accounts.c.id, accounts.c.email).where(accounts.c.id.in_(set(account_ids)))
-    )
-    return {r.id: r.email for r in rows}
-
-
 MAX_STAFF_LISTED = 200
 
 

@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from tradewind.bootstrap import Container
 from tradewind.catalog import service as catalog
 from tradewind.catalog.domain import SellerStatus
-from tradewind.identity import service as identity
+from tradewind.identity import contacts
 from tradewind.identity.domain import Permission, Principal
 from tradewind.kernel.errors import DomainError
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
@@ -51,7 +51,7 @@ def _page(
         rows = catalog.list_sellers(
             uow, operator, status=SellerStatus.PENDING.value, limit=PAGE_SIZE, after=after
         )
-        emails = identity.emails(uow, [r["account_id"] for r in rows])
+        emails = contacts.emails(uow, [r["account_id"] for r in rows])
     values = {
         "principal": operator,
         "applications": rows,
