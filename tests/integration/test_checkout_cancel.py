@@ -144,9 +144,7 @@ def test_ten_cancels_at_once_return_the_stock_once(
 
     def cancel() -> str:
         try:
-            with container.uow() as uow:
-                found = checkouts.cancel_checkout(uow, principal, placed["id"])
-                uow.commit()
+            found = checkouts.cancel_checkout(container.uow, principal, placed["id"])
             return str(found["status"])
         except DomainError as exc:
             return exc.code

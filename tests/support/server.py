@@ -35,7 +35,7 @@ class ServerProcess:
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
-    def start(self, timeout_s: float = 60) -> None:
+    def start(self, timeout_s: float = 180) -> None:
         if self._log_path:
             self._log = open(self._log_path, "wb")  # noqa: SIM115 - closed in stop()
         self._proc = subprocess.Popen(

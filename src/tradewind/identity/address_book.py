@@ -15,12 +15,13 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 
 from tradewind.db.tables.identity import addresses
-from tradewind.db.uow import UnitOfWork
+from tradewind.db.uow import UnitOfWork, use_case
 from tradewind.identity.addresses import check_address
 from tradewind.identity.domain import Principal
 from tradewind.identity.service import AddressInput, get_address
 
 
+@use_case
 def update_address(
     uow: UnitOfWork, principal: Principal, address_id: str, data: AddressInput
 ) -> dict[str, Any]:
@@ -35,6 +36,7 @@ def update_address(
     return get_address(uow, principal, address_id)
 
 
+@use_case
 def set_default_address(uow: UnitOfWork, principal: Principal, address_id: str) -> None:
     """Make this address the default and every other of the owner's addresses not."""
     get_address(uow, principal, address_id)
@@ -45,6 +47,7 @@ def set_default_address(uow: UnitOfWork, principal: Principal, address_id: str) 
     )
 
 
+@use_case
 def delete_address(uow: UnitOfWork, principal: Principal, address_id: str) -> None:
     """Remove an address; when it was the default, the newest remaining one becomes it."""
     was_default = bool(get_address(uow, principal, address_id)["is_default"])
@@ -59,4 +62,4 @@ def delete_address(uow: UnitOfWork, principal: Principal, address_id: str) -> No
         select(func.max(addresses.c.id)).where(addresses.c.account_id == principal.account_id)
     )
     if newest is not None:
-        set_default_address(uow, principal, newest)
+        set_default_address.within(uow, principal, newest)

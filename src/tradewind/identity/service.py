@@ -30,7 +30,7 @@ from tradewind.db.tables.identity import (
     web_sessions,
 )
 from tradewind.db.types import UtcDateTime
-from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory
+from tradewind.db.uow import UnitOfWork, UnitOfWorkFactory, use_case
 
 # hash_password is re-exported for bulk fixtures (benchmarks) that share one hash.
 from tradewind.identity._passwords import hash_password as hash_password
@@ -414,6 +414,7 @@ class ProfileChanges:
     time_zone: str | None = None  # "" clears the choice (back to the country's zone)
 
 
+@use_case
 def update_profile(
     uow: UnitOfWork, principal: Principal, changes: ProfileChanges, rules: AccountRules
 ) -> Principal:
@@ -502,6 +503,7 @@ def list_tokens(uow: UnitOfWork, principal: Principal) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in rows]
 
 
+@use_case
 def revoke_token(uow: UnitOfWork, principal: Principal, token_id: str) -> None:
     """Revoke one of the owner's tokens; again is fine; another account's token is 404."""
     t = api_tokens.c

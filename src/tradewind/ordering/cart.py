@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tradewind.catalog.reads import CartOffer, cart_offers
 from tradewind.db.tables.ordering import cart_lines
-from tradewind.db.uow import UnitOfWork
+from tradewind.db.uow import UnitOfWork, use_case
 from tradewind.identity.domain import Principal, Role, require_role
 from tradewind.kernel.errors import LimitExceeded, NotFound, OutOfStock
 from tradewind.kernel.problems import ProblemCode
@@ -127,6 +127,7 @@ def cart_sellers(uow: UnitOfWork, principal: Principal) -> list[str]:
     return sorted({r.offer.seller_id for r in _cart_rows(uow, principal.account_id)})
 
 
+@use_case
 def set_line(uow: UnitOfWork, principal: Principal, offer_id: str, quantity: int) -> None:
     """Put ``quantity`` units of an offer in the cart (0 removes the line)."""
     require_role(principal, Role.BUYER)
@@ -181,6 +182,14 @@ def set_line(uow: UnitOfWork, principal: Principal, offer_id: str, quantity: int
             .where(cart_lines.c.buyer_id == principal.account_id, cart_lines.c.offer_id == offer_id)
             .values(quantity=quantity)
         )
+
+
+@use_case
+def add_units(uow: UnitOfWork, principal: Principal, offer_id: str, quantity: int) -> None:
+    """Put ``quantity`` more units of an offer in the cart, on top of what its line holds
+    (capped at a line's maximum): the product page's "Add to cart"."""
+    have = dict(cart_requests(uow, principal)).get(offer_id, 0)
+    set_line.within(uow, principal, offer_id, min(MAX_LINE_QUANTITY, have + quantity))
 
 
 def cart_requests(uow: UnitOfWork, principal: Principal) -> list[tuple[str, int]]:

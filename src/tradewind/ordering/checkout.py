@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from tradewind.catalog.service import seller_terms
 from tradewind.db.tables.ordering import checkouts, order_lines, orders
-from tradewind.db.uow import UnitOfWork
+from tradewind.db.uow import UnitOfWork, use_case
 from tradewind.identity.domain import Principal, Role, ensure_visible, require_role
 from tradewind.kernel.errors import Conflict, DomainError
 from tradewind.kernel.problems import ProblemCode
@@ -96,6 +96,7 @@ def expire_unpaid(uow: UnitOfWork, checkout_id: str) -> int:
     return len(cancelled)
 
 
+@use_case
 def cancel_checkout(uow: UnitOfWork, principal: Principal, checkout_id: str) -> dict[str, Any]:
     """The buyer gives up a checkout awaiting payment: its orders are cancelled, their stock
     goes back at once, and their lines go back into the cart (flash-sale claims go back to
@@ -199,7 +200,7 @@ def _back_to_cart(uow: UnitOfWork, principal: Principal, order_ids: list[str]) -
     have = dict(cart.cart_requests(uow, principal))
     for offer_id, quantity in wanted.items():
         try:
-            cart.set_line(
+            cart.set_line.within(
                 uow, principal, offer_id, min(MAX_LINE_QUANTITY, have.get(offer_id, 0) + quantity)
             )
         except DomainError:  # refused before writing: off sale, or the cart is full

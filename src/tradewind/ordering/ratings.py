@@ -9,7 +9,7 @@ from sqlalchemy import select
 from tradewind.catalog.service import add_seller_rating
 from tradewind.db.sql import insert_ignoring_conflicts
 from tradewind.db.tables.ordering import orders, seller_ratings
-from tradewind.db.uow import UnitOfWork
+from tradewind.db.uow import UnitOfWork, use_case
 from tradewind.identity.domain import Principal, Role, ensure_visible, require_role
 from tradewind.kernel.errors import Conflict, FieldError, InvalidInput
 from tradewind.kernel.problems import ProblemCode
@@ -19,6 +19,7 @@ RATEABLE = frozenset({OrderStatus.COMPLETED.value, OrderStatus.FINALIZED.value})
 MAX_COMMENT_LEN = 2000
 
 
+@use_case
 def rate_seller(
     uow: UnitOfWork, principal: Principal, order_id: str, stars: int, comment: str
 ) -> dict[str, Any]:

@@ -158,9 +158,7 @@ def update_address(
     buyer = need(principal, Role.BUYER)
     data = identity.AddressInput(**form.fields)
     try:
-        with container.uow() as uow:
-            address_book.update_address(uow, buyer, address_id, data)
-            uow.commit()
+        address_book.update_address(container.uow, buyer, address_id, data)
     except DomainError as exc:
         if not exc.errors:
             raise  # not a field problem (someone else's address: 404)
@@ -173,10 +171,7 @@ def update_address(
 def make_default(
     address_id: IdPath, request: Request, principal: OptionalPrincipalDep, container: ContainerDep
 ) -> Response:
-    buyer = need(principal, Role.BUYER)
-    with container.uow() as uow:
-        address_book.set_default_address(uow, buyer, address_id)
-        uow.commit()
+    address_book.set_default_address(container.uow, need(principal, Role.BUYER), address_id)
     return _after("default", "")
 
 
@@ -185,10 +180,7 @@ def make_default(
 def delete_address(
     address_id: IdPath, request: Request, principal: OptionalPrincipalDep, container: ContainerDep
 ) -> Response:
-    buyer = need(principal, Role.BUYER)
-    with container.uow() as uow:
-        address_book.delete_address(uow, buyer, address_id)
-        uow.commit()
+    address_book.delete_address(container.uow, need(principal, Role.BUYER), address_id)
     return _after("deleted", "")
 
 

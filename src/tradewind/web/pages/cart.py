@@ -115,19 +115,8 @@ def add_to_cart(
     offer_id: Annotated[str, Form(max_length=64)],
     quantity: Annotated[int, Form(ge=1, le=MAX_LINE_QUANTITY)] = 1,
 ) -> Response:
-    """Adds to what is already in the cart (the service sets an absolute quantity)."""
-    buyer = need(principal, Role.BUYER)
-    with container.uow() as uow:
-        have = next(
-            (
-                line["quantity"]
-                for line in carts.view_cart(uow, buyer)["lines"]
-                if line["offer_id"] == offer_id
-            ),
-            0,
-        )
-        carts.set_line(uow, buyer, offer_id, min(MAX_LINE_QUANTITY, have + quantity))
-        uow.commit()
+    """Adds to what is already in the cart (the API's PUT sets an absolute quantity)."""
+    carts.add_units(container.uow, need(principal, Role.BUYER), offer_id, quantity)
     return see_other("/cart", "cart")
 
 
@@ -140,10 +129,7 @@ def set_cart_line(
     container: ContainerDep,
     quantity: Annotated[int, Form(ge=0, le=MAX_LINE_QUANTITY)],
 ) -> Response:
-    buyer = need(principal, Role.BUYER)
-    with container.uow() as uow:
-        carts.set_line(uow, buyer, offer_id, quantity)
-        uow.commit()
+    carts.set_line(container.uow, need(principal, Role.BUYER), offer_id, quantity)
     return see_other("/cart", "cart")
 
 
@@ -305,10 +291,9 @@ def cancel(
     (and its waitlist), never into the cart, where they would turn silently into a line at
     the offer's normal price; the buyer is taken back to the product page, told so."""
     buyer = need(principal, Role.BUYER)
-    with container.uow() as uow:
+    with container.uow(read_only=True) as uow:
         claim = flash.claim_of_checkout(uow, buyer.account_id, checkout_id)
-        checkouts.cancel_checkout(uow, buyer, checkout_id)
-        uow.commit()
+    checkouts.cancel_checkout(container.uow, buyer, checkout_id)
     if claim is not None:
         return see_other(f"/products/{claim['product_id']}", "claim_cancelled")
     return see_other("/cart", "checkout_cancelled")

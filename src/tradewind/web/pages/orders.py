@@ -176,10 +176,7 @@ def rate(
     stars: Annotated[int, Form(ge=1, le=5)],
     comment: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    buyer = need(principal, Role.BUYER)
-    with container.uow() as uow:
-        ratings.rate_seller(uow, buyer, order_id, stars, comment)
-        uow.commit()
+    ratings.rate_seller(container.uow, need(principal, Role.BUYER), order_id, stars, comment)
     return see_other(f"/orders/{order_id}", "rated")
 
 

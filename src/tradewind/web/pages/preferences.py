@@ -55,9 +55,7 @@ def _save_account(
     changes = identity.ProfileChanges(
         locale=account_locale(principal.locale, language), country=country, currency=currency
     )
-    with container.uow() as uow:
-        identity.update_profile(uow, principal, changes, account_rules(container))
-        uow.commit()
+    identity.update_profile(container.uow, principal, changes, account_rules(container))
     container.revocations.publish()  # cached principals carry the old profile
 
 

@@ -117,9 +117,7 @@ def update_profile(
     who = need(principal)
     changes = identity.ProfileChanges(display_name=display_name, country=country, currency=currency)
     try:
-        with container.uow() as uow:
-            identity.update_profile(uow, who, changes, account_rules(container))
-            uow.commit()
+        identity.update_profile(container.uow, who, changes, account_rules(container))
     except DomainError as exc:
         errors = field_errors(exc) or {"display_name": problem_text(exc)}
         values = {"display_name": display_name, "country": country, "currency": currency}
@@ -168,10 +166,7 @@ def revoke_token(
     principal: OptionalPrincipalDep,
     container: ContainerDep,
 ) -> Response:
-    who = need(principal)
-    with container.uow() as uow:
-        identity.revoke_token(uow, who, token_id)
-        uow.commit()
+    identity.revoke_token(container.uow, need(principal), token_id)
     container.revocations.publish()
     return see_other("/account?done=revoked")
 

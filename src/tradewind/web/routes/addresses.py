@@ -101,11 +101,9 @@ def update_address(
     address_id: IdPath, body: AddressIn, principal: PrincipalDep, container: ContainerDep
 ) -> AddressOut:
     """Replace the address's fields, checked as a new address is; orders keep their copy."""
-    with container.uow() as uow:
-        row = address_book.update_address(
-            uow, principal, address_id, identity.AddressInput(**body.model_dump())
-        )
-        uow.commit()
+    row = address_book.update_address(
+        container.uow, principal, address_id, identity.AddressInput(**body.model_dump())
+    )
     return _out(row)
 
 
@@ -114,10 +112,9 @@ def make_default(
     address_id: IdPath, principal: PrincipalDep, container: ContainerDep
 ) -> AddressOut:
     """The checkout offers this address first; the others stop being the default."""
-    with container.uow() as uow:
-        address_book.set_default_address(uow, principal, address_id)
+    address_book.set_default_address(container.uow, principal, address_id)
+    with container.uow(read_only=True) as uow:
         row = identity.get_address(uow, principal, address_id)
-        uow.commit()
     return _out(row)
 
 
@@ -126,7 +123,5 @@ def delete_address(
     address_id: IdPath, principal: PrincipalDep, container: ContainerDep
 ) -> Response:
     """Remove the address (a deleted default passes to the newest remaining address)."""
-    with container.uow() as uow:
-        address_book.delete_address(uow, principal, address_id)
-        uow.commit()
+    address_book.delete_address(container.uow, principal, address_id)
     return Response(status_code=204)

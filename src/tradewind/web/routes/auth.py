@@ -167,9 +167,7 @@ def revoke_token(
     token_id: Annotated[str, Path(max_length=40)], principal: PrincipalDep, container: ContainerDep
 ) -> Response:
     """Revoke one of the caller's tokens, on every server process at once (idempotent)."""
-    with container.uow() as uow:
-        identity.revoke_token(uow, principal, token_id)
-        uow.commit()
+    identity.revoke_token(container.uow, principal, token_id)
     container.revocations.publish()
     return Response(status_code=204)
 
@@ -206,9 +204,7 @@ def update_me(body: ProfileIn, principal: PrincipalDep, container: ContainerDep)
     """Change the caller's display name, country, currency, locale or time zone (sign-up's
     rules)."""
     changes = identity.ProfileChanges(**body.model_dump())
-    with container.uow() as uow:
-        updated = identity.update_profile(uow, principal, changes, account_rules(container))
-        uow.commit()
+    updated = identity.update_profile(container.uow, principal, changes, account_rules(container))
     container.revocations.publish()  # cached principals carry the old profile
     return account_out(updated)
 

@@ -95,11 +95,9 @@ def set_cart_line(
     offer_id: str, body: CartLineIn, principal: PrincipalDep, container: ContainerDep
 ) -> CartOut:
     """Set a line's quantity (idempotent by nature: PUT the same quantity twice, same cart)."""
-    with container.uow() as uow:
-        carts.set_line(uow, principal, offer_id, body.quantity)
-        result = CartOut.model_validate(carts.view_cart(uow, principal))
-        uow.commit()
-    return result
+    carts.set_line(container.uow, principal, offer_id, body.quantity)
+    with container.uow(read_only=True) as uow:
+        return CartOut.model_validate(carts.view_cart(uow, principal))
 
 
 class ShipTo(StrictInput):
@@ -287,9 +285,7 @@ def cancel_checkout(
     """The buyer gives up a checkout awaiting payment: its orders are cancelled, the stock goes
     back at once and the lines go back into the cart. Idempotent: a second cancel answers the
     cancelled checkout again; a paid or expired one is 409 `checkout_not_cancellable`."""
-    with container.uow() as uow:
-        found = checkouts.cancel_checkout(uow, principal, checkout_id)
-        uow.commit()
+    found = checkouts.cancel_checkout(container.uow, principal, checkout_id)
     return CheckoutOut.model_validate(found)
 
 
@@ -410,7 +406,5 @@ def rate_seller(
     order_id: str, body: RatingIn, principal: PrincipalDep, container: ContainerDep
 ) -> RatingOut:
     """After completion the buyer rates the seller once (1-5 stars)."""
-    with container.uow() as uow:
-        row = ratings.rate_seller(uow, principal, order_id, body.stars, body.comment)
-        uow.commit()
+    row = ratings.rate_seller(container.uow, principal, order_id, body.stars, body.comment)
     return RatingOut.model_validate(row)
