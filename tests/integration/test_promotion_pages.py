@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.support.api import count, register
-from tests.support.market import list_product, open_shop, operator_headers, operator_token
+from tests.support.market import SHIP_TO, list_product, open_shop, operator_headers, operator_token
 from tests.support.web import HTML
 from tradewind.bootstrap import Container
 from tradewind.db.tables.audit import audit_log
@@ -227,3 +227,71 @@ def test_the_operator_makes_and_ends_platform_coupons_with_a_reason(
     shop = open_shop(client, ops, "shop@example.com", "IL")
     mine = client.post(f"/api/v1/promotions/{coupon['id']}/end", headers=shop.headers)
     assert mine.status_code == 404
+
+
+def _inside(html: str, element_id: str) -> str:
+    found = re.search(rf'id="{element_id}"[^>]*>(.*?)</(?:p|td)>', html, re.S)
+    assert found is not None, element_id
+    return re.sub(r"\s+", " ", re.sub(r"<(?!/?del)[^>]+>", "", found.group(1))).strip()
+
+
+def test_a_discount_is_the_same_figure_on_every_page_in_the_api_and_at_checkout(
+    client: TestClient, container: Container
+) -> None:
+    ops = operator_headers(client, container)
+    shop = open_shop(client, ops, "shop@example.com", "IL")
+    product_id, offer_id = list_product(
+        client, shop, price_minor=9990, stock=5, title="Brass desk lamp"
+    )
+    discount = {"name": "Launch week", "value_type": "percent", "value": "12.5"}
+    discount |= {"starts_at": "2026-03-02T00:00", "ends_at": "2026-03-10T00:00"}
+    made = client.post(
+        "/seller/promotions/new/discount",
+        headers={**shop.headers, **HTML},
+        data={**discount, "per_buyer_limit": "3"},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303, made.text
+    buyer = register(client, "noa@example.com", country="IL")
+    page = {**buyer, **HTML}
+    # 12.5% of 99.90 is 12.4875, half-even to 12.49 a unit: 87.41 to pay.
+    product = client.get(f"/products/{product_id}", headers=page).text
+    assert _inside(product, f"offer-price-{offer_id}") == (
+        "Item: ₪87.41 instead of <del>₪99.90</del> (Launch week)"
+    )
+    found = client.get("/search", params={"q": "brass lamp"}, headers=page).text
+    assert _inside(found, f"deal-{product_id}") == (
+        "Item on discount: ₪87.41 instead of <del>₪99.90</del> (Launch week)"
+    )
+    client.put(f"/api/v1/cart/lines/{offer_id}", headers=buyer, json={"quantity": 2})
+    api = client.get("/api/v1/cart", headers=buyer).json()
+    (line,) = api["lines"]
+    assert (line["unit_price_minor"], line["line_total_minor"], line["item_discount_minor"]) == (
+        9990,
+        19980,
+        2498,
+    )
+    assert (api["total_minor"], api["discount_minor"], api["to_pay_minor"]) == (19980, 2498, 17482)
+    cart = client.get("/cart", headers=page).text
+    assert _inside(cart, f"unit-{offer_id}") == "₪87.41 instead of <del>₪99.90</del>"
+    assert _inside(cart, f"total-{offer_id}") == "₪174.82 instead of <del>₪199.80</del>"
+    placed = client.post(
+        "/api/v1/checkouts",
+        headers={**buyer, "Idempotency-Key": "lamp-1"},
+        json={"ship_to": SHIP_TO, "lines": [{"offer_id": offer_id, "quantity": 2}]},
+    )
+    assert placed.status_code == 201, placed.text
+    (order,) = placed.json()["orders"]
+    assert [(d["kind"], d["name"], d["amount_minor"]) for d in order["discounts"]] == [
+        ("item_discount", "Launch week", 2498)
+    ]
+    assert order["discount_minor"] == 2498
+    assert order["items_minor"] - order["discount_minor"] == 17482
+    # One unit left at the discount for this buyer (limit 3): the pages say so at once.
+    after = client.get(f"/products/{product_id}", headers=page).text
+    assert "₪87.41" in _inside(after, f"offer-price-{offer_id}")
+    client.put(f"/api/v1/cart/lines/{offer_id}", headers=buyer, json={"quantity": 2})
+    assert client.get("/api/v1/cart", headers=buyer).json()["lines"][0]["item_discount_minor"] == (
+        1249
+    )
+    assert _inside(client.get("/cart", headers=page).text, f"unit-{offer_id}") == "₪99.90"

@@ -41,12 +41,18 @@ def featured_products(uow: UnitOfWork, limit: int) -> list[dict[str, Any]]:
 
 
 def offers_by_product(uow: UnitOfWork, product_ids: list[str]) -> dict[str, list[Any]]:
-    """Active offers' price and currency per product (to show "from" prices)."""
+    """Active offers' id, shop, price and currency per product (to show "from" prices)."""
     found: dict[str, list[Any]] = {}
     if not product_ids:
         return found
     rows = uow.conn.execute(
-        select(offers.c.product_id, offers.c.price_minor, offers.c.currency)
+        select(
+            offers.c.product_id,
+            offers.c.id,
+            offers.c.seller_id,
+            offers.c.price_minor,
+            offers.c.currency,
+        )
         .join(sellers, sellers.c.id == offers.c.seller_id)
         .where(
             offers.c.product_id.in_(product_ids),

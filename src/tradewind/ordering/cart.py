@@ -73,7 +73,9 @@ def view_cart(
             }
         )
     total = sum(line["line_total_minor"] for line in lines)
-    discounts = _discounts(uow, principal, rows, quotes, coupon_codes, now)
+    discounts, item_off = _discounts(uow, principal, rows, quotes, coupon_codes, now)
+    for line in lines:
+        line["item_discount_minor"] = item_off.get(line["offer_id"], 0)
     off = sum(d["amount_minor"] for d in discounts)
     return {
         "currency": principal.currency,
@@ -93,10 +95,11 @@ def _discounts(
     quotes: Mapping[tuple[str, str], FxQuote],
     codes: Sequence[str],
     now: datetime,
-) -> list[dict[str, Any]]:
-    """The discount lines checkout would give this cart (postage and taxes come at checkout)."""
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The discount lines checkout would give this cart (postage and taxes come at checkout),
+    and what item discounts take off each line (offer id -> minor units)."""
     if not rows:
-        return []
+        return [], {}
     priced = price_lines(
         uow,
         principal,
@@ -114,11 +117,18 @@ def _discounts(
         for seller_id, order in priced.orders.items()
         for row in discount_rows(seller_id, principal.currency, order, now)
     ]
-    return [
+    item_off = {
+        d.offer_id: d.amount_minor
+        for order in priced.orders.values()
+        for d in order.lines
+        if d.offer_id is not None
+    }
+    listed = [
         {**line, "seller_id": seller_id}
         for seller_id, lines in shown(rows_out).items()
         for line in lines
     ]
+    return listed, item_off
 
 
 def cart_sellers(uow: UnitOfWork, principal: Principal) -> list[str]:

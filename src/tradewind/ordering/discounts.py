@@ -62,6 +62,63 @@ def price_lines(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ShownUnit:
+    """One offer as a page lists it: the unit price in the buyer's currency (``unit_minor``,
+    from :func:`~tradewind.ordering.pricing.unit_price_for_buyer`) and its seller's quote."""
+
+    offer_id: str
+    seller_id: str
+    currency: str  # the seller's
+    unit_minor: int
+    quote: FxQuote
+
+
+@dataclass(frozen=True, slots=True)
+class UnitDiscount:
+    off_minor: int  # off one unit, in the buyer's currency
+    name: str
+
+
+def unit_discounts(
+    uow: UnitOfWork,
+    principal: Principal | None,
+    currency: str,
+    units: Sequence[ShownUnit],
+    now: datetime,
+) -> dict[str, UnitDiscount]:
+    """Offer id -> what the live item discount takes off one unit for this viewer (a buyer's
+    own limit counted), as checkout will: the same promotions, the same rule
+    (:func:`~tradewind.promotions.domain.best_item_discount`)."""
+    if not units:
+        return {}
+    found = [
+        p
+        for p in promotions.for_cart(uow, {u.seller_id for u in units}, (), now)
+        if p.kind is promos.Kind.ITEM_DISCOUNT
+    ]
+    if not found:
+        return {}
+    of = {u.seller_id: u for u in units}
+
+    def to_buyer(seller_id: str, amount_minor: int) -> int:
+        seller = of[seller_id]
+        return unit_price_for_buyer(amount_minor, seller.currency, seller.quote)
+
+    used = (
+        promotions.used_by_buyer(uow, principal.account_id, (p.id for p in found))
+        if principal is not None
+        else {}
+    )
+    ctx = promos.Context(currency, now, found, used_by_buyer=used, to_buyer=to_buyer)
+    shown: dict[str, UnitDiscount] = {}
+    for u in units:
+        best = promos.best_item_discount(promos.Line(u.offer_id, u.seller_id, u.unit_minor, 1), ctx)
+        if best is not None:
+            shown[u.offer_id] = UnitDiscount(best[0], best[2].name)
+    return shown
+
+
 def shown(rows: Sequence[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """``order_discounts``-shaped rows as the API shows them, per order (or seller) id."""
     by_key: dict[str, list[dict[str, Any]]] = defaultdict(list)

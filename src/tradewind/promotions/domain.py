@@ -153,6 +153,7 @@ class DiscountLine:
     seller_id: str
     amount_minor: int
     platform_minor: int
+    offer_id: str | None = None  # an item discount's line; None for order-level discounts
 
     @property
     def seller_minor(self) -> int:
@@ -296,18 +297,12 @@ def _off(p: Promotion, seller_id: str, ctx: Context, base_minor: int) -> int:
     return min(base_minor, _amount(p, seller_id, ctx, p.amount_minor))
 
 
-def _item_discount(
-    line: Line,
-    ctx: Context,
-    found: dict[str, list[DiscountLine]],
-    per_line: dict[str, int],
-    left: dict[str, int],
-    uses: list[Use],
-) -> None:
-    """The best item discount on ``line``: per unit (so the unit price shown adds up), on at
-    most the units the buyer's limit still allows."""
+def best_item_discount(line: Line, ctx: Context) -> tuple[int, int, Promotion] | None:
+    """The item discount worth most on ``line``: (off the line, units it covers, promotion);
+    per unit, on at most the units the buyer's limit still allows. What product, search and
+    cart pages show a unit at (``quantity=1``) is what :func:`price` takes off."""
     if not line.stackable:
-        return
+        return None
     best: tuple[int, int, Promotion] | None = None
     for p in ctx.promotions:
         if p.kind != Kind.ITEM_DISCOUNT or p.seller_id != line.seller_id or not _usable(p, ctx):
@@ -320,10 +315,24 @@ def _item_discount(
         off = _off(p, line.seller_id, ctx, line.unit_minor) * units
         if off > 0 and (best is None or off > best[0]):
             best = (off, units, p)
+    return best
+
+
+def _item_discount(
+    line: Line,
+    ctx: Context,
+    found: dict[str, list[DiscountLine]],
+    per_line: dict[str, int],
+    left: dict[str, int],
+    uses: list[Use],
+) -> None:
+    best = best_item_discount(line, ctx)
     if best is None:
         return
     off, units, p = best
-    found[line.seller_id].append(DiscountLine(p.id, p.kind, p.name, line.seller_id, off, 0))
+    found[line.seller_id].append(
+        DiscountLine(p.id, p.kind, p.name, line.seller_id, off, 0, line.offer_id)
+    )
     per_line[line.offer_id] += off
     left[line.offer_id] -= off
     if p.per_buyer_limit is not None:

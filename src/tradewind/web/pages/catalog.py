@@ -39,6 +39,7 @@ from tradewind.web.pages.offers_view import (
     SORTS,
     PageFacts,
     compare_offers,
+    deals,
     from_price,
     open_graph,
     product_json_ld,
@@ -211,7 +212,10 @@ def search_page(
     request_ = _search_request(current, principal, reader_language(request), errors)
     with reads() as uow:
         found = search.search(uow, request_)
-    return render(request, "search.html", _search_context(principal, current, found, errors))
+        shown = [h.product_id for h in found.hits]
+        on_deal = deals(uow, principal, shown, request_.currency, uow.clock.now())
+    context = _search_context(principal, current, found, errors)
+    return render(request, "search.html", {**context, "deals": on_deal})
 
 
 def _search_context(
@@ -265,7 +269,13 @@ def product_page(
         translated = texts.texts_of(uow, [product_id]).get(product_id, {})
         listed = catalog.list_offers(uow, product_id=product_id)
         rows = compare_offers(
-            uow, product, listed, currency=currency, country=country, at=uow.clock.now()
+            uow,
+            product,
+            listed,
+            viewer=principal,
+            currency=currency,
+            country=country,
+            at=uow.clock.now(),
         )
         sales = flash_sale.product_sales(
             uow, principal, [o["id"] for o in listed], (currency, country)

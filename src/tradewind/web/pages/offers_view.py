@@ -14,12 +14,14 @@ from typing import Any
 from tradewind.catalog import reads as catalog_reads
 from tradewind.customs.landed_cost import CustomsLine
 from tradewind.db.uow import UnitOfWork
+from tradewind.identity.domain import Principal
 from tradewind.kernel.errors import DomainError
 from tradewind.kernel.i18n import N_
 from tradewind.logistics.shipping import SERVICES, estimate_delivery_window, transit_days
 from tradewind.money.amount import Money
 from tradewind.money.fx import FxQuote
 from tradewind.money.service import quotes_for
+from tradewind.ordering.discounts import ShownUnit, unit_discounts
 from tradewind.ordering.import_taxes import import_taxes
 from tradewind.ordering.parcels import ParcelPrice, price_parcel
 from tradewind.ordering.pricing import unit_price_for_buyer
@@ -50,25 +52,68 @@ def from_price(uow: UnitOfWork, rows: list[Any], target: str, at: datetime) -> i
     return min(prices) if prices else None
 
 
+def deals(
+    uow: UnitOfWork, viewer: Principal | None, product_ids: list[str], currency: str, at: datetime
+) -> dict[str, dict[str, Any]]:
+    """Product id -> its cheapest offer to pay for when that is a seller's discount: the unit
+    as checkout charges it (``buyer_price_minor``), before the discount (``list_price_minor``)
+    and the discount's name; products without a discount are absent."""
+    by_product = catalog_reads.offers_by_product(uow, product_ids)
+    rows = [r for found in by_product.values() for r in found]
+    quotes = quotes_into(uow, {r.currency for r in rows}, currency, at)
+    units = {
+        r.id: ShownUnit(r.id, r.seller_id, r.currency, price, q)
+        for r in rows
+        if (q := quotes[r.currency]) is not None
+        for price in (unit_price_for_buyer(r.price_minor, r.currency, q),)
+    }
+    offs = unit_discounts(uow, viewer, currency, list(units.values()), at)
+    found: dict[str, dict[str, Any]] = {}
+    for product_id, offers in by_product.items():
+        priced = [
+            (u.unit_minor - (offs[u.offer_id].off_minor if u.offer_id in offs else 0), u)
+            for r in offers
+            if (u := units.get(r.id)) is not None
+        ]
+        if not priced:
+            continue
+        pay, best = min(priced, key=lambda p: (p[0], p[1].offer_id))
+        if best.offer_id in offs:
+            name = offs[best.offer_id].name
+            found[product_id] = {
+                "buyer_price_minor": pay,
+                "list_price_minor": best.unit_minor,
+                "discount_name": name,
+            }
+    return found
+
+
 def compare_offers(
     uow: UnitOfWork,
     product: dict[str, Any],
     offer_rows: list[dict[str, Any]],
     *,
+    viewer: Principal | None,
     currency: str,
     country: str,
     at: datetime,
 ) -> list[dict[str, Any]]:
-    """One row per offer, cheapest first by price in the buyer's currency."""
+    """One row per offer, cheapest first by price in the buyer's currency. A live item
+    discount lowers ``buyer_price_minor`` (what checkout charges a unit; postage and duties are
+    quoted on it) and keeps the price before it as ``list_price_minor``."""
     quotes = quotes_into(uow, {o["currency"] for o in offer_rows}, currency, at)
+    units = {
+        o["id"]: ShownUnit(o["id"], o["seller_id"], o["currency"], price, q)
+        for o in offer_rows
+        if (q := quotes[o["currency"]]) is not None
+        for price in (unit_price_for_buyer(o["price_minor"], o["currency"], q),)
+    }
+    offs = unit_discounts(uow, viewer, currency, list(units.values()), at)
     rows = []
     for offer in offer_rows:
-        quote = quotes[offer["currency"]]
-        unit = (
-            None
-            if quote is None
-            else unit_price_for_buyer(offer["price_minor"], offer["currency"], quote)
-        )
+        shown = units.get(offer["id"])
+        off = offs.get(offer["id"])
+        unit = None if shown is None else shown.unit_minor - (off.off_minor if off else 0)
         count = offer["rating_count"]
         options = (
             []
@@ -79,6 +124,8 @@ def compare_offers(
             {
                 **offer,
                 "buyer_price_minor": unit,
+                "list_price_minor": None if shown is None else shown.unit_minor,
+                "discount_name": off.name if off else None,
                 "rating": round(offer["rating_sum"] / count, 1) if count else None,
                 "options": options,
                 **_best_of(unit, options),

@@ -51,6 +51,9 @@ class CartLineOut(BaseModel):
     seller_currency: str
     unit_price_minor: int
     line_total_minor: int
+    item_discount_minor: int = Field(
+        default=0, description="what the shop's item discount takes off this line"
+    )
     available: bool
 
 
