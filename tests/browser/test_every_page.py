@@ -120,6 +120,9 @@ def test_every_page_fits_a_phone_and_a_laptop_and_passes_axe(
         "/seller/payouts",
         "/seller/performance",
         "/seller/chargebacks",
+        "/seller/promotions",
+        "/seller/promotions/new/discount",
+        "/seller/promotions/new/coupon",
     ):
         survey.check(seller, "seller", path)
     survey.check(seller, "seller", f"/seller/orders/{order_id}/customs")
@@ -166,6 +169,7 @@ def test_every_page_fits_a_phone_and_a_laptop_and_passes_axe(
         "/ops/chargebacks",
         "/ops/mismatches",
         "/ops/audit",
+        "/ops/promotions",
         "/account",
     ):
         survey.check(operator, "operator", path)
@@ -183,4 +187,4 @@ def test_every_page_fits_a_phone_and_a_laptop_and_passes_axe(
         survey.check(visitor, "visitor", path)
 
     assert survey.problems == [], survey.problems
-    assert len(survey.visited) == 56
+    assert len(survey.visited) == 60

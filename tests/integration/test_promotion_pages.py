@@ -78,6 +78,7 @@ def test_a_seller_creates_lists_and_ends_its_own_promotions(
     assert 'aria-invalid="true"' in refused.text
     assert _value(refused.text, "value") == "15.001"  # the input kept
     assert _value(refused.text, "code") == "no spaces"
+    assert "Minimum spend (in ILS)" in refused.text
     assert count(container, promotions) == 0  # a refusal creates nothing
 
     made = client.post(

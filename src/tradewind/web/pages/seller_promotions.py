@@ -6,8 +6,10 @@ ends only its own shop's (anyone else's is 404).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any
 
+from babel.numbers import format_percent
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
@@ -20,7 +22,7 @@ from tradewind.promotions.domain import COUPON_KINDS, Kind
 from tradewind.web import locale
 from tradewind.web.deps import ContainerDep, OptionalPrincipalDep
 from tradewind.web.pages import promotion_forms as forms
-from tradewind.web.pages.common import money_text, need, page, percent_text, render, see_other
+from tradewind.web.pages.common import money_text, need, page, render, see_other, viewer_locale
 from tradewind.web.pages.seller_listings import active_shop
 
 router = APIRouter(prefix="/seller", include_in_schema=False)
@@ -41,7 +43,8 @@ STATUSES = {
 def value_text(p: dict[str, Any]) -> str:
     """What a promotion takes off, in words: ``15%`` or ``₪5.00``, the kind's way."""
     if p["percent_bps"] is not None:
-        return percent_text(p["percent_bps"], 10_000)
+        share = Decimal(p["percent_bps"]) / 10_000
+        return str(format_percent(share, "#,##0.##%", locale=viewer_locale()))
     if p["amount_minor"] is not None:
         return str(money_text(p["amount_minor"], p["currency"]))
     return ""
@@ -100,7 +103,8 @@ def _form_page(
         "kind": kind,
         "coupon": made is Kind.STORE_COUPON,
         "title": _(TITLES[made]),
-        "form": form or forms.defaults(made, _where(container, shop["currency"])),
+        "form": {**(form or forms.defaults(made, _where(container, shop["currency"])))}
+        | {"currency": shop["currency"]},
         "errors": forms.field_errors(error) if error else {},
         "zone": locale.current().time_zone,
     }
