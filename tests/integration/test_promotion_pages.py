@@ -224,6 +224,9 @@ def test_the_operator_makes_and_ends_platform_coupons_with_a_reason(
         ("promotion.end", coupon["id"], "budget spent"),
     ]
     assert active == 0
+    log = client.get("/ops/audit", headers=admin).text
+    assert "Created a marketplace coupon" in log
+    assert "Ended a marketplace coupon" in log
     # A seller cannot end a platform coupon: it is not theirs (404).
     shop = open_shop(client, ops, "shop@example.com", "IL")
     mine = client.post(f"/api/v1/promotions/{coupon['id']}/end", headers=shop.headers)

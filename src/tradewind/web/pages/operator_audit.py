@@ -40,6 +40,7 @@ ACTION_GROUPS: Final = {
     "risk.": N_("Risk decisions and rules"),
     "chargeback.": N_("Chargeback evidence"),
     "clock.": N_("Clock moves"),
+    "promotion.": N_("Marketplace coupons"),
 }
 # Each stored action in words.
 ACTION_NAMES: Final = {
@@ -62,6 +63,8 @@ ACTION_NAMES: Final = {
     "risk.rules.add": N_("Published risk rules"),
     "chargeback.evidence": N_("Sent chargeback evidence"),
     "clock.advance": N_("Moved the demo clock"),
+    "promotion.create": N_("Created a marketplace coupon"),
+    "promotion.end": N_("Ended a marketplace coupon"),
 }
 STAFF_ROLE_NAMES: Final = {
     "admin": N_("Admin"),
