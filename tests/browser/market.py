@@ -171,8 +171,10 @@ class Market:
         """The server's clock, which tests move ahead of the machine's."""
         return datetime.fromisoformat(self._ok(self.http.get("/api/v1/ops/clock"))["now"])
 
-    def flash_sale(self, shop: Shop, offer_id: str, *, price_minor: int, pool: int) -> str:
-        """A live flash sale on ``offer_id`` for the next two hours (server time)."""
+    def flash_sale(
+        self, shop: Shop, offer_id: str, *, price_minor: int, pool: int, hours: int = 2
+    ) -> str:
+        """A live flash sale on ``offer_id`` for the next ``hours`` hours (server time)."""
         now = self.server_now()
         found = self._ok(
             self.http.post(
@@ -185,7 +187,7 @@ class Market:
                     "per_buyer_limit": 2,
                     "hold_s": 900,
                     "starts_at": now.isoformat(),
-                    "ends_at": (now + timedelta(hours=2)).isoformat(),
+                    "ends_at": (now + timedelta(hours=hours)).isoformat(),
                 },
             )
         )

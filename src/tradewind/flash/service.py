@@ -133,6 +133,19 @@ def list_sales(
     return [sale_view(dict(r._mapping), now) for r in uow.conn.execute(query)]
 
 
+def running_sales(uow: UnitOfWork, *, limit: int) -> list[dict[str, Any]]:
+    """Sales that have started and not ended, the soonest to end first (the home page's banner:
+    the ones a buyer can still catch, and not crowded out by sales yet to start)."""
+    now = uow.clock.now()
+    rows = uow.conn.execute(
+        select(flash_sales)
+        .where(flash_sales.c.starts_at <= now, flash_sales.c.ends_at > now)
+        .order_by(flash_sales.c.ends_at, flash_sales.c.id)
+        .limit(limit)
+    )
+    return [sale_view(dict(r._mapping), now) for r in rows]
+
+
 MAX_SHOP_SALES = 10_000
 
 

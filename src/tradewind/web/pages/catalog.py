@@ -62,7 +62,7 @@ def home(request: Request, principal: OptionalPrincipalDep, container: Container
         now = uow.clock.now()
         sales = [
             _priced_sale(uow, sale, currency, now)
-            for sale in flash.list_sales(uow, current_only=True, limit=MAX_SALES, after=None)
+            for sale in flash.running_sales(uow, limit=MAX_SALES)
             if sale["phase"] in SHOWN_PHASES
         ]
         featured = catalog_reads.featured_products(uow, FEATURED_COUNT)
